@@ -1,0 +1,161 @@
+//! # Error numbers
+//!
+//! Every kernel call either succeeds, parks its thread, or fails with one
+//! [`Errno`].  The set is the POSIX one the facilities need, with the numeric
+//! values illumos uses (`<sys/errno.h>`), so a number read from an event log
+//! means what it means on a real system.
+//!
+//! Invariant: no input, however hostile, produces anything but an `Errno`;
+//! the kernel never panics on caller data.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A POSIX error number, named as in `<errno.h>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Errno {
+    /// Operation not permitted: caller is neither owner, creator nor privileged.
+    EPERM,
+    /// No such key and `IPC_CREAT` was not given.
+    ENOENT,
+    /// No such process or thread.
+    ESRCH,
+    /// A parked call was interrupted (the thread was signalled).
+    EINTR,
+    /// Message longer than the receive buffer and no `MSG_NOERROR`.
+    E2BIG,
+    /// Resource temporarily unavailable: `IPC_NOWAIT` on a full queue, or a timeout passed.
+    EAGAIN,
+    /// Permission denied by the object's mode bits.
+    EACCES,
+    /// A required buffer was missing.
+    EFAULT,
+    /// The thread is busy: it is parked, or holds a result not yet taken.
+    EBUSY,
+    /// `IPC_CREAT | IPC_EXCL` and the key exists.
+    EEXIST,
+    /// Invalid argument: unknown or stale id, bad size, type, flag or command.
+    EINVAL,
+    /// No space: the id table is at its maximum or a resource control denied it.
+    ENOSPC,
+    /// No message of the wanted type and `IPC_NOWAIT` was given.
+    ENOMSG,
+    /// The object was removed while the caller waited on it.
+    EIDRM,
+    /// A value is out of range.
+    ERANGE,
+}
+
+impl Errno {
+    /// Every errno, in numeric order.
+    pub const ALL: [Errno; 15] = [
+        Errno::EPERM,
+        Errno::ENOENT,
+        Errno::ESRCH,
+        Errno::EINTR,
+        Errno::E2BIG,
+        Errno::EAGAIN,
+        Errno::EACCES,
+        Errno::EFAULT,
+        Errno::EBUSY,
+        Errno::EEXIST,
+        Errno::EINVAL,
+        Errno::ENOSPC,
+        Errno::ERANGE,
+        Errno::ENOMSG,
+        Errno::EIDRM,
+    ];
+
+    /// The numeric value on illumos.
+    pub fn code(self) -> i32 {
+        match self {
+            Errno::EPERM => 1,
+            Errno::ENOENT => 2,
+            Errno::ESRCH => 3,
+            Errno::EINTR => 4,
+            Errno::E2BIG => 7,
+            Errno::EAGAIN => 11,
+            Errno::EACCES => 13,
+            Errno::EFAULT => 14,
+            Errno::EBUSY => 16,
+            Errno::EEXIST => 17,
+            Errno::EINVAL => 22,
+            Errno::ENOSPC => 28,
+            Errno::ERANGE => 34,
+            Errno::ENOMSG => 35,
+            Errno::EIDRM => 36,
+        }
+    }
+
+    /// The symbolic name, e.g. `"EINVAL"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Errno::EPERM => "EPERM",
+            Errno::ENOENT => "ENOENT",
+            Errno::ESRCH => "ESRCH",
+            Errno::EINTR => "EINTR",
+            Errno::E2BIG => "E2BIG",
+            Errno::EAGAIN => "EAGAIN",
+            Errno::EACCES => "EACCES",
+            Errno::EFAULT => "EFAULT",
+            Errno::EBUSY => "EBUSY",
+            Errno::EEXIST => "EEXIST",
+            Errno::EINVAL => "EINVAL",
+            Errno::ENOSPC => "ENOSPC",
+            Errno::ERANGE => "ERANGE",
+            Errno::ENOMSG => "ENOMSG",
+            Errno::EIDRM => "EIDRM",
+        }
+    }
+
+    /// A short description in words, as `strerror` would give it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Errno::EPERM => "not owner",
+            Errno::ENOENT => "no such key",
+            Errno::ESRCH => "no such process or thread",
+            Errno::EINTR => "interrupted while waiting",
+            Errno::E2BIG => "message too long for the buffer",
+            Errno::EAGAIN => "resource temporarily unavailable",
+            Errno::EACCES => "permission denied",
+            Errno::EFAULT => "bad address",
+            Errno::EBUSY => "thread busy",
+            Errno::EEXIST => "key exists",
+            Errno::EINVAL => "invalid argument",
+            Errno::ENOSPC => "no space left (id limit)",
+            Errno::ERANGE => "value out of range",
+            Errno::ENOMSG => "no message of desired type",
+            Errno::EIDRM => "identifier removed",
+        }
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name(), self.describe())
+    }
+}
+
+impl std::error::Error for Errno {}
+
+/// The result of a system call.
+pub type SysResult<T> = Result<T, Errno>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_sorted_by_code_and_complete() {
+        let codes: Vec<i32> = Errno::ALL.iter().map(|e| e.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "codes are unique and in numeric order");
+    }
+
+    #[test]
+    fn display_names_and_describes() {
+        assert_eq!(Errno::EIDRM.to_string(), "EIDRM (identifier removed)");
+    }
+}

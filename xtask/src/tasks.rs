@@ -1,0 +1,204 @@
+//! The build and test steps behind `cargo xtask test`, `build-web` and `bench`.
+//!
+//! `test` runs, in order and stopping at the first failure:
+//! 1. `cargo fmt --all -- --check`
+//! 2. `cargo clippy -p ipc-core -p xtask --all-targets -- -D warnings`
+//! 3. `cargo test -p ipc-core`
+//!
+//! then, each only once its crate exists (its `Cargo.toml` is present):
+//! 4. the component for `wasm32-wasip2`, copied to `target/ipc-component.wasm`;
+//! 5. clippy on the component;
+//! 6. host tests and the call-cost benchmark (`ipc-host-tests`, wasmtime),
+//!    given the component through `IPC_COMPONENT_WASM`;
+//! 7. `build-web`: jco transpile of the component and the Yew playground
+//!    through wasm-bindgen, into `www/`;
+//! 8. the browser test (`tests/browser/playground.test.mjs`, Playwright on
+//!    Debian's Chromium) against `www/` served by xtask on a free port.
+
+use crate::cmd::{Cmd, Result, say};
+use crate::serve;
+use crate::setup::{
+    ensure_cargo_bin, ensure_chromium, ensure_npm_packages, ensure_rust_components, ensure_rust_target,
+    lockfile_version,
+};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const WASIP2: &str = "wasm32-wasip2";
+const WASM32: &str = "wasm32-unknown-unknown";
+const COMPONENT_MANIFEST: &str = "component/Cargo.toml";
+const PLAYGROUND_MANIFEST: &str = "playground/Cargo.toml";
+const HOST_TESTS_MANIFEST: &str = "tests/Cargo.toml";
+const BROWSER_TEST: &str = "tests/browser/playground.test.mjs";
+pub const WWW: &str = "www";
+
+fn exists(path: &str) -> bool {
+    Path::new(path).exists()
+}
+
+fn cargo(args: &[&str]) -> Result {
+    Cmd::new("cargo").args(args.iter().copied()).run()
+}
+
+/// Cargo's target directory (honours `CARGO_TARGET_DIR`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
+/// The stable location of the built component, absolute.
+fn component_wasm() -> Result<PathBuf> {
+    let path = target_dir().join("ipc-component.wasm");
+    std::path::absolute(&path).map_err(|e| format!("cannot resolve {}: {e}", path.display()))
+}
+
+/// Numbers the steps of `cargo xtask test` and names the failing one.
+#[derive(Default)]
+struct Steps {
+    done: usize,
+}
+
+impl Steps {
+    fn run(&mut self, name: &str, step: impl FnOnce() -> Result) -> Result {
+        let n = self.done + 1;
+        say(format_args!("──── step {n}: {name}"));
+        step().map_err(|e| format!("FAILED at step {n}, {name}: {e}"))?;
+        self.done = n;
+        Ok(())
+    }
+
+    fn skip(&self, what: &str, missing: &str) {
+        say(format_args!("──── skipping {what}: {missing} does not exist yet"));
+    }
+}
+
+pub fn test_all() -> Result {
+    let mut steps = Steps::default();
+    steps.run("formatting (cargo fmt --check)", || {
+        ensure_rust_components()?;
+        cargo(&["fmt", "--all", "--", "--check"])
+    })?;
+    steps.run("clippy (ipc-core, xtask)", || {
+        cargo(&["clippy", "-p", "ipc-core", "-p", "xtask", "--all-targets", "--", "-D", "warnings"])
+    })?;
+    steps.run("tests (ipc-core: unit, property, doc)", || cargo(&["test", "-p", "ipc-core"]))?;
+
+    if exists(COMPONENT_MANIFEST) {
+        steps.run("component build (wasm32-wasip2)", build_component)?;
+        steps.run("clippy (ipc-component)", || {
+            cargo(&["clippy", "-p", "ipc-component", "--target", WASIP2, "--", "-D", "warnings"])
+        })?;
+    } else {
+        steps.skip("component build and clippy", COMPONENT_MANIFEST);
+    }
+
+    if exists(HOST_TESTS_MANIFEST) {
+        steps.run("host tests (ipc-host-tests, wasmtime)", || {
+            let wasm = built_component()?;
+            Cmd::new("cargo").args(["test", "-p", "ipc-host-tests", "--release"]).env("IPC_COMPONENT_WASM", wasm).run()
+        })?;
+        steps.run("benchmark (ipc-host-tests)", run_bench)?;
+    } else {
+        steps.skip("host tests and benchmark", HOST_TESTS_MANIFEST);
+    }
+
+    if exists(PLAYGROUND_MANIFEST) || exists(COMPONENT_MANIFEST) {
+        steps.run("web build (build-web: jco + playground)", build_web)?;
+    } else {
+        steps.skip("web build", PLAYGROUND_MANIFEST);
+    }
+
+    if exists(BROWSER_TEST) {
+        steps.run("browser test (Playwright + Chromium)", browser_test)?;
+    } else {
+        steps.skip("browser test", BROWSER_TEST);
+    }
+
+    say(format_args!("all {} steps passed", steps.done));
+    Ok(())
+}
+
+/// Builds the component and copies it to `target/ipc-component.wasm`.
+pub fn build_component() -> Result {
+    ensure_rust_target(WASIP2)?;
+    cargo(&["build", "-p", "ipc-component", "--target", WASIP2, "--profile", "wasm-release"])?;
+    let built = target_dir().join(WASIP2).join("wasm-release/ipc_component.wasm");
+    let stable = component_wasm()?;
+    let bytes = fs::copy(&built, &stable)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), stable.display()))?;
+    say(format_args!("component: {} ({:.1} KB)", stable.display(), bytes as f64 / 1024.0));
+    Ok(())
+}
+
+/// The component's path, or an error saying how to produce it.
+fn built_component() -> Result<PathBuf> {
+    let wasm = component_wasm()?;
+    if wasm.exists() {
+        Ok(wasm)
+    } else {
+        Err(format!("{} is missing: the component must be built first ({COMPONENT_MANIFEST})", wasm.display()))
+    }
+}
+
+fn run_bench() -> Result {
+    let wasm = built_component()?;
+    Cmd::new("cargo").args(["bench", "-p", "ipc-host-tests", "--", "--quick"]).env("IPC_COMPONENT_WASM", wasm).run()
+}
+
+/// `cargo xtask bench`: builds the component, then runs the host benchmark.
+pub fn bench() -> Result {
+    if !exists(HOST_TESTS_MANIFEST) {
+        return Err(format!("no benchmark yet: {HOST_TESTS_MANIFEST} does not exist"));
+    }
+    if exists(COMPONENT_MANIFEST) {
+        build_component()?;
+    }
+    run_bench()
+}
+
+/// `cargo xtask build-web`: the component through jco into `www/component`,
+/// the playground through wasm-bindgen into `www/pkg`. Parts whose crate does
+/// not exist yet are skipped.
+pub fn build_web() -> Result {
+    let (component, playground) = (exists(COMPONENT_MANIFEST), exists(PLAYGROUND_MANIFEST));
+    if !component && !playground {
+        say("build-web: nothing to build yet (neither component/ nor playground/ has a Cargo.toml)");
+        return Ok(());
+    }
+    if Path::new(WWW).join("package.json").exists() {
+        ensure_npm_packages(Path::new(WWW))?;
+    }
+    if component {
+        build_component()?;
+        let jco = Path::new(WWW).join("node_modules/.bin/jco");
+        if !jco.exists() {
+            return Err(format!("{} is missing: add @bytecodealliance/jco to www/package.json", jco.display()));
+        }
+        let wasm = component_wasm()?;
+        Cmd::new(jco)
+            .args(["transpile"])
+            .args([&wasm])
+            .args(["-o", "www/component", "--name", "ipc_component"])
+            .run()?;
+    }
+    if playground {
+        ensure_rust_target(WASM32)?;
+        cargo(&["build", "-p", "ipc-playground", "--target", WASM32, "--profile", "wasm-release"])?;
+        let version = lockfile_version("wasm-bindgen")?;
+        let wasm_bindgen = ensure_cargo_bin("wasm-bindgen", "wasm-bindgen-cli", &version, &[])?;
+        let built = target_dir().join(WASM32).join("wasm-release/ipc_playground.wasm");
+        Cmd::new(wasm_bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-dir", "www/pkg"])
+            .args([built])
+            .run()?;
+    }
+    Ok(())
+}
+
+/// Serves `www/` on a free loopback port and runs the Node browser test on it.
+fn browser_test() -> Result {
+    ensure_chromium()?;
+    ensure_npm_packages(Path::new(WWW))?;
+    let addr = serve::start(Path::new(WWW), 0)?;
+    say(format_args!("serving {WWW}/ on http://{addr}/ for the browser test"));
+    Cmd::new("node").args([BROWSER_TEST]).env("IPC_WWW_URL", format!("http://{addr}/")).run()
+}
