@@ -1,0 +1,194 @@
+//! The kernel as a deterministic state machine: same operations, same events
+//! and states; snapshots restore exactly; the event log and its cursor;
+//! process lifecycle; and hostile input of every kind returns an errno,
+//! never a panic.
+
+mod common;
+use common::*;
+use ipc_core::event::EventOutcome;
+use proptest::prelude::*;
+
+/// A little two-process script with parking, waking, timeouts and RMID.
+fn script(k: &mut Kernel) {
+    let a = user(k, 100, 10);
+    let b = user(k, 200, 20);
+    let id = k.msgget(a, 0x10, IPC_CREAT | 0o666).unwrap();
+    let _ = k.msgrcv(a, id, 64, 2, 0, Some(500));
+    let _ = k.msgsnd(b, id, 1, b"one", 0, None);
+    k.advance(100);
+    let _ = k.msgsnd(b, id, 2, b"two", 0, None);
+    let _ = k.take_result(a);
+    let _ = k.msgrcv(b, id, 64, 9, 0, Some(50));
+    k.advance(60);
+    let _ = k.msgctl(a, id, IPC_RMID, None);
+}
+
+#[test]
+fn the_same_operations_give_the_same_events_and_state() {
+    let (mut k1, mut k2) = (kernel(), kernel());
+    script(&mut k1);
+    script(&mut k2);
+    assert_eq!(k1.events_since(0), k2.events_since(0));
+    assert_eq!(k1, k2);
+}
+
+#[test]
+fn a_snapshot_restores_to_an_identical_kernel_that_continues_identically() {
+    let mut k = kernel();
+    let a = user(&mut k, 100, 10);
+    let id = k.msgget(a, 0x10, IPC_CREAT | 0o666).unwrap();
+    let b = user(&mut k, 200, 20);
+    assert!(k.msgrcv(b, id, 64, 0, 0, Some(10)).is_blocked());
+    let json = serde_json::to_string(&k).unwrap();
+    let mut restored: Kernel = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored, k);
+    for k in [&mut k, &mut restored] {
+        send(k, a, id, 1, b"after").unwrap();
+        k.take_result(b).unwrap();
+    }
+    assert_eq!(restored, k);
+}
+
+#[test]
+fn every_operation_appends_exactly_one_event() {
+    let mut k = kernel();
+    let t = user(&mut k, 100, 10);
+    let (_, before) = k.events_since(0);
+    let _ = k.msgget(t, 0x5, 0); // fails: still an event
+    let _ = k.msgget(t, 0x5, IPC_CREAT | 0o600);
+    k.advance(1);
+    let (events, after) = k.events_since(before);
+    assert_eq!(after - before, 3);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].outcome, EventOutcome::Err(Errno::ENOENT));
+    assert!(events[1].to_string().contains("msgget(key=0x5, msgflg=0o1600) -> id 0x0 (0)"), "{}", events[1]);
+}
+
+#[test]
+fn the_event_log_is_a_ring_read_with_a_cursor() {
+    let mut k = Kernel::new(Config { event_capacity: 4, ..Config::default() }).unwrap();
+    for _ in 0..10 {
+        k.advance(1);
+    }
+    let (events, next) = k.events_since(0);
+    assert_eq!(next, 10);
+    assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![6, 7, 8, 9], "older ones dropped");
+    assert!(k.events_since(next).0.is_empty());
+    assert_eq!(k.events_since(8).0.len(), 2);
+}
+
+#[test]
+fn a_parked_call_says_why_in_its_event() {
+    let mut k = kernel();
+    let t = user(&mut k, 100, 10);
+    let id = k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
+    let _ = k.msgrcv(t, id, 8, -4, 0, None);
+    let ev = k.last_event().unwrap();
+    assert_eq!(ev.outcome, EventOutcome::Blocked("msgrcv: no message of type <= 4 on msqid 0x0".into()));
+}
+
+#[test]
+fn spawn_rejects_impossible_credentials() {
+    let mut k = kernel();
+    assert_eq!(k.spawn(Credentials::user(u32::MAX, 0), 0, 1), Err(Errno::EINVAL));
+    let many = Credentials { groups: (0..65).collect(), ..Credentials::user(1, 1) };
+    assert_eq!(k.spawn(many, 0, 1), Err(Errno::EINVAL));
+    assert_eq!(k.processes().count(), 0);
+}
+
+#[test]
+fn an_inconsistent_config_is_einval() {
+    for ids in [
+        IdSpace { seq_bits: 0, ids_min: 4 },
+        IdSpace { seq_bits: 31, ids_min: 4 },
+        IdSpace { seq_bits: 7, ids_min: 3 },
+        IdSpace { seq_bits: 29, ids_min: 8 },
+    ] {
+        assert_eq!(Kernel::new(Config { ids, ..Config::default() }).err(), Some(Errno::EINVAL), "{ids:?}");
+    }
+    assert_eq!(Kernel::new(Config { event_capacity: 0, ..Config::default() }).err(), Some(Errno::EINVAL));
+}
+
+#[test]
+fn calls_from_unknown_or_exited_threads_are_esrch() {
+    let mut k = kernel();
+    let (pid, t) = k.spawn(Credentials::user(1, 1), 0, 1).unwrap();
+    k.exit(pid).unwrap();
+    assert_eq!(k.msgget(t, IPC_PRIVATE, 0o600), Err(Errno::ESRCH));
+    assert_eq!(k.msgget(12345, IPC_PRIVATE, 0o600), Err(Errno::ESRCH));
+    assert_eq!(k.thread_create(pid), Err(Errno::ESRCH));
+    assert_eq!(k.exec(pid), Err(Errno::ESRCH));
+}
+
+#[test]
+fn the_clock_saturates_instead_of_overflowing() {
+    let mut k = kernel();
+    k.advance(u64::MAX);
+    assert_eq!(k.advance(u64::MAX), u64::MAX);
+}
+
+#[derive(Debug, Clone)]
+enum Hostile {
+    Get(i32, i32),
+    Snd(u32, i32, i64, usize, i32, Option<u64>),
+    Rcv(u32, i32, u64, i64, i32, Option<u64>),
+    Ctl(u32, i32, i32, Option<(u32, u32, u32, u64)>),
+    Take(u32),
+    Intr(u32),
+    Advance(u64),
+    Exit(u32),
+    Fork(u32),
+    Zone(u32),
+}
+
+fn hostile() -> impl Strategy<Value = Hostile> {
+    let tid = 0u32..8;
+    prop_oneof![
+        (any::<i32>(), any::<i32>()).prop_map(|(k, f)| Hostile::Get(k, f)),
+        (tid.clone(), any::<i32>(), any::<i64>(), 0usize..70000, any::<i32>(), any::<Option<u64>>())
+            .prop_map(|(t, i, m, n, f, o)| Hostile::Snd(t, i, m, n, f, o)),
+        (tid.clone(), any::<i32>(), any::<u64>(), any::<i64>(), any::<i32>(), any::<Option<u64>>())
+            .prop_map(|(t, i, s, m, f, o)| Hostile::Rcv(t, i, s, m, f, o)),
+        (tid.clone(), any::<i32>(), any::<i32>(), any::<Option<(u32, u32, u32, u64)>>())
+            .prop_map(|(t, i, c, s)| Hostile::Ctl(t, i, c, s)),
+        tid.clone().prop_map(Hostile::Take),
+        tid.clone().prop_map(Hostile::Intr),
+        any::<u64>().prop_map(Hostile::Advance),
+        (0u32..6).prop_map(Hostile::Exit),
+        (0u32..6).prop_map(Hostile::Fork),
+        any::<u32>().prop_map(Hostile::Zone),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Arbitrary values in every argument: only errnos, never a panic, and
+    /// every invariant holds afterwards.
+    #[test]
+    fn hostile_input_only_ever_gets_an_errno(ops in proptest::collection::vec(hostile(), 1..60)) {
+        let mut k = small_kernel(2, 7);
+        let t = user(&mut k, 100, 10);
+        let _ = root(&mut k);
+        let ids: Vec<i32> = (0..3).map(|_| k.msgget(t, IPC_PRIVATE, 0o666).unwrap()).collect();
+        for op in ops {
+            let pick = |i: i32| if i.rem_euclid(3) == 0 { i } else { ids[i.rem_euclid(3) as usize] };
+            match op {
+                Hostile::Get(key, flag) => { let _ = k.msgget(t, key, flag); }
+                Hostile::Snd(tid, id, mtype, n, flag, to) => { let _ = k.msgsnd(tid, pick(id), mtype, &vec![0; n], flag, to); }
+                Hostile::Rcv(tid, id, sz, ty, flag, to) => { let _ = k.msgrcv(tid, pick(id), sz, ty, flag, to); }
+                Hostile::Ctl(tid, id, cmd, set) => {
+                    let set = set.map(|(uid, gid, mode, qbytes)| MsqSet { uid, gid, mode, qbytes });
+                    let _ = k.msgctl(tid, pick(id), cmd, set);
+                }
+                Hostile::Take(tid) => { let _ = k.take_result(tid); }
+                Hostile::Intr(tid) => { let _ = k.interrupt(tid); }
+                Hostile::Advance(ns) => { k.advance(ns); }
+                Hostile::Exit(pid) => { let _ = k.exit(pid); }
+                Hostile::Fork(pid) => { let _ = k.fork(pid); }
+                Hostile::Zone(z) => { let _ = k.zone_remove(z); }
+            }
+            prop_assert_eq!(k.check(), Ok(()));
+        }
+    }
+}
