@@ -351,10 +351,8 @@ impl Kernel {
                 (Outcome::Done(r), event)
             }
             Progress::Park { call, timeout: Some(0), .. } => {
-                // A zero timeout never waits: undo the park bookkeeping.
-                let (_, h, _) = call.object();
-                self.msg_unpark(h, tid);
-                self.msg.rele(h, &mut ctx.steps);
+                // A zero timeout never waits: undo the facility's park bookkeeping.
+                self.release_wait(&call, tid, &mut ctx);
                 (Outcome::Done(Err(Errno::EAGAIN)), EventOutcome::Err(Errno::EAGAIN))
             }
             Progress::Park { call, reason, timeout } => {
@@ -394,7 +392,14 @@ impl Kernel {
         if let Some(d) = w.deadline {
             self.timeouts.remove(&(d, w.order, tid));
         }
-        let (facility, h, _) = w.call.object();
+        self.release_wait(&w.call, tid, ctx);
+        Some(w.call)
+    }
+
+    /// Undoes what a facility did when it parked `tid` in `call`: takes the
+    /// thread off the object's waiter list and drops its reference.
+    fn release_wait(&mut self, call: &ParkedCall, tid: Tid, ctx: &mut Ctx) {
+        let (facility, h, _) = call.object();
         match facility {
             Facility::Msg => {
                 self.msg_unpark(h, tid);
@@ -402,7 +407,6 @@ impl Kernel {
             }
             Facility::Sem | Facility::Shm => {}
         }
-        Some(w.call)
     }
 
     /// Completes a parked call with `result`; the thread keeps it until
