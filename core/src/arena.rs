@@ -6,9 +6,10 @@
 //! messages here.  Handles are plain `u32`s so the whole structure is plain
 //! data: it serializes into a snapshot and restores to the same state.
 //!
-//! Invariants: a handle returned by [`Arena::insert`] stays valid until
-//! [`Arena::remove`]; freed handles are reused lowest-last-freed first
-//! (a stack), which is deterministic.  All operations are O(1).
+//! Invariants (checked by [`Arena::check`]): a handle returned by
+//! [`Arena::insert`] stays valid until [`Arena::remove`]; freed handles are
+//! reused last-freed first (a stack), which is deterministic; every free
+//! handle names an empty cell, once.  All operations are O(1).
 
 use serde::{Deserialize, Serialize};
 
@@ -36,8 +37,10 @@ impl<T> Arena<T> {
     /// Stores `value` and returns its handle.
     pub fn insert(&mut self, value: T) -> Handle {
         self.len += 1;
-        if let Some(h) = self.free.pop() {
-            self.cells[h as usize] = Some(value);
+        if let Some(h) = self.free.pop()
+            && let Some(cell @ None) = self.cells.get_mut(h as usize)
+        {
+            *cell = Some(value);
             h
         } else {
             self.cells.push(Some(value));
@@ -67,6 +70,26 @@ impl<T> Arena<T> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Verifies the free list and the count (a restored snapshot may lie).
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for &h in &self.free {
+            if !seen.insert(h) || !matches!(self.cells.get(h as usize), Some(None)) {
+                return Err(format!("arena: free handle {h} is duplicated, out of range or in use"));
+            }
+        }
+        let live = self.cells.iter().filter(|c| c.is_some()).count();
+        if live != self.len || live + self.free.len() != self.cells.len() {
+            return Err(format!(
+                "arena: {live} live, len {}, {} free of {}",
+                self.len,
+                self.free.len(),
+                self.cells.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Live values in handle order.

@@ -86,8 +86,13 @@
 //!    `slot.seq << shift | index`, it has `IPC_ALLOC` and ≥ 1 reference.
 //! 3. The AVL tree holds exactly the keyed objects in slots, under their
 //!    `(key, zone)`; the id list holds exactly the objects in slots.
-//! 4. `count` equals the number of occupied slots and the sum of per-project usage.
+//! 4. `count` equals the number of occupied slots; each project's usage
+//!    equals the number of its objects in the namespace.
 //! 5. Removed objects still alive have no `IPC_ALLOC` and ≥ 1 reference.
+//! 6. The id list's links agree both ways; the arena's free list is sound.
+//!
+//! `check` is also what makes a restored snapshot safe: a snapshot that
+//! fails it is refused, so no later call can meet a broken structure.
 
 use crate::arena::{Arena, Handle};
 use crate::avl::Avl;
@@ -585,7 +590,10 @@ impl<T> IpcService<T> {
     pub fn list(&self) -> Vec<Handle> {
         let mut out = Vec::with_capacity(self.count as usize);
         let mut cur = self.list_head;
-        while let Some(h) = cur {
+        // Bounded, so even a corrupt (restored) list cannot loop forever.
+        while let Some(h) = cur
+            && out.len() <= self.objects.len()
+        {
             out.push(h);
             cur = self.objects.get(h).and_then(|o| o.list_next);
         }
@@ -616,6 +624,8 @@ impl<T> IpcService<T> {
 
     /// Verifies the invariants in the module documentation.
     pub fn check(&self) -> Result<(), String> {
+        self.space.validate().map_err(|_| format!("{}: invalid id space {:?}", self.facility, self.space))?;
+        self.objects.check()?;
         let n = self.table.len() as u32;
         if !n.is_power_of_two() || n < self.space.ids_min || n > self.space.ids_max() {
             return Err(format!("table size {n} invalid"));
@@ -658,13 +668,28 @@ impl<T> IpcService<T> {
         if list.len() != occupied || occupied != self.count as usize {
             return Err(format!("list {} / slots {occupied} / count {}", list.len(), self.count));
         }
-        if self.usage.values().sum::<u32>() != self.count {
-            return Err("project usage does not add up to count".into());
+        let mut prev = None;
+        for &h in &list {
+            let o = self.objects.get(h).ok_or("id list: dangling handle")?;
+            if o.list_prev != prev || !o.perm.allocated() {
+                return Err(format!("id list: broken link at id {:#x}", o.perm.id));
+            }
+            prev = Some(h);
+        }
+        let mut usage: BTreeMap<ProjId, u32> = BTreeMap::new();
+        for (_, o) in self.objects.iter().filter(|(_, o)| o.perm.allocated()) {
+            *usage.entry(o.perm.project).or_insert(0) += 1;
+        }
+        if usage != self.usage {
+            return Err("project usage does not match the objects".into());
         }
         for (_, o) in self.objects.iter() {
             if !o.perm.allocated() && o.perm.refs == 0 {
                 return Err(format!("removed id {:#x} kept with no reference", o.perm.id));
             }
+        }
+        if self.objects.iter().filter(|(_, o)| o.perm.allocated()).count() != occupied {
+            return Err("an allocated object is in no slot".into());
         }
         Ok(())
     }

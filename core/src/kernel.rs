@@ -186,7 +186,8 @@ pub struct Kernel {
     next_order: u64,
     procs: BTreeMap<Pid, Process>,
     threads: BTreeMap<Tid, Thread>,
-    project_limits: BTreeMap<(ProjId, Facility), u32>,
+    /// project → facility → max ids (nested so it serialises as JSON objects).
+    project_limits: BTreeMap<ProjId, BTreeMap<Facility, u32>>,
     pub(crate) msg: IpcService<MsgQueue>,
     /// (deadline, park order, tid) of every parked call with a timeout.
     timeouts: BTreeSet<(u64, u64, Tid)>,
@@ -246,7 +247,7 @@ impl Kernel {
 
     /// A facility's id limit for a project (project.max-*-ids).
     pub fn project_limit(&self, project: ProjId, facility: Facility) -> u32 {
-        self.project_limits.get(&(project, facility)).copied().unwrap_or(match facility {
+        self.project_limits.get(&project).and_then(|m| m.get(&facility)).copied().unwrap_or(match facility {
             Facility::Msg => self.config.msg.max_queues,
             Facility::Sem | Facility::Shm => 128,
         })
@@ -286,7 +287,7 @@ impl Kernel {
     /// at the oldest (the first event's `seq` tells how many were missed).
     pub fn events_since(&self, cursor: u64) -> (Vec<Event>, u64) {
         let first = self.events.front().map_or(self.next_event, |e| e.seq);
-        let skip = cursor.saturating_sub(first) as usize;
+        let skip = usize::try_from(cursor.saturating_sub(first)).unwrap_or(usize::MAX);
         (self.events.iter().skip(skip).cloned().collect(), self.next_event)
     }
 
@@ -573,7 +574,7 @@ impl Kernel {
 
     /// Sets a project's maximum number of ids for a facility (resource control).
     pub fn set_project_limit(&mut self, project: ProjId, facility: Facility, max_ids: u32) {
-        self.project_limits.insert((project, facility), max_ids);
+        self.project_limits.entry(project).or_default().insert(facility, max_ids);
         let args = format!("project={project}, facility={facility}, max_ids={max_ids}");
         self.record(None, None, "set_project_limit", args, EventOutcome::Ok("0".into()), Ctx::default());
     }
@@ -621,9 +622,14 @@ impl Kernel {
 
     /// Verifies every invariant of every structure (for tests and fuzzing).
     pub fn check(&self) -> Result<(), String> {
+        self.config.validate().map_err(|_| "invalid configuration".to_string())?;
+        if self.msg.space() != self.config.ids {
+            return Err("msg id space differs from the configuration".into());
+        }
         self.msg.check()?;
         for (h, o) in self.msg.objects() {
             let q = &o.body;
+            q.messages.check()?;
             if q.messages.len() as u64 != q.qnum {
                 return Err(format!("msqid {:#x}: qnum {} but {} messages", o.perm.id, q.qnum, q.messages.len()));
             }
@@ -644,8 +650,31 @@ impl Kernel {
             }
         }
         for t in self.threads.values() {
-            if !self.procs.get(&t.pid).is_some_and(|p| p.threads.contains(&t.tid)) {
+            if !self.procs.get(&t.pid).is_some_and(|p| p.threads.contains(&t.tid)) || t.tid >= self.next_tid {
                 return Err(format!("thread {} belongs to no process", t.tid));
+            }
+            if let ThreadState::Blocked(w) = &t.state {
+                let (_, h, _) = w.call.object();
+                let o = self.msg.object(h).ok_or(format!("thread {} parked on nothing", t.tid))?;
+                let listed = match w.call {
+                    ParkedCall::MsgSnd { .. } => o.body.senders.contains(&t.tid),
+                    ParkedCall::MsgRcv { .. } => o.body.receivers.contains(&t.tid),
+                };
+                let timed = w.deadline.is_none_or(|d| self.timeouts.contains(&(d, w.order, t.tid)));
+                if !listed || !timed {
+                    return Err(format!("thread {} parked but not listed or not timed", t.tid));
+                }
+            }
+        }
+        for &(deadline, order, tid) in &self.timeouts {
+            match self.threads.get(&tid).map(|t| &t.state) {
+                Some(ThreadState::Blocked(w)) if w.deadline == Some(deadline) && w.order == order => {}
+                _ => return Err(format!("timeout for thread {tid} which is not parked with it")),
+            }
+        }
+        for p in self.procs.values() {
+            if p.pid >= self.next_pid || p.threads.iter().any(|t| self.threads.get(t).is_none_or(|t| t.pid != p.pid)) {
+                return Err(format!("process {} has threads that are not its own", p.pid));
             }
         }
         Ok(())

@@ -213,6 +213,50 @@ impl MessageList {
         Some(m)
     }
 
+    /// Verifies both lists' links and the type index (a restored snapshot may lie).
+    pub fn check(&self) -> Result<(), String> {
+        self.nodes.check()?;
+        let n = self.nodes.len();
+        let mut prev = None;
+        let mut cur = self.head;
+        let mut count = 0;
+        while let Some(h) = cur {
+            let m = self.nodes.get(h).ok_or(format!("message list: dangling handle {h}"))?;
+            count += 1;
+            if m.prev != prev || count > n {
+                return Err("message list: broken or cyclic links".into());
+            }
+            if self.by_type.get(&m.mtype).is_none() {
+                return Err(format!("message list: type {} not indexed", m.mtype));
+            }
+            prev = cur;
+            cur = m.next;
+        }
+        if count != n || self.tail != prev {
+            return Err(format!("message list: {count} linked of {n}, tail mismatch"));
+        }
+        let mut typed = 0;
+        for (&mtype, &(first, last)) in &self.by_type {
+            let (mut prev, mut cur) = (None, Some(first));
+            while let Some(h) = cur {
+                let m = self.nodes.get(h).ok_or(format!("type list {mtype}: dangling handle {h}"))?;
+                typed += 1;
+                if m.mtype != mtype || m.type_prev != prev || typed > n {
+                    return Err(format!("type list {mtype}: broken or cyclic links"));
+                }
+                prev = cur;
+                cur = m.type_next;
+            }
+            if prev != Some(last) {
+                return Err(format!("type list {mtype}: last mismatch"));
+            }
+        }
+        if typed != n {
+            return Err(format!("type lists hold {typed} of {n} messages"));
+        }
+        Ok(())
+    }
+
     /// Messages in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = &Message> {
         std::iter::successors(self.head.and_then(|h| self.nodes.get(h)), |m| m.next.and_then(|n| self.nodes.get(n)))

@@ -192,3 +192,61 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_snapshot_keeps_project_limits() {
+    let mut k = kernel();
+    k.set_project_limit(1, Facility::Msg, 1);
+    let json = serde_json::to_string(&k).unwrap();
+    let mut restored: Kernel = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored, k);
+    let t = user(&mut restored, 100, 10);
+    restored.msgget(t, IPC_PRIVATE, 0o600).unwrap();
+    assert_eq!(restored.msgget(t, IPC_PRIVATE, 0o600), Err(Errno::ENOSPC));
+}
+
+#[test]
+fn an_event_cursor_beyond_32_bits_reads_nothing() {
+    let mut k = kernel();
+    k.advance(1);
+    assert!(k.events_since(1 << 32).0.is_empty());
+    assert!(k.events_since(u64::MAX).0.is_empty());
+}
+
+/// A snapshot that parses but lies about the kernel's insides must fail
+/// `check`, which is what `restore` relies on to refuse it.
+#[test]
+fn check_refuses_tampered_snapshots() {
+    let mut k = kernel();
+    let t = user(&mut k, 100, 10);
+    let id = k.msgget(t, 0x7, IPC_CREAT | 0o666).unwrap();
+    send(&mut k, t, id, 1, b"a").unwrap();
+    send(&mut k, t, id, 2, b"b").unwrap();
+    let r = user(&mut k, 100, 10);
+    assert!(k.msgrcv(r, id, 8, 9, 0, Some(5)).is_blocked());
+    let json = serde_json::to_value(&k).unwrap();
+    assert_eq!(serde_json::from_value::<Kernel>(json.clone()).unwrap().check(), Ok(()));
+
+    let tamper = |path: &str, value: serde_json::Value| {
+        let mut j = json.clone();
+        *j.pointer_mut(path).unwrap_or_else(|| panic!("no {path} in the snapshot")) = value;
+        let k: Kernel = serde_json::from_value(j).unwrap();
+        k.check()
+    };
+    let q = "/msg/objects/cells/0/body";
+    for (path, value) in [
+        (format!("{q}/messages/nodes/free"), serde_json::json!([4_000_000])),
+        (format!("{q}/messages/nodes/cells/0/next"), serde_json::json!(0)),
+        (format!("{q}/messages/head"), serde_json::json!(1)),
+        (format!("{q}/qnum"), serde_json::json!(5)),
+        (format!("{q}/receivers"), serde_json::json!([])),
+        ("/msg/objects/free".to_string(), serde_json::json!([0])),
+        ("/msg/count".to_string(), serde_json::json!(0)),
+        ("/msg/usage".to_string(), serde_json::json!({"2": 1})),
+        ("/msg/space/seq_bits".to_string(), serde_json::json!(40)),
+        ("/timeouts".to_string(), serde_json::json!([])),
+        ("/next_tid".to_string(), serde_json::json!(1)),
+    ] {
+        assert!(tamper(&path, value.clone()).is_err(), "tampering {path} = {value} went unnoticed");
+    }
+}
