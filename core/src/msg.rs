@@ -226,7 +226,7 @@ impl MessageList {
             if m.prev != prev || count > n {
                 return Err("message list: broken or cyclic links".into());
             }
-            if self.by_type.get(&m.mtype).is_none() {
+            if !self.by_type.contains_key(&m.mtype) {
                 return Err(format!("message list: type {} not indexed", m.mtype));
             }
             prev = cur;
