@@ -1,0 +1,605 @@
+//! # ipc-component: the kernel as a WebAssembly component
+//!
+//! A thin adapter from the WIT world `ipclab:ipc/kernel` (`wit/ipc.wit`) to
+//! [`ipc_core`].  It holds no kernel logic: every export converts its
+//! arguments to core types, makes exactly one call on an
+//! [`ipc_core::Kernel`], and converts the answer back.
+//!
+//! ## Handles and kernel state
+//! * A `kernel` resource owns an `Rc<RefCell<Kernel>>`.
+//! * A `process` handle is that `Rc` plus a pid; a `thread` handle is the
+//!   `Rc` plus a tid (and the pid it belonged to).  Handles only *name*
+//!   kernel state by number: the kernel decides, at each call, whether the
+//!   process or thread still exists, and answers `esrch` if not.  So a
+//!   handle outliving its process, a `restore` that replaced the state
+//!   underneath it, or a dropped `kernel` handle (the `Rc` keeps the state
+//!   alive for the remaining handles) all give errnos, never stale memory.
+//! * `main-thread` of an exited process is a thread handle with tid 0, a
+//!   tid the kernel never assigns, so every call through it is `esrch`.
+//!
+//! ## Why nothing may trap
+//! A trap (a Rust panic here, since the component is built with
+//! `panic = "abort"`) poisons the whole component instance: every kernel,
+//! process and thread in it is lost.  Hence no caller value reaches an
+//! `unwrap`, an `expect`, an index or unchecked arithmetic here; the
+//! `RefCell` is borrowed for exactly one kernel call at a time (the kernel
+//! never calls back, so no borrow is ever held across a re-borrow);
+//! configurations are validated ([`ipc_core::Config::validate`], plus caps
+//! on sizes that allocate up front) before a kernel exists; a snapshot is
+//! parsed, validated and checked ([`ipc_core::Kernel::check`]) before it
+//! replaces anything; and the errno conversions are total `match`es.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ipc_core::event::{Event as CEvent, EventOutcome as CEventOutcome, Step as CStep, Wakeup as CWakeup};
+use ipc_core::inspect::{
+    KeyNodeView as CKeyNode, MessageView as CMessageView, MsgQueueView as CMsgQueueView,
+    NamespaceView as CNamespaceView, ProcessView as CProcessView, SlotView as CSlotView,
+    ThreadStateView as CThreadState, WaiterView as CWaiterView,
+};
+use ipc_core::ipc::{Facility as CFacility, IPC_RMID, IPC_SET, IPC_STAT, IdSpace, IpcPerm as CIpcPerm};
+use ipc_core::msg::{MsgLimits as CMsgLimits, MsqSet, MsqidDs as CMsqidDs, Received as CReceived};
+use ipc_core::proc::Completion as CCompletion;
+use ipc_core::{
+    Config as CConfig, Credentials as CCredentials, Errno as CErrno, Kernel as CKernel, Outcome, Reply as CReply,
+};
+
+wit_bindgen::generate!({ world: "kernel", path: "../wit" });
+
+use exports::ipclab::ipc::inspect::{
+    self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, RemovedObject,
+    SlotView, ThreadState, ThreadView, WaiterView,
+};
+use exports::ipclab::ipc::msg::{self, RecvOutcome, SendOutcome};
+use exports::ipclab::ipc::system::{
+    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, Step,
+    StepKind, Wakeup,
+};
+use exports::ipclab::ipc::types::{Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received};
+
+/// Largest `event-capacity` a `create` accepts: the log is a ring that
+/// grows to this many events, so a hostile value must not reserve gigabytes.
+const MAX_EVENT_CAPACITY: u32 = 1_000_000;
+/// Largest `ids-min` a `create` accepts: the slot table is allocated at
+/// this size up front.
+const MAX_IDS_MIN: u32 = 65_536;
+/// A tid the kernel never assigns (tids start at 1): calls through it are ESRCH.
+const NO_TID: u32 = 0;
+
+type Shared = Rc<RefCell<CKernel>>;
+
+struct Component;
+
+export!(Component);
+
+// ----- errno, both ways -----
+
+fn errno(e: CErrno) -> Errno {
+    match e {
+        CErrno::EPERM => Errno::Eperm,
+        CErrno::ENOENT => Errno::Enoent,
+        CErrno::ESRCH => Errno::Esrch,
+        CErrno::EINTR => Errno::Eintr,
+        CErrno::E2BIG => Errno::E2big,
+        CErrno::EAGAIN => Errno::Eagain,
+        CErrno::EACCES => Errno::Eacces,
+        CErrno::EFAULT => Errno::Efault,
+        CErrno::EBUSY => Errno::Ebusy,
+        CErrno::EEXIST => Errno::Eexist,
+        CErrno::EINVAL => Errno::Einval,
+        CErrno::ENOSPC => Errno::Enospc,
+        CErrno::ERANGE => Errno::Erange,
+        CErrno::ENOMSG => Errno::Enomsg,
+        CErrno::EIDRM => Errno::Eidrm,
+    }
+}
+
+/// The inverse of [`errno`]; kept total so the two cannot drift apart silently.
+#[allow(dead_code)]
+fn core_errno(e: Errno) -> CErrno {
+    match e {
+        Errno::Eperm => CErrno::EPERM,
+        Errno::Enoent => CErrno::ENOENT,
+        Errno::Esrch => CErrno::ESRCH,
+        Errno::Eintr => CErrno::EINTR,
+        Errno::E2big => CErrno::E2BIG,
+        Errno::Eagain => CErrno::EAGAIN,
+        Errno::Eacces => CErrno::EACCES,
+        Errno::Efault => CErrno::EFAULT,
+        Errno::Ebusy => CErrno::EBUSY,
+        Errno::Eexist => CErrno::EEXIST,
+        Errno::Einval => CErrno::EINVAL,
+        Errno::Enospc => CErrno::ENOSPC,
+        Errno::Erange => CErrno::ERANGE,
+        Errno::Enomsg => CErrno::ENOMSG,
+        Errno::Eidrm => CErrno::EIDRM,
+    }
+}
+
+fn err<T>(r: Result<T, CErrno>) -> Result<T, Errno> {
+    r.map_err(errno)
+}
+
+// ----- plain records -----
+
+fn facility(f: CFacility) -> Facility {
+    match f {
+        CFacility::Msg => Facility::Msg,
+        CFacility::Sem => Facility::Sem,
+        CFacility::Shm => Facility::Shm,
+    }
+}
+
+fn core_facility(f: Facility) -> CFacility {
+    match f {
+        Facility::Msg => CFacility::Msg,
+        Facility::Sem => CFacility::Sem,
+        Facility::Shm => CFacility::Shm,
+    }
+}
+
+fn config(c: &CConfig) -> Config {
+    let m = &c.msg;
+    Config {
+        seq_bits: c.ids.seq_bits,
+        ids_min: c.ids.ids_min,
+        msg: MsgLimits {
+            max_message_bytes: m.max_message_bytes,
+            max_queue_bytes: m.max_queue_bytes,
+            max_queue_messages: m.max_queue_messages,
+            max_queues: m.max_queues,
+        },
+        // The default (and every accepted configuration) fits in u32.
+        event_capacity: u32::try_from(c.event_capacity).unwrap_or(u32::MAX),
+    }
+}
+
+/// A WIT configuration as a core one: EINVAL if out of the caps or inconsistent.
+fn core_config(c: &Config) -> Result<CConfig, CErrno> {
+    if c.event_capacity > MAX_EVENT_CAPACITY || c.ids_min > MAX_IDS_MIN {
+        return Err(CErrno::EINVAL);
+    }
+    let m = &c.msg;
+    let cfg = CConfig {
+        ids: IdSpace { seq_bits: c.seq_bits, ids_min: c.ids_min },
+        msg: CMsgLimits {
+            max_message_bytes: m.max_message_bytes,
+            max_queue_bytes: m.max_queue_bytes,
+            max_queue_messages: m.max_queue_messages,
+            max_queues: m.max_queues,
+        },
+        event_capacity: usize::try_from(c.event_capacity).map_err(|_| CErrno::EINVAL)?,
+    };
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// The same caps for a configuration read back from a snapshot.
+fn config_ok(c: &CConfig) -> bool {
+    c.validate().is_ok()
+        && c.ids.ids_min <= MAX_IDS_MIN
+        && u32::try_from(c.event_capacity).is_ok_and(|n| n <= MAX_EVENT_CAPACITY)
+}
+
+fn credentials(c: Credentials) -> CCredentials {
+    CCredentials { ruid: c.ruid, euid: c.euid, rgid: c.rgid, egid: c.egid, groups: c.groups, privileged: c.privileged }
+}
+
+fn ipc_perm(p: CIpcPerm) -> IpcPerm {
+    IpcPerm {
+        uid: p.uid,
+        gid: p.gid,
+        cuid: p.cuid,
+        cgid: p.cgid,
+        mode: p.mode,
+        key: p.key,
+        zone: p.zone,
+        project: p.project,
+    }
+}
+
+fn msqid_ds(d: CMsqidDs) -> MsqidDs {
+    MsqidDs {
+        perm: ipc_perm(d.perm),
+        cbytes: d.cbytes,
+        qnum: d.qnum,
+        qbytes: d.qbytes,
+        qmax: d.qmax,
+        lspid: d.lspid,
+        lrpid: d.lrpid,
+        stime: d.stime,
+        rtime: d.rtime,
+        ctime: d.ctime,
+    }
+}
+
+fn msq_set(s: MsqidSet) -> MsqSet {
+    MsqSet { uid: s.uid, gid: s.gid, mode: s.mode, qbytes: s.qbytes }
+}
+
+fn received(r: CReceived) -> Received {
+    Received { mtype: r.mtype, data: r.data }
+}
+
+fn reply(r: CReply) -> Reply {
+    match r {
+        CReply::None => Reply::None,
+        CReply::Id(id) => Reply::Id(id),
+        CReply::Message(m) => Reply::Message(received(m)),
+        CReply::MsqStat(d) => Reply::MsqStat(msqid_ds(d)),
+        CReply::Ids(ids) => Reply::Ids(ids),
+    }
+}
+
+fn completion(c: CCompletion) -> Completion {
+    Completion { call: c.call, result: c.result.map(reply).map_err(errno) }
+}
+
+// ----- events -----
+
+fn event_outcome(o: CEventOutcome) -> EventOutcome {
+    match o {
+        CEventOutcome::Ok(s) => EventOutcome::Ok(s),
+        CEventOutcome::Err(e) => EventOutcome::Failed(errno(e)),
+        CEventOutcome::Blocked(s) => EventOutcome::Blocked(s),
+    }
+}
+
+fn wakeup(w: CWakeup) -> Wakeup {
+    Wakeup { tid: w.tid, pid: w.pid, call: w.call, outcome: event_outcome(w.outcome) }
+}
+
+fn step(s: &CStep) -> Step {
+    let text = s.to_string();
+    let (kind, fac, slot, id, key) = match *s {
+        CStep::KeyLookup { facility: f, key, found, .. } => (StepKind::KeyLookup, Some(f), None, found, Some(key)),
+        CStep::RctlDeny { facility: f, .. } => (StepKind::RctlDeny, Some(f), None, None, None),
+        CStep::TableGrow { facility: f, .. } => (StepKind::TableGrow, Some(f), None, None, None),
+        CStep::SlotAlloc { facility: f, index, id, .. } => (StepKind::SlotAlloc, Some(f), Some(index), Some(id), None),
+        CStep::AvlInsert { facility: f, key, .. } => (StepKind::AvlInsert, Some(f), None, None, Some(key)),
+        CStep::AvlRemove { facility: f, key, .. } => (StepKind::AvlRemove, Some(f), None, None, Some(key)),
+        CStep::SlotRelease { facility: f, index, id, .. } => {
+            (StepKind::SlotRelease, Some(f), Some(index), Some(id), None)
+        }
+        CStep::Hold { facility: f, id, .. } => (StepKind::Hold, Some(f), None, Some(id), None),
+        CStep::Rele { facility: f, id, .. } => (StepKind::Rele, Some(f), None, Some(id), None),
+        CStep::Destroy { facility: f, id } => (StepKind::Destroy, Some(f), None, Some(id), None),
+        CStep::Park { .. } => (StepKind::Park, None, None, None, None),
+        CStep::MsgEnqueue { msqid, .. } => (StepKind::MsgEnqueue, Some(CFacility::Msg), None, Some(msqid), None),
+        CStep::MsgDequeue { msqid, .. } => (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(msqid), None),
+    };
+    Step { kind, text, facility: fac.map(facility), slot, id, key }
+}
+
+fn event(e: CEvent) -> Event {
+    let text = e.to_string();
+    Event {
+        seq: e.seq,
+        time: e.time,
+        pid: e.pid,
+        tid: e.tid,
+        steps: e.steps.iter().map(step).collect(),
+        call: e.call,
+        args: e.args,
+        outcome: event_outcome(e.outcome),
+        woke: e.woke.into_iter().map(wakeup).collect(),
+        text,
+    }
+}
+
+// ----- inspect views -----
+
+fn slot_view(s: CSlotView) -> SlotView {
+    SlotView { index: s.index, seq: s.seq, id: s.id, occupant: s.occupant }
+}
+
+fn key_node(n: CKeyNode) -> KeyNode {
+    KeyNode { key: n.key, zone: n.zone, id: n.id, height: n.height, balance: n.balance, left: n.left, right: n.right }
+}
+
+fn namespace_view(v: CNamespaceView) -> NamespaceView {
+    NamespaceView {
+        facility: facility(v.facility),
+        seq_bits: v.seq_bits,
+        table_max: v.table_max,
+        slots: v.slots.into_iter().map(slot_view).collect(),
+        keys: v.keys.into_iter().map(key_node).collect(),
+        ids: v.ids,
+        removed: v.removed.into_iter().map(|(id, refs)| RemovedObject { id, refs }).collect(),
+    }
+}
+
+fn message_view(m: CMessageView) -> MessageView {
+    MessageView { mtype: m.mtype, size: m.size, head: m.head }
+}
+
+fn waiter_view(w: CWaiterView) -> WaiterView {
+    WaiterView { tid: w.tid, pid: w.pid, reason: w.reason, since: w.since, deadline: w.deadline }
+}
+
+fn msg_queue_view(q: CMsgQueueView) -> MsgQueueView {
+    MsgQueueView {
+        id: q.id,
+        perm: ipc_perm(q.perm),
+        removed: q.removed,
+        refs: q.refs,
+        qnum: q.qnum,
+        qmax: q.qmax,
+        cbytes: q.cbytes,
+        qbytes: q.qbytes,
+        lspid: q.lspid,
+        lrpid: q.lrpid,
+        stime: q.stime,
+        rtime: q.rtime,
+        ctime: q.ctime,
+        messages: q.messages.into_iter().map(message_view).collect(),
+        senders: q.senders.into_iter().map(waiter_view).collect(),
+        receivers: q.receivers.into_iter().map(waiter_view).collect(),
+    }
+}
+
+fn thread_state(s: CThreadState) -> ThreadState {
+    match s {
+        CThreadState::Runnable => ThreadState::Runnable,
+        CThreadState::Blocked { reason, since, deadline } => {
+            ThreadState::Blocked(BlockedView { reason, since, deadline })
+        }
+        CThreadState::Finished { call, errno: e, summary } => {
+            ThreadState::Finished(FinishedView { call, error: e.map(errno), summary })
+        }
+    }
+}
+
+fn process_view(p: CProcessView) -> ProcessView {
+    ProcessView {
+        pid: p.pid,
+        ppid: p.ppid,
+        ruid: p.ruid,
+        euid: p.euid,
+        rgid: p.rgid,
+        egid: p.egid,
+        groups: p.groups,
+        privileged: p.privileged,
+        zone: p.zone,
+        project: p.project,
+        threads: p.threads.into_iter().map(|t| ThreadView { tid: t.tid, state: thread_state(t.state) }).collect(),
+    }
+}
+
+// ----- resources -----
+
+/// The `kernel` resource.
+pub struct KernelRes {
+    k: Shared,
+}
+
+/// The `process` resource: a pid in a kernel.
+pub struct ProcessRes {
+    k: Shared,
+    pid: u32,
+}
+
+/// The `thread` resource: a tid in a kernel (and the pid it was made for).
+pub struct ThreadRes {
+    k: Shared,
+    tid: u32,
+    pid: u32,
+}
+
+fn process(k: &Shared, pid: u32) -> system::Process {
+    system::Process::new(ProcessRes { k: Rc::clone(k), pid })
+}
+
+fn thread(k: &Shared, pid: u32, tid: u32) -> system::Thread {
+    system::Thread::new(ThreadRes { k: Rc::clone(k), tid, pid })
+}
+
+impl GuestKernel for KernelRes {
+    fn create(config: Config) -> Result<system::Kernel, Errno> {
+        let k = err(core_config(&config).and_then(CKernel::new))?;
+        Ok(system::Kernel::new(KernelRes { k: Rc::new(RefCell::new(k)) }))
+    }
+
+    fn spawn(&self, cred: Credentials, zone: u32, project: u32) -> Result<system::Process, Errno> {
+        let r = self.k.borrow_mut().spawn(credentials(cred), zone, project);
+        let (pid, _) = err(r)?;
+        Ok(process(&self.k, pid))
+    }
+
+    fn now(&self) -> u64 {
+        self.k.borrow().now()
+    }
+
+    fn advance(&self, ns: u64) -> u64 {
+        self.k.borrow_mut().advance(ns)
+    }
+
+    fn events(&self, cursor: u64) -> (Vec<Event>, u64) {
+        let (events, next) = self.k.borrow().events_since(cursor);
+        (events.into_iter().map(event).collect(), next)
+    }
+
+    fn set_project_limit(&self, project: u32, facility: Facility, max_ids: u32) {
+        self.k.borrow_mut().set_project_limit(project, core_facility(facility), max_ids);
+    }
+
+    fn zone_remove(&self, zone: u32) -> Result<u32, Errno> {
+        let n = err(self.k.borrow_mut().zone_remove(zone))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn snapshot(&self) -> String {
+        // Serialisation of plain data cannot fail unless the core's types
+        // stop being JSON-representable; an empty string then restores to EINVAL.
+        serde_json::to_string(&*self.k.borrow()).unwrap_or_default()
+    }
+
+    fn restore(&self, snapshot: String) -> Result<(), Errno> {
+        let k: CKernel = serde_json::from_str(&snapshot).map_err(|_| Errno::Einval)?;
+        if !config_ok(k.config()) || k.check().is_err() {
+            return Err(Errno::Einval);
+        }
+        *self.k.borrow_mut() = k;
+        Ok(())
+    }
+}
+
+impl GuestProcess for ProcessRes {
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    fn main_thread(&self) -> system::Thread {
+        let tid = self.k.borrow().process(self.pid).and_then(|p| p.threads.first().copied()).unwrap_or(NO_TID);
+        thread(&self.k, self.pid, tid)
+    }
+
+    fn thread_create(&self) -> Result<system::Thread, Errno> {
+        let tid = err(self.k.borrow_mut().thread_create(self.pid))?;
+        Ok(thread(&self.k, self.pid, tid))
+    }
+
+    fn fork(&self) -> Result<system::Process, Errno> {
+        let (child, _) = err(self.k.borrow_mut().fork(self.pid))?;
+        Ok(process(&self.k, child))
+    }
+
+    fn exec(&self) -> Result<(), Errno> {
+        err(self.k.borrow_mut().exec(self.pid))
+    }
+
+    fn exit(&self) -> Result<(), Errno> {
+        err(self.k.borrow_mut().exit(self.pid))
+    }
+}
+
+impl GuestThread for ThreadRes {
+    fn tid(&self) -> u32 {
+        self.tid
+    }
+
+    fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    fn take_result(&self) -> Result<Completion, Errno> {
+        let r = self.k.borrow_mut().take_result(self.tid);
+        err(r).map(completion)
+    }
+
+    fn interrupt(&self) -> Result<bool, Errno> {
+        err(self.k.borrow_mut().interrupt(self.tid))
+    }
+}
+
+impl system::Guest for Component {
+    type Kernel = KernelRes;
+    type Process = ProcessRes;
+    type Thread = ThreadRes;
+
+    fn default_config() -> Config {
+        config(&CConfig::default())
+    }
+}
+
+// ----- msg -----
+
+/// The kernel and tid behind a borrowed thread handle.
+fn caller(t: &system::ThreadBorrow<'_>) -> (Shared, u32) {
+    let t: &ThreadRes = t.get();
+    (Rc::clone(&t.k), t.tid)
+}
+
+fn msgctl_reply(t: system::ThreadBorrow<'_>, msqid: i32, cmd: i32, set: Option<MsqSet>) -> Result<CReply, Errno> {
+    let (k, tid) = caller(&t);
+    let r = k.borrow_mut().msgctl(tid, msqid, cmd, set);
+    err(r)
+}
+
+impl msg::Guest for Component {
+    fn msgget(t: system::ThreadBorrow<'_>, key: i32, msgflg: i32) -> Result<i32, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgget(tid, key, msgflg);
+        err(r)
+    }
+
+    fn msgsnd(
+        t: system::ThreadBorrow<'_>,
+        msqid: i32,
+        mtype: i64,
+        data: Vec<u8>,
+        msgflg: i32,
+        timeout_ns: Option<u64>,
+    ) -> Result<SendOutcome, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgsnd(tid, msqid, mtype, &data, msgflg, timeout_ns);
+        match r {
+            Outcome::Done(r) => err(r).map(|()| SendOutcome::Sent),
+            Outcome::Blocked(reason) => Ok(SendOutcome::Blocked(reason)),
+        }
+    }
+
+    fn msgrcv(
+        t: system::ThreadBorrow<'_>,
+        msqid: i32,
+        msgsz: u64,
+        msgtyp: i64,
+        msgflg: i32,
+        timeout_ns: Option<u64>,
+    ) -> Result<RecvOutcome, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgrcv(tid, msqid, msgsz, msgtyp, msgflg, timeout_ns);
+        match r {
+            Outcome::Done(r) => err(r).map(|m| RecvOutcome::Received(received(m))),
+            Outcome::Blocked(reason) => Ok(RecvOutcome::Blocked(reason)),
+        }
+    }
+
+    fn msgctl_stat(t: system::ThreadBorrow<'_>, msqid: i32) -> Result<MsqidDs, Errno> {
+        match msgctl_reply(t, msqid, IPC_STAT, None)? {
+            CReply::MsqStat(d) => Ok(msqid_ds(d)),
+            _ => Err(Errno::Einval),
+        }
+    }
+
+    fn msgctl_set(t: system::ThreadBorrow<'_>, msqid: i32, buf: MsqidSet) -> Result<(), Errno> {
+        msgctl_reply(t, msqid, IPC_SET, Some(msq_set(buf))).map(|_| ())
+    }
+
+    fn msgctl_rmid(t: system::ThreadBorrow<'_>, msqid: i32) -> Result<(), Errno> {
+        msgctl_reply(t, msqid, IPC_RMID, None).map(|_| ())
+    }
+
+    fn msgctl(t: system::ThreadBorrow<'_>, msqid: i32, cmd: i32, buf: Option<MsqidSet>) -> Result<Reply, Errno> {
+        msgctl_reply(t, msqid, cmd, buf.map(msq_set)).map(reply)
+    }
+
+    fn msgids(t: system::ThreadBorrow<'_>) -> Result<Vec<i32>, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().ipc_ids(tid, CFacility::Msg);
+        err(r)
+    }
+}
+
+// ----- inspect -----
+
+impl inspect::Guest for Component {
+    fn namespace(k: system::KernelBorrow<'_>, facility: Facility) -> NamespaceView {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().namespace_view(core_facility(facility));
+        namespace_view(v)
+    }
+
+    fn msg_queues(k: system::KernelBorrow<'_>) -> Vec<MsgQueueView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().msg_queue_views();
+        v.into_iter().map(msg_queue_view).collect()
+    }
+
+    fn processes(k: system::KernelBorrow<'_>) -> Vec<ProcessView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().process_views();
+        v.into_iter().map(process_view).collect()
+    }
+}

@@ -1,0 +1,408 @@
+//! # ipc-host-tests: the component, driven from a wasmtime host
+//!
+//! This crate is a test harness, not a library anyone ships.  It loads the
+//! built `ipc-component` (the kernel as a WebAssembly component, world
+//! `ipclab:ipc/kernel` in `wit/ipc.wit`) into wasmtime and calls every
+//! export through the WIT, exactly as any other embedder would.  The tests
+//! do not link `ipc-core` (only the benchmark does, as a baseline), so they
+//! check the adapter's conversions and the kernel's behaviour *as seen
+//! through the component boundary*.
+//!
+//! ## How it is put together
+//! * [`bindings`] is `wasmtime::component::bindgen!` over `../wit`.
+//! * The component is compiled once per test binary (a `OnceLock` holding
+//!   the `Engine` and `Component`); every [`Lab`] is a fresh `Store` and
+//!   instance, so tests are independent.
+//! * [`Lab`] wraps each export in a method that returns the WIT-level
+//!   value.  A wasmtime-level error means the component **trapped** (which
+//!   would destroy every object in the instance): the wrappers turn that
+//!   into a test failure naming the call, so every call made through a
+//!   wrapper also asserts "no trap".
+//! * Exported resources come back as [`ResourceAny`]; a test may drop them
+//!   with [`Lab::drop_resource`] (the instance is dropped with the store anyway).
+//!
+//! ## Running
+//! `cargo xtask test` builds the component, copies it to
+//! `target/ipc-component.wasm` and runs `cargo test -p ipc-host-tests
+//! --release` with `IPC_COMPONENT_WASM` pointing at it.  Run by hand, the
+//! harness reads `IPC_COMPONENT_WASM` or falls back to
+//! `<workspace>/target/ipc-component.wasm`.  Use `--release`: wasmtime in
+//! the dev profile is about twenty times slower.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Config as EngineConfig, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Generated bindings of the `kernel` world.
+pub mod bindings {
+    wasmtime::component::bindgen!({ world: "kernel", path: "../wit", additional_derives: [PartialEq] });
+}
+
+pub use bindings::exports::ipclab::ipc::inspect::{
+    KeyNode, MsgQueueView, NamespaceView, ProcessView, ThreadState, WaiterView,
+};
+pub use bindings::exports::ipclab::ipc::msg::{RecvOutcome, SendOutcome};
+pub use bindings::exports::ipclab::ipc::system::{
+    Completion, Config, Event, EventOutcome, MsgLimits, Reply, Step, StepKind,
+};
+pub use bindings::exports::ipclab::ipc::types::{Credentials, Errno, Facility, MsqidDs, MsqidSet, Received};
+pub use wasmtime::component::ResourceAny as Res;
+
+/// Flag values (octal), as in the WIT's `msg` interface.
+pub const IPC_PRIVATE: i32 = 0;
+pub const IPC_CREAT: i32 = 0o1000;
+pub const IPC_EXCL: i32 = 0o2000;
+pub const IPC_NOWAIT: i32 = 0o4000;
+pub const MSG_NOERROR: i32 = 0o10000;
+pub const IPC_RMID: i32 = 10;
+pub const IPC_SET: i32 = 11;
+pub const IPC_STAT: i32 = 12;
+/// Mode bit while in the namespace, and the waiting bits of IPC_STAT.
+pub const IPC_ALLOC: u32 = 0o100000;
+pub const MSG_RWAIT: u32 = 0o1000;
+pub const MSG_WWAIT: u32 = 0o2000;
+
+/// The store's data: what WASI needs (the component imports wasi:io and wasi:cli).
+pub struct State {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}
+
+/// Where the component is: `IPC_COMPONENT_WASM`, else `<workspace>/target/ipc-component.wasm`.
+pub fn component_path() -> PathBuf {
+    match std::env::var_os("IPC_COMPONENT_WASM") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ipc-component.wasm"),
+    }
+}
+
+/// The engine and the compiled component, shared by every test of a binary.
+pub fn engine_and_component() -> &'static (Engine, Component) {
+    static CELL: OnceLock<(Engine, Component)> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let path = component_path();
+        assert!(
+            path.exists(),
+            "component not found at {}: run `cargo xtask test` (it builds the component and sets \
+             IPC_COMPONENT_WASM), or set IPC_COMPONENT_WASM to a built ipc-component.wasm",
+            path.display()
+        );
+        let mut cfg = EngineConfig::new();
+        cfg.concurrency_support(false);
+        let engine = Engine::new(&cfg).expect("wasmtime engine");
+        let component =
+            Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("cannot compile {}: {e:?}", path.display()));
+        (engine, component)
+    })
+}
+
+/// `.expect` for wasmtime-level results: an `Err` there is a trap.
+fn no_trap<T>(r: wasmtime::Result<T>, call: &str) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("the component trapped in {call}: {e:?}"),
+    }
+}
+
+/// Unprivileged credentials with real = effective ids and no groups.
+pub fn user(uid: u32, gid: u32) -> Credentials {
+    Credentials { ruid: uid, euid: uid, rgid: gid, egid: gid, groups: Vec::new(), privileged: false }
+}
+
+/// The superuser.
+pub fn root() -> Credentials {
+    Credentials { privileged: true, ..user(0, 0) }
+}
+
+/// A process handle together with its main thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Proc {
+    pub process: ResourceAny,
+    pub thread: ResourceAny,
+}
+
+/// One store and one component instance, with a kernel created in it.
+pub struct Lab {
+    pub store: Store<State>,
+    pub world: bindings::Kernel,
+    /// The kernel the kernel-level wrappers act on.
+    pub kernel: ResourceAny,
+}
+
+impl Lab {
+    /// A fresh instance with a kernel of the default configuration.
+    pub fn new() -> Lab {
+        let (engine, component) = engine_and_component();
+        let mut linker = Linker::<State>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("WASI in the linker");
+        let state = State { ctx: WasiCtx::builder().build(), table: ResourceTable::new() };
+        let mut store = Store::new(engine, state);
+        let world = bindings::Kernel::instantiate(&mut store, component, &linker).expect("instantiate the component");
+        let sys = world.ipclab_ipc_system();
+        let cfg = no_trap(sys.call_default_config(&mut store), "default-config");
+        let kernel = no_trap(sys.kernel().call_create(&mut store, cfg), "kernel.create").expect("default kernel");
+        Lab { store, world, kernel }
+    }
+
+    /// A fresh instance with a kernel of this configuration.
+    pub fn with_config(cfg: &Config) -> Lab {
+        let mut lab = Lab::new();
+        lab.kernel = lab.create(cfg).expect("kernel with this config");
+        lab
+    }
+
+    // ----- system: free functions and the kernel resource -----
+
+    pub fn default_config(&mut self) -> Config {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.call_default_config(&mut self.store), "default-config")
+    }
+
+    /// `kernel.create`; the new kernel is returned, not installed.
+    pub fn create(&mut self, cfg: &Config) -> Result<ResourceAny, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_create(&mut self.store, *cfg), "kernel.create")
+    }
+
+    pub fn spawn_cred(&mut self, cred: &Credentials, zone: u32, project: u32) -> Result<ResourceAny, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_spawn(&mut self.store, self.kernel, cred, zone, project), "kernel.spawn")
+    }
+
+    /// A process in zone 0, project 1, with its main thread.
+    pub fn spawn_as(&mut self, cred: &Credentials) -> Proc {
+        self.spawn_in(cred, 0, 1)
+    }
+
+    pub fn spawn_in(&mut self, cred: &Credentials, zone: u32, project: u32) -> Proc {
+        let process = self.spawn_cred(cred, zone, project).expect("spawn");
+        let thread = self.main_thread(process);
+        Proc { process, thread }
+    }
+
+    /// An unprivileged process `uid`/`gid` in zone 0, project 1.
+    pub fn spawn(&mut self, uid: u32, gid: u32) -> Proc {
+        self.spawn_as(&user(uid, gid))
+    }
+
+    pub fn now(&mut self) -> u64 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_now(&mut self.store, self.kernel), "kernel.now")
+    }
+
+    pub fn advance(&mut self, ns: u64) -> u64 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_advance(&mut self.store, self.kernel, ns), "kernel.advance")
+    }
+
+    pub fn events(&mut self, cursor: u64) -> (Vec<Event>, u64) {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_events(&mut self.store, self.kernel, cursor), "kernel.events")
+    }
+
+    /// The newest event.
+    pub fn last_event(&mut self) -> Event {
+        let (events, _) = self.events(0);
+        events.last().cloned().expect("at least one event")
+    }
+
+    pub fn set_project_limit(&mut self, project: u32, facility: Facility, max_ids: u32) {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(
+            sys.kernel().call_set_project_limit(&mut self.store, self.kernel, project, facility, max_ids),
+            "kernel.set-project-limit",
+        )
+    }
+
+    pub fn zone_remove(&mut self, zone: u32) -> Result<u32, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_zone_remove(&mut self.store, self.kernel, zone), "kernel.zone-remove")
+    }
+
+    pub fn snapshot(&mut self) -> String {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_snapshot(&mut self.store, self.kernel), "kernel.snapshot")
+    }
+
+    pub fn restore(&mut self, snapshot: &str) -> Result<(), Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_restore(&mut self.store, self.kernel, snapshot), "kernel.restore")
+    }
+
+    // ----- the process resource -----
+
+    pub fn pid(&mut self, p: ResourceAny) -> u32 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_pid(&mut self.store, p), "process.pid")
+    }
+
+    pub fn main_thread(&mut self, p: ResourceAny) -> ResourceAny {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_main_thread(&mut self.store, p), "process.main-thread")
+    }
+
+    pub fn thread_create(&mut self, p: ResourceAny) -> Result<ResourceAny, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_thread_create(&mut self.store, p), "process.thread-create")
+    }
+
+    pub fn fork(&mut self, p: ResourceAny) -> Result<ResourceAny, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_fork(&mut self.store, p), "process.fork")
+    }
+
+    pub fn exec(&mut self, p: ResourceAny) -> Result<(), Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_exec(&mut self.store, p), "process.exec")
+    }
+
+    pub fn exit(&mut self, p: ResourceAny) -> Result<(), Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.process().call_exit(&mut self.store, p), "process.exit")
+    }
+
+    // ----- the thread resource -----
+
+    pub fn tid(&mut self, t: ResourceAny) -> u32 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.thread().call_tid(&mut self.store, t), "thread.tid")
+    }
+
+    pub fn thread_pid(&mut self, t: ResourceAny) -> u32 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.thread().call_pid(&mut self.store, t), "thread.pid")
+    }
+
+    pub fn take_result(&mut self, t: ResourceAny) -> Result<Completion, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.thread().call_take_result(&mut self.store, t), "thread.take-result")
+    }
+
+    pub fn interrupt(&mut self, t: ResourceAny) -> Result<bool, Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.thread().call_interrupt(&mut self.store, t), "thread.interrupt")
+    }
+
+    /// Drops a handle (runs the guest destructor).
+    pub fn drop_resource(&mut self, r: ResourceAny) {
+        no_trap(r.resource_drop(&mut self.store), "resource drop")
+    }
+
+    // ----- msg -----
+
+    pub fn msgget(&mut self, t: ResourceAny, key: i32, msgflg: i32) -> Result<i32, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgget(&mut self.store, t, key, msgflg), "msgget")
+    }
+
+    pub fn msgsnd(
+        &mut self,
+        t: ResourceAny,
+        msqid: i32,
+        mtype: i64,
+        data: &[u8],
+        msgflg: i32,
+        timeout: Option<u64>,
+    ) -> Result<SendOutcome, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgsnd(&mut self.store, t, msqid, mtype, data, msgflg, timeout), "msgsnd")
+    }
+
+    /// msgsnd with IPC_NOWAIT that must complete: `Ok(())` or the errno.
+    pub fn send(&mut self, t: ResourceAny, msqid: i32, mtype: i64, data: &[u8]) -> Result<(), Errno> {
+        match self.msgsnd(t, msqid, mtype, data, IPC_NOWAIT, None)? {
+            SendOutcome::Sent => Ok(()),
+            SendOutcome::Blocked(r) => panic!("msgsnd with IPC_NOWAIT parked: {r}"),
+        }
+    }
+
+    pub fn msgrcv(
+        &mut self,
+        t: ResourceAny,
+        msqid: i32,
+        msgsz: u64,
+        msgtyp: i64,
+        msgflg: i32,
+        timeout: Option<u64>,
+    ) -> Result<RecvOutcome, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgrcv(&mut self.store, t, msqid, msgsz, msgtyp, msgflg, timeout), "msgrcv")
+    }
+
+    /// msgrcv with IPC_NOWAIT that must complete: the message or the errno.
+    pub fn recv(&mut self, t: ResourceAny, msqid: i32, msgsz: u64, msgtyp: i64) -> Result<Received, Errno> {
+        match self.msgrcv(t, msqid, msgsz, msgtyp, IPC_NOWAIT, None)? {
+            RecvOutcome::Received(m) => Ok(m),
+            RecvOutcome::Blocked(r) => panic!("msgrcv with IPC_NOWAIT parked: {r}"),
+        }
+    }
+
+    pub fn stat(&mut self, t: ResourceAny, msqid: i32) -> Result<MsqidDs, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgctl_stat(&mut self.store, t, msqid), "msgctl-stat")
+    }
+
+    pub fn set(&mut self, t: ResourceAny, msqid: i32, buf: &MsqidSet) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgctl_set(&mut self.store, t, msqid, *buf), "msgctl-set")
+    }
+
+    pub fn rmid(&mut self, t: ResourceAny, msqid: i32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgctl_rmid(&mut self.store, t, msqid), "msgctl-rmid")
+    }
+
+    pub fn msgctl(&mut self, t: ResourceAny, msqid: i32, cmd: i32, buf: Option<&MsqidSet>) -> Result<Reply, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgctl(&mut self.store, t, msqid, cmd, buf.copied()), "msgctl")
+    }
+
+    pub fn msgids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_msgids(&mut self.store, t), "msgids")
+    }
+
+    // ----- inspect -----
+
+    pub fn namespace(&mut self, facility: Facility) -> NamespaceView {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_namespace(&mut self.store, self.kernel, facility), "inspect.namespace")
+    }
+
+    pub fn msg_queues(&mut self) -> Vec<MsgQueueView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_msg_queues(&mut self.store, self.kernel), "inspect.msg-queues")
+    }
+
+    pub fn processes(&mut self) -> Vec<ProcessView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_processes(&mut self.store, self.kernel), "inspect.processes")
+    }
+
+    /// The view of one queue.
+    pub fn queue(&mut self, msqid: i32) -> MsgQueueView {
+        self.msg_queues().into_iter().find(|q| q.id == msqid).expect("queue in inspect.msg-queues")
+    }
+
+    /// The instance still works: a fresh process can create a private queue.
+    pub fn assert_alive(&mut self) {
+        let p = self.spawn(4242, 4242);
+        let id = self.msgget(p.thread, IPC_PRIVATE, IPC_CREAT | 0o600);
+        assert!(id.is_ok(), "instance no longer usable: msgget IPC_PRIVATE gave {id:?}");
+    }
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Lab::new()
+    }
+}
