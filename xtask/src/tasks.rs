@@ -3,16 +3,18 @@
 //! `test` runs, in order and stopping at the first failure:
 //! 1. `cargo fmt --all -- --check`
 //! 2. `cargo clippy -p ipc-core -p xtask --all-targets -- -D warnings`
-//! 3. `cargo test -p ipc-core`
+//! 3. `cargo test -p ipc-core -p xtask` (unit, property and doc tests)
+//! 4. `cargo check -p ipc-core` for `wasm32-wasip2` and `wasm32-unknown-unknown`
 //!
 //! then, each only once its crate exists (its `Cargo.toml` is present):
-//! 4. the component for `wasm32-wasip2`, copied to `target/ipc-component.wasm`;
-//! 5. clippy on the component;
-//! 6. host tests and the call-cost benchmark (`ipc-host-tests`, wasmtime),
-//!    given the component through `IPC_COMPONENT_WASM`;
-//! 7. `build-web`: jco transpile of the component and the Yew playground
+//! 5. the component for `wasm32-wasip2`, copied to `target/ipc-component.wasm`,
+//!    and clippy on it;
+//! 6. clippy, host tests and the call-cost benchmark (`ipc-host-tests`,
+//!    wasmtime), given the component through `IPC_COMPONENT_WASM`;
+//! 7. clippy and unit tests of the playground;
+//! 8. `build-web`: jco transpile of the component and the Yew playground
 //!    through wasm-bindgen, into `www/`;
-//! 8. the browser test (`tests/browser/playground.test.mjs`, Playwright on
+//! 9. the browser test (`tests/browser/playground.test.mjs`, Playwright on
 //!    Debian's Chromium) against `www/` served by xtask on a free port.
 
 use crate::cmd::{Cmd, Result, say};
@@ -80,7 +82,12 @@ pub fn test_all() -> Result {
     steps.run("clippy (ipc-core, xtask)", || {
         cargo(&["clippy", "-p", "ipc-core", "-p", "xtask", "--all-targets", "--", "-D", "warnings"])
     })?;
-    steps.run("tests (ipc-core: unit, property, doc)", || cargo(&["test", "-p", "ipc-core"]))?;
+    steps.run("tests (ipc-core: unit, property, doc; xtask)", || cargo(&["test", "-p", "ipc-core", "-p", "xtask"]))?;
+    steps.run("ipc-core builds for both wasm targets", || {
+        ensure_rust_target(WASIP2)?;
+        ensure_rust_target(WASM32)?;
+        cargo(&["check", "-p", "ipc-core", "--target", WASIP2, "--target", WASM32])
+    })?;
 
     if exists(COMPONENT_MANIFEST) {
         steps.run("component build (wasm32-wasip2)", build_component)?;
@@ -92,6 +99,9 @@ pub fn test_all() -> Result {
     }
 
     if exists(HOST_TESTS_MANIFEST) {
+        steps.run("clippy (ipc-host-tests)", || {
+            cargo(&["clippy", "-p", "ipc-host-tests", "--release", "--all-targets", "--", "-D", "warnings"])
+        })?;
         steps.run("host tests (ipc-host-tests, wasmtime)", || {
             let wasm = built_component()?;
             Cmd::new("cargo").args(["test", "-p", "ipc-host-tests", "--release"]).env("IPC_COMPONENT_WASM", wasm).run()
@@ -99,6 +109,14 @@ pub fn test_all() -> Result {
         steps.run("benchmark (ipc-host-tests)", run_bench)?;
     } else {
         steps.skip("host tests and benchmark", HOST_TESTS_MANIFEST);
+    }
+
+    if exists(PLAYGROUND_MANIFEST) {
+        steps.run("clippy (ipc-playground)", || {
+            ensure_rust_target(WASM32)?;
+            cargo(&["clippy", "-p", "ipc-playground", "--target", WASM32, "--", "-D", "warnings"])
+        })?;
+        steps.run("tests (ipc-playground, host)", || cargo(&["test", "-p", "ipc-playground"]))?;
     }
 
     if exists(PLAYGROUND_MANIFEST) || exists(COMPONENT_MANIFEST) {
@@ -182,12 +200,26 @@ pub fn build_web() -> Result {
     }
     if playground {
         ensure_rust_target(WASM32)?;
-        cargo(&["build", "-p", "ipc-playground", "--target", WASM32, "--profile", "wasm-release"])?;
+        // Not stripped by cargo: wasm-bindgen reads the `target_features`
+        // section (it warns without it) and drops the name and producers
+        // sections itself.
+        cargo(&[
+            "build",
+            "-p",
+            "ipc-playground",
+            "--target",
+            WASM32,
+            "--profile",
+            "wasm-release",
+            "--config",
+            "profile.wasm-release.strip=false",
+        ])?;
         let version = lockfile_version("wasm-bindgen")?;
         let wasm_bindgen = ensure_cargo_bin("wasm-bindgen", "wasm-bindgen-cli", &version, &[])?;
         let built = target_dir().join(WASM32).join("wasm-release/ipc_playground.wasm");
         Cmd::new(wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-dir", "www/pkg"])
+            .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+            .args(["--out-dir", "www/pkg"])
             .args([built])
             .run()?;
     }

@@ -1,0 +1,254 @@
+// The bridge between the Yew playground and the ipc-component.
+//
+// The component is the kernel: this file only owns the kernel resource and
+// the process / thread handles, forwards each call, and turns what jco
+// returns into plain JSON for Rust (BigInt -> Number, typed arrays -> arrays,
+// thrown ComponentError -> {ok:false, errno}).  It holds no kernel logic.
+//
+// wasm-bindgen copies this file to pkg/snippets/<crate>/js/bridge.js, so the
+// component is loaded by a URL resolved against the page, not this file.
+
+let system = null;
+let msg = null;
+let inspect = null;
+let kernel = null;
+/** pid -> process handle */
+const processes = new Map();
+/** tid -> thread handle */
+const threads = new Map();
+/** kernel snapshots taken before each action, newest last */
+const history = [];
+const HISTORY_MAX = 200;
+
+/** The kernel's limits: small, so that table growth and full queues show up quickly. */
+function playgroundConfig() {
+  const config = system.defaultConfig();
+  config.seqBits = 7;
+  config.idsMin = 4;
+  config.eventCapacity = 400;
+  config.msg.maxMessageBytes = 256n;
+  config.msg.maxQueueBytes = 256n;
+  config.msg.maxQueueMessages = 8n;
+  return config;
+}
+
+/** Deep copy into JSON-able data. */
+function plain(v) {
+  if (typeof v === 'bigint') return Number(v);
+  if (v === undefined || v === null) return null;
+  if (ArrayBuffer.isView(v)) return Array.from(v, plain);
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'object') {
+    const out = {};
+    for (const [k, val] of Object.entries(v)) out[k] = plain(val);
+    return out;
+  }
+  return v;
+}
+
+const text = (bytes) => new TextDecoder().decode(bytes);
+
+/** Runs `f`; success, failure with an errno, or a bridge-level error, as a JSON string. */
+function call(f) {
+  try {
+    return JSON.stringify({ ok: true, ...f() });
+  } catch (e) {
+    if (e && e.payload !== undefined) return JSON.stringify({ ok: false, errno: String(e.payload) });
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/** Like `call`, but first remembers the kernel state for Step back. */
+function action(f) {
+  if (kernel) {
+    history.push(kernel.snapshot());
+    if (history.length > HISTORY_MAX) history.shift();
+  }
+  return call(f);
+}
+
+function thread(tid) {
+  const t = threads.get(tid);
+  if (!t) throw new Error(`no handle for thread ${tid}`);
+  return t;
+}
+
+function process(pid) {
+  const p = processes.get(pid);
+  if (!p) throw new Error(`no handle for process ${pid}`);
+  return p;
+}
+
+function adopt(proc) {
+  const pid = proc.pid();
+  processes.set(pid, proc);
+  const main = proc.mainThread();
+  threads.set(main.tid(), main);
+  return { pid, tid: main.tid() };
+}
+
+const timeout = (ns) => (ns === undefined || ns === null || ns < 0 ? undefined : BigInt(ns));
+
+/** A received message as JSON: type, size, text and bytes. */
+function received(r) {
+  return { mtype: Number(r.mtype), size: r.data.length, text: text(r.data), bytes: Array.from(r.data) };
+}
+
+/** A reply variant as JSON; messages also get their text decoded. */
+function reply(r) {
+  if (r && r.tag === 'message') return { tag: 'message', val: received(r.val) };
+  return plain(r);
+}
+
+/**
+ * Loads the component and creates the kernel.  Resolves to a JSON string:
+ * {ok:true} or {ok:false, message}.
+ */
+export async function bridgeInit() {
+  try {
+    const url = new URL('component/ipc_component.js', document.baseURI);
+    const mod = await import(url.href);
+    system = mod.system;
+    msg = mod.msg;
+    inspect = mod.inspect;
+    kernel = system.Kernel.create(playgroundConfig());
+    return JSON.stringify({ ok: true });
+  } catch (e) {
+    const message = e && e.payload !== undefined ? `kernel creation failed: ${e.payload}` : String(e && e.stack ? e.stack : e);
+    return JSON.stringify({ ok: false, errno: 'bridge', message });
+  }
+}
+
+/** Spawns a process with one thread; groups is a comma-separated list. */
+export function spawn(uid, gid, groups, privileged) {
+  return action(() => {
+    const list = String(groups)
+      .split(/[\s,]+/)
+      .filter((s) => s !== '')
+      .map((s) => Number(s));
+    if (list.some((n) => !Number.isInteger(n) || n < 0 || n > 0xffffffff)) throw new Error('groups must be numbers');
+    const cred = { ruid: uid, euid: uid, rgid: gid, egid: gid, groups: Uint32Array.from(list), privileged };
+    return { value: adopt(kernel.spawn(cred, 0, 1)) };
+  });
+}
+
+export function fork(pid) {
+  return action(() => ({ value: adopt(process(pid).fork()) }));
+}
+
+export function threadCreate(pid) {
+  return action(() => {
+    const t = process(pid).threadCreate();
+    threads.set(t.tid(), t);
+    return { value: { pid, tid: t.tid() } };
+  });
+}
+
+export function exit(pid) {
+  return action(() => {
+    process(pid).exit();
+    return { value: null };
+  });
+}
+
+export function msgget(tid, key, flags) {
+  return action(() => ({ value: msg.msgget(thread(tid), key | 0, flags | 0) }));
+}
+
+/** timeoutNs < 0 means none; mtype is passed as a decimal string (s64). */
+export function msgsnd(tid, msqid, mtype, data, flags, timeoutNs) {
+  return action(() => {
+    const bytes = new TextEncoder().encode(data);
+    const out = msg.msgsnd(thread(tid), msqid | 0, BigInt(mtype), bytes, flags | 0, timeout(timeoutNs));
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: null };
+  });
+}
+
+export function msgrcv(tid, msqid, msgsz, msgtyp, flags, timeoutNs) {
+  return action(() => {
+    const out = msg.msgrcv(thread(tid), msqid | 0, BigInt(msgsz), BigInt(msgtyp), flags | 0, timeout(timeoutNs));
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: received(out.val) };
+  });
+}
+
+export function msgctlStat(tid, msqid) {
+  return action(() => ({ value: plain(msg.msgctlStat(thread(tid), msqid | 0)) }));
+}
+
+export function msgctlSet(tid, msqid, uid, gid, mode, qbytes) {
+  return action(() => {
+    msg.msgctlSet(thread(tid), msqid | 0, { uid, gid, mode, qbytes: BigInt(qbytes) });
+    return { value: null };
+  });
+}
+
+export function msgctlRmid(tid, msqid) {
+  return action(() => {
+    msg.msgctlRmid(thread(tid), msqid | 0);
+    return { value: null };
+  });
+}
+
+/** The completed result of a parked call: {call, ok, errno?, value?}. */
+export function takeResult(tid) {
+  return action(() => {
+    const c = thread(tid).takeResult();
+    const r = c.result;
+    // jco lifts result<reply, errno> inside a record as {tag:'ok'|'err', val}.
+    if (r && r.tag === 'err') return { value: { call: c.call, ok: false, errno: String(r.val) } };
+    const value = r && r.tag === 'ok' ? r.val : r;
+    return { value: { call: c.call, ok: true, reply: reply(value) } };
+  });
+}
+
+export function interrupt(tid) {
+  return action(() => ({ value: thread(tid).interrupt() }));
+}
+
+export function advance(ns) {
+  return action(() => ({ value: Number(kernel.advance(BigInt(ns))) }));
+}
+
+/** Everything the views show, in one JSON object. */
+export function state(cursor) {
+  return call(() => {
+    const [events, next] = kernel.events(BigInt(cursor || 0));
+    return {
+      value: {
+        now: Number(kernel.now()),
+        namespace: plain(inspect.namespace(kernel, 'msg')),
+        queues: plain(inspect.msgQueues(kernel)),
+        processes: plain(inspect.processes(kernel)),
+        events: plain(events),
+        cursor: Number(next),
+        history: history.length,
+      },
+    };
+  });
+}
+
+export function snapshot() {
+  return call(() => ({ value: kernel.snapshot() }));
+}
+
+export function restore(json) {
+  return action(() => {
+    kernel.restore(json);
+    return { value: null };
+  });
+}
+
+/** Restores the state from before the last action. */
+export function stepBack() {
+  return call(() => {
+    const snap = history.pop();
+    if (snap === undefined) throw new Error('nothing to step back to');
+    kernel.restore(snap);
+    return { value: history.length };
+  });
+}
+
+/** Forgets every snapshot: Step back cannot go before this point. */
+export function forgetHistory() {
+  history.length = 0;
+}

@@ -1,0 +1,422 @@
+//! The application: loads the component through the bridge, keeps the
+//! latest kernel state, runs the calls the panels emit, and reports each
+//! call's result or errno in words.
+
+use crate::bridge::{self, Answer, Call};
+use crate::errno;
+use crate::model::{KernelState, id_both, key_hex, ns};
+use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
+use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
+use serde_json::Value;
+use yew::prelude::*;
+
+/// How a call ended, for the result box.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Ok,
+    Blocked,
+    Failed,
+}
+
+/// The result box: the call in words and what it returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub title: String,
+    pub verdict: Verdict,
+    pub text: String,
+    /// More context (errno explanation, IPC_STAT fields).
+    pub detail: Vec<String>,
+}
+
+pub enum Msg {
+    Loaded(Result<(), String>),
+    Do(Call),
+    Actor(u32),
+    Msqid(String),
+    StepBack,
+    /// A form could not be read.
+    Invalid(String),
+}
+
+enum Status {
+    Loading,
+    Failed(String),
+    Ready,
+}
+
+pub struct App {
+    status: Status,
+    state: KernelState,
+    actor: Option<u32>,
+    msqid: String,
+    report: Option<Report>,
+}
+
+/// A call in words, as the caller would write it.
+fn title(call: &Call, state: &KernelState) -> String {
+    let by = |tid: u32| match state.process_of(tid) {
+        Some(p) => format!(" by pid {} tid {tid} (uid {})", p.pid, p.euid),
+        None => format!(" by tid {tid}"),
+    };
+    let timeout = |t: &Option<u64>| t.map(|t| format!(", timeout {}", ns(t as f64))).unwrap_or_default();
+    match call {
+        Call::Spawn { uid, gid, groups, privileged } => {
+            format!("spawn(uid {uid}, gid {gid}, groups [{groups}]{})", if *privileged { ", privileged" } else { "" })
+        }
+        Call::Fork { pid } => format!("fork() by pid {pid}"),
+        Call::ThreadCreate { pid } => format!("thread-create() in pid {pid}"),
+        Call::Exit { pid } => format!("exit() of pid {pid}"),
+        Call::TakeResult { tid } => format!("take-result(){}", by(*tid)),
+        Call::Interrupt { tid } => format!("interrupt(){}", by(*tid)),
+        Call::Msgget { tid, key, flags } => {
+            format!("msgget({}, {}){}", key_hex(*key), flag_words(*flags, true), by(*tid))
+        }
+        Call::Msgsnd { tid, msqid, mtype, text, flags, timeout_ns } => format!(
+            "msgsnd({msqid}, type {mtype}, \"{text}\" ({} bytes), {}{}){}",
+            text.len(),
+            flag_words(*flags, false),
+            timeout(timeout_ns),
+            by(*tid)
+        ),
+        Call::Msgrcv { tid, msqid, msgsz, msgtyp, flags, timeout_ns } => format!(
+            "msgrcv({msqid}, msgsz {msgsz}, msgtyp {msgtyp}, {}{}){}",
+            flag_words(*flags, false),
+            timeout(timeout_ns),
+            by(*tid)
+        ),
+        Call::Stat { tid, msqid } => format!("msgctl({msqid}, IPC_STAT){}", by(*tid)),
+        Call::Set { tid, msqid, uid, gid, mode, qbytes } => {
+            format!("msgctl({msqid}, IPC_SET, uid {uid} gid {gid} mode {mode:04o} qbytes {qbytes}){}", by(*tid))
+        }
+        Call::Rmid { tid, msqid } => format!("msgctl({msqid}, IPC_RMID){}", by(*tid)),
+        Call::Advance { ns: t } => format!("advance the clock by {}", ns(*t as f64)),
+    }
+}
+
+fn num(v: &Value, field: &str) -> String {
+    match v.get(field) {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => other.to_string(),
+        None => "?".into(),
+    }
+}
+
+/// A received message in words.
+fn message_words(m: &Value) -> String {
+    format!(
+        "received type {}, {} bytes: \"{}\"",
+        num(m, "mtype"),
+        num(m, "size"),
+        m.get("text").and_then(Value::as_str).unwrap_or_default()
+    )
+}
+
+/// A reply variant (`{tag, val}`) in words.
+fn reply_words(r: &Value) -> String {
+    let val = r.get("val").cloned().unwrap_or(Value::Null);
+    match r.get("tag").and_then(Value::as_str) {
+        Some("none") | None => "done".into(),
+        Some("id") => val.as_i64().map(|id| format!("id {}", id_both(id as i32))).unwrap_or_default(),
+        Some("message") => message_words(&val),
+        Some("msq-stat") => format!("IPC_STAT: {} messages, {} bytes", num(&val, "qnum"), num(&val, "cbytes")),
+        Some("ids") => format!("ids {val}"),
+        Some(other) => format!("{other} {val}"),
+    }
+}
+
+fn stat_lines(v: &Value) -> Vec<String> {
+    let perm = v.get("perm").cloned().unwrap_or(Value::Null);
+    let mode = perm.get("mode").and_then(Value::as_u64).unwrap_or(0);
+    vec![
+        format!(
+            "msg_perm: uid {} gid {} cuid {} cgid {} mode {:07o} key {}",
+            num(&perm, "uid"),
+            num(&perm, "gid"),
+            num(&perm, "cuid"),
+            num(&perm, "cgid"),
+            mode,
+            key_hex(perm.get("key").and_then(Value::as_i64).unwrap_or(0) as i32)
+        ),
+        format!(
+            "msg_qnum {} · msg_cbytes {} · msg_qbytes {} · msg_qmax {}",
+            num(v, "qnum"),
+            num(v, "cbytes"),
+            num(v, "qbytes"),
+            num(v, "qmax")
+        ),
+        format!(
+            "msg_lspid {} · msg_lrpid {} · msg_stime {} · msg_rtime {} · msg_ctime {}",
+            num(v, "lspid"),
+            num(v, "lrpid"),
+            num(v, "stime"),
+            num(v, "rtime"),
+            num(v, "ctime")
+        ),
+    ]
+}
+
+/// The success value of `call` in words.
+fn value_words(call: &Call, v: &Value) -> (String, Vec<String>) {
+    match call {
+        Call::Spawn { .. } | Call::Fork { .. } | Call::ThreadCreate { .. } => {
+            (format!("pid {} with thread tid {}", num(v, "pid"), num(v, "tid")), vec![])
+        }
+        Call::Msgget { .. } => (format!("msqid {}", id_both(v.as_i64().unwrap_or(0) as i32)), vec![]),
+        Call::Msgsnd { .. } => ("sent".into(), vec![]),
+        Call::Msgrcv { .. } => (message_words(v), vec![]),
+        Call::Stat { .. } => ("IPC_STAT".into(), stat_lines(v)),
+        Call::Set { .. } => ("IPC_SET done".into(), vec![]),
+        Call::Rmid { .. } => ("queue removed".into(), vec![]),
+        Call::Exit { .. } => ("exited".into(), vec![]),
+        Call::Interrupt { .. } => {
+            if v.as_bool() == Some(true) {
+                ("interrupted: the parked call completes with EINTR".into(), vec![])
+            } else {
+                ("the thread was not parked".into(), vec![])
+            }
+        }
+        Call::Advance { .. } => (format!("the clock is now {}", ns(v.as_f64().unwrap_or(0.0))), vec![]),
+        Call::TakeResult { .. } => {
+            let call = v.get("call").and_then(Value::as_str).unwrap_or("call");
+            if v.get("ok").and_then(Value::as_bool) == Some(false) {
+                let e = v.get("errno").and_then(Value::as_str).unwrap_or("?");
+                let (name, meaning) = errno::describe(e);
+                (format!("{call} had failed: {name} — {meaning}"), vec![])
+            } else {
+                let reply = v.get("reply").cloned().unwrap_or(Value::Null);
+                let detail = if reply.get("tag").and_then(Value::as_str) == Some("msq-stat") {
+                    stat_lines(reply.get("val").unwrap_or(&Value::Null))
+                } else {
+                    vec![]
+                };
+                (format!("{call} completed: {}", reply_words(&reply)), detail)
+            }
+        }
+    }
+}
+
+impl App {
+    /// Re-reads the kernel state; keeps the actor on a live thread.
+    fn refresh(&mut self) {
+        match bridge::read_state() {
+            Ok(state) => {
+                let threads = state.threads();
+                if !self.actor.is_some_and(|a| threads.iter().any(|&(_, t)| t == a)) {
+                    self.actor = threads.first().map(|&(_, t)| t);
+                }
+                self.state = state;
+            }
+            Err(e) => self.status = Status::Failed(e),
+        }
+    }
+
+    fn run(&mut self, call: Call) {
+        let before = self.state.clone();
+        let title = title(&call, &before);
+        let answer = call.run();
+        self.refresh();
+        let report = match answer {
+            Answer::Ok(v) => {
+                if let (Call::Msgget { .. }, Some(id)) = (&call, v.as_i64()) {
+                    self.msqid = id.to_string();
+                }
+                if let (Call::Spawn { .. } | Call::Fork { .. }, Some(tid)) =
+                    (&call, v.get("tid").and_then(Value::as_u64))
+                {
+                    // A new process does not take over; keep the current actor unless there was none.
+                    if self.actor.is_none() {
+                        self.actor = Some(tid as u32);
+                    }
+                }
+                let (text, detail) = value_words(&call, &v);
+                Report { title, verdict: Verdict::Ok, text, detail }
+            }
+            Answer::Blocked(reason) => Report {
+                title,
+                verdict: Verdict::Blocked,
+                text: format!("{reason} — the thread waits until a later call completes it"),
+                detail: vec![],
+            },
+            Answer::Err { errno: e, message } => {
+                let (name, meaning) = errno::describe(&e);
+                let mut detail = vec![];
+                let context = errno::context(&e, &call, &before);
+                if !context.is_empty() {
+                    detail.push(context);
+                }
+                if let Some(m) = message {
+                    detail.push(m);
+                }
+                Report { title, verdict: Verdict::Failed, text: format!("{name} — {meaning}"), detail }
+            }
+        };
+        self.report = Some(report);
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            link.send_message(Msg::Loaded(bridge::init().await));
+        });
+        App { status: Status::Loading, state: KernelState::default(), actor: None, msqid: String::new(), report: None }
+    }
+
+    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Loaded(Err(e)) => self.status = Status::Failed(e),
+            Msg::Loaded(Ok(())) => {
+                self.status = Status::Ready;
+                // The two processes every lesson starts with.
+                for (uid, gid) in [(100, 10), (200, 20)] {
+                    Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
+                }
+                bridge::forget_history();
+                self.refresh();
+                self.report = None;
+            }
+            Msg::Do(call) => self.run(call),
+            Msg::Actor(tid) => self.actor = Some(tid),
+            Msg::Msqid(s) => self.msqid = s,
+            Msg::StepBack => {
+                let before = self.state.clone();
+                match bridge::undo() {
+                    Ok(()) => {
+                        self.refresh();
+                        let undone =
+                            before.last_event().map(|e| format!(" (undid event #{})", e.seq)).unwrap_or_default();
+                        self.report = Some(Report {
+                            title: "step back".into(),
+                            verdict: Verdict::Ok,
+                            text: format!("restored the state from before the last action{undone}"),
+                            detail: vec![],
+                        });
+                    }
+                    Err(e) => {
+                        self.report = Some(Report {
+                            title: "step back".into(),
+                            verdict: Verdict::Failed,
+                            text: e,
+                            detail: vec![],
+                        })
+                    }
+                }
+            }
+            Msg::Invalid(e) => {
+                self.report =
+                    Some(Report { title: "not sent".into(), verdict: Verdict::Failed, text: e, detail: vec![] })
+            }
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let body = match &self.status {
+            Status::Loading => {
+                html! { <p class="loading" data-testid="loading">{ "Loading the kernel component…" }</p> }
+            }
+            Status::Failed(e) => html! {
+                <div class="fatal" role="alert" data-testid="fatal">
+                    <h2>{ "The kernel component could not be loaded" }</h2>
+                    <pre>{ e }</pre>
+                    <p>{ "Build it with " }<code>{ "cargo xtask build-web" }</code>{ " and reload." }</p>
+                </div>
+            },
+            Status::Ready => self.ready_view(ctx),
+        };
+        let ready = matches!(self.status, Status::Ready);
+        let history = self.state.history;
+        html! {
+            <main data-testid="app" data-ready={ready.to_string()}>
+                <header class="top">
+                    <h1>{ "ipclab · System V message queues" }</h1>
+                    <button type="button" data-testid="step-back" disabled={!ready || history == 0}
+                        onclick={link.callback(|_| Msg::StepBack)}
+                        title="Restore the kernel state from before the last action">
+                        { format!("⟲ Step back ({history})") }
+                    </button>
+                    <details class="explainer" data-testid="explainer">
+                        <summary>{ "What am I looking at?" }</summary>
+                        <p>{ "A Unix kernel's System V IPC, running in this page as a WebAssembly component. \
+                              Processes make system calls through a thread you pick. msgget finds a key in the AVL tree \
+                              of keys or creates a queue: it takes a free slot in the slot table, and the queue's id is \
+                              the slot's sequence number shifted left, or-ed with the slot index. Removing the queue frees \
+                              the slot and bumps its sequence number, so the old id becomes stale (EINVAL)." }</p>
+                        <p>{ "A call that must wait (msgrcv on an empty queue, msgsnd on a full one) parks its thread: \
+                              the process list shows it ‖ blocked with the reason, and the queue lists it. A later call \
+                              that makes progress possible wakes it; the event log says who was woken, and the thread \
+                              then holds a result to take. Every view is redrawn from the kernel after each call; \
+                              Step back restores the state from before the last action." }</p>
+                    </details>
+                </header>
+                { body }
+            </main>
+        }
+    }
+}
+
+impl App {
+    fn ready_view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let on_call = link.callback(Msg::Do);
+        let on_error = link.callback(Msg::Invalid);
+        let result = match &self.report {
+            None => html! { <p class="muted">{ "Make a call: its result or errno shows here." }</p> },
+            Some(r) => {
+                let (class, mark) = match r.verdict {
+                    Verdict::Ok => ("ok", "✔ ok:"),
+                    Verdict::Blocked => ("blocked", "‖ parked:"),
+                    Verdict::Failed => ("failed", "✖ error:"),
+                };
+                html! {
+                    <div class={classes!("report", class)}>
+                        <div class="call mono" data-testid="result-call">{ &r.title }</div>
+                        <div class="verdict" data-testid="result-text"><strong>{ mark }</strong>{ " " }{ &r.text }</div>
+                        { for r.detail.iter().map(|d| html! { <div class="detail">{ d }</div> }) }
+                    </div>
+                }
+            }
+        };
+        let last = self.state.last_event().map(|e| {
+            if e.text.is_empty() {
+                let woke = e
+                    .woke
+                    .iter()
+                    .map(|w| format!(" · woke tid {} ({} → {})", w.tid, w.call, outcome_words(&w.outcome)))
+                    .collect::<String>();
+                format!("last event #{}: {}({}){woke}", e.seq, e.call, e.args)
+            } else {
+                format!("last event: {}", e.text)
+            }
+        });
+        html! {
+            <div class="grid">
+                <div class="col col-a">
+                    <ProcessesPanel state={self.state.clone()} actor={self.actor}
+                        on_actor={link.callback(Msg::Actor)} on_call={on_call.clone()} on_error={on_error.clone()} />
+                    <CallsPanel state={self.state.clone()} actor={self.actor} msqid={AttrValue::from(self.msqid.clone())}
+                        on_msqid={link.callback(Msg::Msqid)} {on_call} {on_error} />
+                </div>
+                <div class="col col-b">
+                    <section class="panel result" data-testid="result" aria-live="polite" aria-labelledby="result-h">
+                        <h2 id="result-h">{ "Result" }</h2>
+                        { result }
+                        if let Some(last) = last { <p class="last muted" data-testid="last-event">{ last }</p> }
+                    </section>
+                    <SlotTable state={self.state.clone()} />
+                    <KeyTree state={self.state.clone()} />
+                    <IdList state={self.state.clone()} />
+                </div>
+                <div class="col col-c">
+                    <Queues state={self.state.clone()} />
+                    <EventLog state={self.state.clone()} />
+                </div>
+            </div>
+        }
+    }
+}

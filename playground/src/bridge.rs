@@ -1,0 +1,172 @@
+//! The Rust side of `js/bridge.js`: every call into the component goes
+//! through these functions, which parse the bridge's JSON answers.
+//!
+//! The bridge owns the kernel and the process and thread handles; Rust names
+//! processes by pid and threads by tid.  Each answer is `{ok:true, value}`,
+//! `{ok:true, blocked:reason}` or `{ok:false, errno}`.
+
+use crate::model::KernelState;
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::js_sys::Promise;
+
+#[wasm_bindgen(module = "/js/bridge.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = bridgeInit)]
+    fn bridge_init() -> Promise;
+    fn spawn(uid: u32, gid: u32, groups: &str, privileged: bool) -> String;
+    fn fork(pid: u32) -> String;
+    #[wasm_bindgen(js_name = threadCreate)]
+    fn thread_create(pid: u32) -> String;
+    fn exit(pid: u32) -> String;
+    fn msgget(tid: u32, key: i32, flags: i32) -> String;
+    fn msgsnd(tid: u32, msqid: i32, mtype: &str, data: &str, flags: i32, timeout_ns: f64) -> String;
+    fn msgrcv(tid: u32, msqid: i32, msgsz: &str, msgtyp: &str, flags: i32, timeout_ns: f64) -> String;
+    #[wasm_bindgen(js_name = msgctlStat)]
+    fn msgctl_stat(tid: u32, msqid: i32) -> String;
+    #[wasm_bindgen(js_name = msgctlSet)]
+    fn msgctl_set(tid: u32, msqid: i32, uid: u32, gid: u32, mode: u32, qbytes: &str) -> String;
+    #[wasm_bindgen(js_name = msgctlRmid)]
+    fn msgctl_rmid(tid: u32, msqid: i32) -> String;
+    #[wasm_bindgen(js_name = takeResult)]
+    fn take_result(tid: u32) -> String;
+    fn interrupt(tid: u32) -> String;
+    fn advance(ns: &str) -> String;
+    fn state(cursor: f64) -> String;
+    #[wasm_bindgen(js_name = stepBack)]
+    fn step_back() -> String;
+    #[wasm_bindgen(js_name = forgetHistory)]
+    fn forget_history_js();
+}
+
+/// One bridge answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Success and the value returned (JSON).
+    Ok(Value),
+    /// The call parked; the reason in words.
+    Blocked(String),
+    /// Failure: an errno name (`"eacces"`), or `"bridge"` with a message.
+    Err { errno: String, message: Option<String> },
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    ok: bool,
+    #[serde(default)]
+    value: Value,
+    #[serde(default)]
+    blocked: Option<String>,
+    #[serde(default)]
+    errno: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn parse(json: &str) -> Answer {
+    match serde_json::from_str::<Raw>(json) {
+        Ok(Raw { ok: true, blocked: Some(reason), .. }) => Answer::Blocked(reason),
+        Ok(Raw { ok: true, value, .. }) => Answer::Ok(value),
+        Ok(Raw { errno, message, .. }) => Answer::Err { errno: errno.unwrap_or_else(|| "bridge".into()), message },
+        Err(e) => Answer::Err { errno: "bridge".into(), message: Some(format!("unreadable answer: {e}: {json}")) },
+    }
+}
+
+/// Loads the component and creates the kernel; `Err` says why not.
+pub async fn init() -> Result<(), String> {
+    let answer = wasm_bindgen_futures::JsFuture::from(bridge_init()).await.map_err(|e| format!("{e:?}"))?;
+    match parse(&answer.as_string().unwrap_or_default()) {
+        Answer::Ok(_) => Ok(()),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// A call the playground can make.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Spawn { uid: u32, gid: u32, groups: String, privileged: bool },
+    Fork { pid: u32 },
+    ThreadCreate { pid: u32 },
+    Exit { pid: u32 },
+    TakeResult { tid: u32 },
+    Interrupt { tid: u32 },
+    Msgget { tid: u32, key: i32, flags: i32 },
+    Msgsnd { tid: u32, msqid: i32, mtype: i64, text: String, flags: i32, timeout_ns: Option<u64> },
+    Msgrcv { tid: u32, msqid: i32, msgsz: u64, msgtyp: i64, flags: i32, timeout_ns: Option<u64> },
+    Stat { tid: u32, msqid: i32 },
+    Set { tid: u32, msqid: i32, uid: u32, gid: u32, mode: u32, qbytes: u64 },
+    Rmid { tid: u32, msqid: i32 },
+    Advance { ns: u64 },
+}
+
+fn timeout(t: Option<u64>) -> f64 {
+    t.map_or(-1.0, |t| t as f64)
+}
+
+impl Call {
+    /// Makes the call through the bridge.
+    pub fn run(&self) -> Answer {
+        let json = match self {
+            Call::Spawn { uid, gid, groups, privileged } => spawn(*uid, *gid, groups, *privileged),
+            Call::Fork { pid } => fork(*pid),
+            Call::ThreadCreate { pid } => thread_create(*pid),
+            Call::Exit { pid } => exit(*pid),
+            Call::TakeResult { tid } => take_result(*tid),
+            Call::Interrupt { tid } => interrupt(*tid),
+            Call::Msgget { tid, key, flags } => msgget(*tid, *key, *flags),
+            Call::Msgsnd { tid, msqid, mtype, text, flags, timeout_ns } => {
+                msgsnd(*tid, *msqid, &mtype.to_string(), text, *flags, timeout(*timeout_ns))
+            }
+            Call::Msgrcv { tid, msqid, msgsz, msgtyp, flags, timeout_ns } => {
+                msgrcv(*tid, *msqid, &msgsz.to_string(), &msgtyp.to_string(), *flags, timeout(*timeout_ns))
+            }
+            Call::Stat { tid, msqid } => msgctl_stat(*tid, *msqid),
+            Call::Set { tid, msqid, uid, gid, mode, qbytes } => {
+                msgctl_set(*tid, *msqid, *uid, *gid, *mode, &qbytes.to_string())
+            }
+            Call::Rmid { tid, msqid } => msgctl_rmid(*tid, *msqid),
+            Call::Advance { ns } => advance(&ns.to_string()),
+        };
+        parse(&json)
+    }
+
+    /// The thread making the call, if it is a system call.
+    pub fn tid(&self) -> Option<u32> {
+        match self {
+            Call::Msgget { tid, .. }
+            | Call::Msgsnd { tid, .. }
+            | Call::Msgrcv { tid, .. }
+            | Call::Stat { tid, .. }
+            | Call::Set { tid, .. }
+            | Call::Rmid { tid, .. }
+            | Call::TakeResult { tid }
+            | Call::Interrupt { tid } => Some(*tid),
+            _ => None,
+        }
+    }
+}
+
+/// The whole kernel state, or why it could not be read.
+pub fn read_state() -> Result<KernelState, String> {
+    match parse(&state(0.0)) {
+        Answer::Ok(v) => serde_json::from_value(v).map_err(|e| format!("unreadable state: {e}")),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// Restores the state from before the last action; `Err` if there is none.
+pub fn undo() -> Result<(), String> {
+    match parse(&step_back()) {
+        Answer::Ok(_) => Ok(()),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// Forgets every snapshot (Step back cannot go before this point).
+pub fn forget_history() {
+    forget_history_js();
+}

@@ -1,0 +1,151 @@
+//! Small labelled form controls: a text field and a checkbox, each with a
+//! `<label for>` and a stable `data-testid` (the element id), plus the
+//! number parsing the call forms share.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FieldProps {
+    /// The visible label.
+    pub label: AttrValue,
+    /// Element id and `data-testid`.
+    pub id: AttrValue,
+    pub value: AttrValue,
+    pub oninput: Callback<String>,
+    /// Extra words for screen readers and tooltips.
+    #[prop_or_default]
+    pub hint: AttrValue,
+    /// Input width in characters.
+    #[prop_or(8)]
+    pub size: u32,
+    #[prop_or_default]
+    pub placeholder: AttrValue,
+}
+
+/// A labelled text input.
+#[function_component]
+pub fn Field(props: &FieldProps) -> Html {
+    let oninput = {
+        let cb = props.oninput.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit(input.value());
+        })
+    };
+    let hint = (!props.hint.is_empty()).then(|| props.hint.clone());
+    html! {
+        <span class="field">
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <input id={props.id.clone()} data-testid={props.id.clone()} type="text" size={props.size.to_string()}
+                value={props.value.clone()} {oninput} title={hint.clone()} aria-description={hint}
+                placeholder={props.placeholder.clone()} spellcheck="false" autocomplete="off" />
+        </span>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CheckProps {
+    pub label: AttrValue,
+    pub id: AttrValue,
+    pub checked: bool,
+    pub onchange: Callback<bool>,
+    #[prop_or_default]
+    pub hint: AttrValue,
+}
+
+/// A labelled checkbox.
+#[function_component]
+pub fn Check(props: &CheckProps) -> Html {
+    let onchange = {
+        let cb = props.onchange.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            cb.emit(input.checked());
+        })
+    };
+    let hint = (!props.hint.is_empty()).then(|| props.hint.clone());
+    html! {
+        <span class="check">
+            <input id={props.id.clone()} data-testid={props.id.clone()} type="checkbox" checked={props.checked}
+                {onchange} title={hint.clone()} />
+            <label for={props.id.clone()} title={hint}>{ props.label.clone() }</label>
+        </span>
+    }
+}
+
+/// A `use_state` string with a ready-made `oninput` callback.
+pub fn setter(state: &UseStateHandle<String>) -> Callback<String> {
+    let state = state.clone();
+    Callback::from(move |v: String| state.set(v))
+}
+
+/// A `use_state` bool with a ready-made `onchange` callback.
+pub fn toggler(state: &UseStateHandle<bool>) -> Callback<bool> {
+    let state = state.clone();
+    Callback::from(move |v: bool| state.set(v))
+}
+
+/// An integer written in decimal, `0x` hex or `0o` octal, possibly negative.
+pub fn parse_int(what: &str, s: &str) -> Result<i64, String> {
+    let t = s.trim().replace('_', "");
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, t),
+    };
+    let parsed = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16)
+    } else if let Some(o) = t.strip_prefix("0o") {
+        i64::from_str_radix(o, 8)
+    } else {
+        t.parse::<i64>()
+    };
+    parsed.map(|v| if neg { -v } else { v }).map_err(|_| format!("{what}: \"{s}\" is not a number"))
+}
+
+/// A number written in hex, with or without `0x` (keys).
+pub fn parse_hex(what: &str, s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    i64::from_str_radix(t, 16).map_err(|_| format!("{what}: \"{s}\" is not a hex number"))
+}
+
+/// A number written in octal, with or without a leading `0` or `0o` (modes).
+pub fn parse_octal(what: &str, s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let t = t.strip_prefix("0o").unwrap_or(t);
+    i64::from_str_radix(t, 8).map_err(|_| format!("{what}: \"{s}\" is not an octal number"))
+}
+
+/// An optional timeout in milliseconds, as nanoseconds; empty means none.
+pub fn parse_timeout(s: &str) -> Result<Option<u64>, String> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    let ms = parse_int("timeout", s)?;
+    u64::try_from(ms).map(|ms| Some(ms * 1_000_000)).map_err(|_| "timeout: must not be negative".to_string())
+}
+
+/// Checks that `v` fits the call's argument type.
+pub fn fit<T: TryFrom<i64>>(what: &str, v: i64) -> Result<T, String> {
+    T::try_from(v).map_err(|_| format!("{what}: {v} is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_int("x", "0x10"), Ok(16));
+        assert_eq!(parse_int("x", "-3"), Ok(-3));
+        assert_eq!(parse_int("x", "0o17"), Ok(15));
+        assert!(parse_int("x", "z").is_err());
+        assert_eq!(parse_hex("k", "10"), Ok(16));
+        assert_eq!(parse_hex("k", "0xff"), Ok(255));
+        assert_eq!(parse_octal("m", "0600"), Ok(0o600));
+        assert_eq!(parse_timeout(""), Ok(None));
+        assert_eq!(parse_timeout("5"), Ok(Some(5_000_000)));
+        assert_eq!(fit::<i32>("id", 1 << 40), Err("id: 1099511627776 is out of range".to_string()));
+    }
+}

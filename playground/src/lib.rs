@@ -1,0 +1,36 @@
+//! # ipc-playground: a teaching playground for Unix IPC
+//!
+//! A Yew app (compiled to `wasm32-unknown-unknown`, loaded by `www/index.html`)
+//! that drives the ipc-component, transpiled to JavaScript by jco, through the
+//! small bridge in `js/bridge.js`.  The playground holds no kernel logic:
+//! everything it shows (processes, slot table, AVL tree of keys, id list,
+//! queues, event log) is read back from the component's `inspect` interface
+//! and event log after every call.
+//!
+//! Modules: [`bridge`] calls into the component, [`model`] mirrors the state
+//! it reports, [`app`] runs calls and reports results, [`panels`] and
+//! [`views`] draw the page, [`form`] and [`errno`] are helpers.
+
+pub mod app;
+pub mod bridge;
+pub mod errno;
+pub mod form;
+pub mod model;
+pub mod panels;
+pub mod views;
+
+use wasm_bindgen::prelude::*;
+
+/// Entry point: mounts the app on `<div id="app">` (or the body).
+#[wasm_bindgen(start)]
+pub fn start() {
+    let document = web_sys::window().and_then(|w| w.document());
+    match document.and_then(|d| d.get_element_by_id("app")) {
+        Some(root) => {
+            yew::Renderer::<app::App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<app::App>::new().render();
+        }
+    }
+}

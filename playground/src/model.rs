@@ -1,0 +1,275 @@
+//! The kernel state as the bridge reports it: serde mirrors of the WIT
+//! `inspect` and `system` records (camelCase fields, `{tag, val}` variants).
+//!
+//! Unsigned 64-bit values arrive as JavaScript numbers and are kept as `f64`
+//! so that values past 2^53 still parse; they only serve for display.
+
+use serde::Deserialize;
+
+/// A 64-bit count or time, for display.
+pub type Big = f64;
+
+/// Everything the views show, from one `state()` call.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KernelState {
+    /// Logical time in nanoseconds.
+    pub now: Big,
+    pub namespace: NamespaceView,
+    pub queues: Vec<MsgQueueView>,
+    pub processes: Vec<ProcessView>,
+    /// Events still kept, oldest first.
+    pub events: Vec<Event>,
+    /// How many snapshots Step back can restore.
+    pub history: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NamespaceView {
+    pub facility: String,
+    pub seq_bits: u32,
+    pub table_max: u32,
+    pub slots: Vec<SlotView>,
+    pub keys: Vec<KeyNode>,
+    pub ids: Vec<i32>,
+    pub removed: Vec<RemovedObject>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SlotView {
+    pub index: u32,
+    pub seq: u32,
+    pub id: i32,
+    pub occupant: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeyNode {
+    pub key: i32,
+    pub zone: u32,
+    pub id: i32,
+    pub height: u32,
+    pub balance: i32,
+    pub left: Option<u32>,
+    pub right: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RemovedObject {
+    pub id: i32,
+    pub refs: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IpcPerm {
+    pub uid: u32,
+    pub gid: u32,
+    pub cuid: u32,
+    pub cgid: u32,
+    pub mode: u32,
+    pub key: i32,
+    pub zone: u32,
+    pub project: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MsgQueueView {
+    pub id: i32,
+    pub perm: IpcPerm,
+    pub removed: bool,
+    pub refs: u32,
+    pub qnum: Big,
+    pub qmax: Big,
+    pub cbytes: Big,
+    pub qbytes: Big,
+    pub lspid: u32,
+    pub lrpid: u32,
+    pub stime: Big,
+    pub rtime: Big,
+    pub ctime: Big,
+    pub messages: Vec<MessageView>,
+    pub senders: Vec<WaiterView>,
+    pub receivers: Vec<WaiterView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MessageView {
+    pub mtype: Big,
+    pub size: Big,
+    pub head: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WaiterView {
+    pub tid: u32,
+    pub pid: u32,
+    pub reason: String,
+    pub since: Big,
+    pub deadline: Option<Big>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BlockedView {
+    pub reason: String,
+    pub since: Big,
+    pub deadline: Option<Big>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FinishedView {
+    pub call: String,
+    pub error: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
+pub enum ThreadState {
+    Runnable,
+    Blocked(BlockedView),
+    Finished(FinishedView),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadView {
+    pub tid: u32,
+    pub state: ThreadState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProcessView {
+    pub pid: u32,
+    pub ppid: u32,
+    pub ruid: u32,
+    pub euid: u32,
+    pub rgid: u32,
+    pub egid: u32,
+    pub groups: Vec<u32>,
+    pub privileged: bool,
+    pub zone: u32,
+    pub project: u32,
+    pub threads: Vec<ThreadView>,
+}
+
+/// How an event ended.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
+pub enum EventOutcome {
+    Ok(String),
+    Failed(String),
+    Blocked(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Wakeup {
+    pub tid: u32,
+    pub pid: u32,
+    pub call: String,
+    pub outcome: EventOutcome,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Step {
+    pub kind: String,
+    pub text: String,
+    pub facility: Option<String>,
+    pub slot: Option<u32>,
+    pub id: Option<i32>,
+    pub key: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub seq: Big,
+    pub time: Big,
+    #[serde(default)]
+    pub pid: Option<u32>,
+    #[serde(default)]
+    pub tid: Option<u32>,
+    pub call: String,
+    #[serde(default)]
+    pub args: String,
+    pub outcome: EventOutcome,
+    #[serde(default)]
+    pub woke: Vec<Wakeup>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub text: String,
+}
+
+impl KernelState {
+    /// The newest event, if any.
+    pub fn last_event(&self) -> Option<&Event> {
+        self.events.last()
+    }
+
+    /// Slot indices touched by the newest event's steps.
+    pub fn touched_slots(&self) -> Vec<u32> {
+        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.slot).collect()).unwrap_or_default()
+    }
+
+    /// Keys touched by the newest event's steps.
+    pub fn touched_keys(&self) -> Vec<i32> {
+        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.key).collect()).unwrap_or_default()
+    }
+
+    /// Ids named by the newest event's steps.
+    pub fn touched_ids(&self) -> Vec<i32> {
+        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.id).collect()).unwrap_or_default()
+    }
+
+    pub fn process(&self, pid: u32) -> Option<&ProcessView> {
+        self.processes.iter().find(|p| p.pid == pid)
+    }
+
+    /// The process owning thread `tid`.
+    pub fn process_of(&self, tid: u32) -> Option<&ProcessView> {
+        self.processes.iter().find(|p| p.threads.iter().any(|t| t.tid == tid))
+    }
+
+    /// Every thread that can make a call, as (pid, tid).
+    pub fn threads(&self) -> Vec<(u32, u32)> {
+        self.processes.iter().flat_map(|p| p.threads.iter().map(move |t| (p.pid, t.tid))).collect()
+    }
+
+    pub fn queue(&self, id: i32) -> Option<&MsgQueueView> {
+        self.queues.iter().find(|q| q.id == id)
+    }
+}
+
+/// A key the way `ipcs` prints it: hex, with IPC_PRIVATE named.
+pub fn key_hex(key: i32) -> String {
+    if key == 0 { "IPC_PRIVATE".to_string() } else { format!("0x{:08x}", key as u32) }
+}
+
+/// An id in hex and decimal.
+pub fn id_both(id: i32) -> String {
+    format!("0x{:x} ({id})", id as u32)
+}
+
+/// Nanoseconds in the shortest readable unit.
+pub fn ns(t: Big) -> String {
+    if t >= 1e9 && t % 1e6 == 0.0 {
+        format!("{} s", t / 1e9)
+    } else if t >= 1e6 && t % 1e3 == 0.0 {
+        format!("{} ms", t / 1e6)
+    } else {
+        format!("{t} ns")
+    }
+}

@@ -1,0 +1,298 @@
+//! The read-only views, redrawn from the component's state after every
+//! call: the slot table, the AVL tree of keys (SVG), the id list, the
+//! message queues and the event log.  What the newest event touched is
+//! marked with a border and the words "◀ touched".
+
+use crate::model::{Event, EventOutcome, KernelState, KeyNode, MsgQueueView, WaiterView, id_both, key_hex, ns};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct StateProps {
+    pub state: KernelState,
+}
+
+/// The namespace's slot table: index, sequence number, id, occupant.
+#[function_component]
+pub fn SlotTable(props: &StateProps) -> Html {
+    let ns = &props.state.namespace;
+    let touched = props.state.touched_slots();
+    let rows = ns.slots.iter().map(|s| {
+        let hit = touched.contains(&s.index);
+        let occupant = match s.occupant {
+            Some(k) => html! { <span>{ key_hex(k) }</span> },
+            None => html! { <span class="muted">{ "free" }</span> },
+        };
+        html! {
+            <tr class={classes!(hit.then_some("touched"), s.occupant.is_none().then_some("free"))}
+                data-testid={format!("slot-{}", s.index)}>
+                <td>{ s.index }</td>
+                <td>{ s.seq }</td>
+                <td class="mono">{ format!("0x{:x}", s.id as u32) }</td>
+                <td class="mono">{ s.id }</td>
+                <td class="mono">{ occupant }</td>
+                <td class="marker">{ if hit { "◀ touched" } else { "" } }</td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="panel slots" data-testid="slots" aria-labelledby="slots-h">
+            <h2 id="slots-h">{ "Slot table" }</h2>
+            <p class="help">
+                { format!("{} slots of at most {}; id = seq << {} | index. ", ns.slots.len(), ns.table_max, 31u32.saturating_sub(ns.seq_bits)) }
+                { "A freed slot's sequence number moves on, so an old id goes stale." }
+            </p>
+            <table>
+                <thead><tr>
+                    <th scope="col">{ "slot" }</th><th scope="col">{ "seq" }</th><th scope="col">{ "id (hex)" }</th>
+                    <th scope="col">{ "id" }</th><th scope="col">{ "key" }</th><th scope="col"><span class="sr">{ "last event" }</span></th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </section>
+    }
+}
+
+const NODE_W: f64 = 98.0;
+const NODE_H: f64 = 54.0;
+const LEVEL_H: f64 = 74.0;
+
+/// Positions of the tree's nodes: (x by in-order rank, depth), indexed like `keys`.
+fn layout(keys: &[KeyNode]) -> Vec<(f64, u32)> {
+    fn walk(keys: &[KeyNode], i: usize, depth: u32, next: &mut f64, out: &mut Vec<(f64, u32)>, guard: u32) {
+        if guard > 64 || i >= keys.len() {
+            return;
+        }
+        if let Some(l) = keys[i].left {
+            walk(keys, l as usize, depth + 1, next, out, guard + 1);
+        }
+        out[i] = (*next, depth);
+        *next += 1.0;
+        if let Some(r) = keys[i].right {
+            walk(keys, r as usize, depth + 1, next, out, guard + 1);
+        }
+    }
+    let mut out = vec![(0.0, 0); keys.len()];
+    if !keys.is_empty() {
+        let mut next = 0.0;
+        walk(keys, 0, 0, &mut next, &mut out, 0);
+    }
+    out
+}
+
+/// The AVL tree of keys as an SVG drawing.
+#[function_component]
+pub fn KeyTree(props: &StateProps) -> Html {
+    let keys = &props.state.namespace.keys;
+    let touched = props.state.touched_keys();
+    let pos = layout(keys);
+    let depth = pos.iter().map(|p| p.1).max().unwrap_or(0);
+    let width = (keys.len().max(1) as f64) * NODE_W + 8.0;
+    let height = f64::from(depth + 1) * LEVEL_H + 10.0;
+    let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 4.0);
+    let edges = keys.iter().enumerate().flat_map(|(i, n)| {
+        let (x1, y1) = centre(i);
+        [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len()).map(move |c| {
+            let (x2, y2) = centre(c as usize);
+            html! { <line x1={(x1).to_string()} y1={(y1 + NODE_H).to_string()} x2={x2.to_string()} y2={y2.to_string()} class="edge" /> }
+        })
+    });
+    let nodes = keys.iter().enumerate().map(|(i, n)| {
+        let (x, y) = centre(i);
+        let hit = touched.contains(&n.key);
+        let balance = match n.balance {
+            b if b > 0 => format!("+{b}"),
+            b => b.to_string(),
+        };
+        html! {
+            <g class={classes!("node", hit.then_some("touched"))} data-testid={format!("avl-node-{}", n.key)}>
+                <title>{ format!("key {} → id {}, height {}, balance {}", key_hex(n.key), id_both(n.id), n.height, balance) }</title>
+                <rect x={(x - NODE_W / 2.0 + 4.0).to_string()} y={y.to_string()} width={(NODE_W - 8.0).to_string()}
+                    height={NODE_H.to_string()} rx="6" />
+                <text x={x.to_string()} y={(y + 17.0).to_string()} class="k">{ short_key(n.key) }</text>
+                <text x={x.to_string()} y={(y + 32.0).to_string()}>{ format!("id {}", n.id) }</text>
+                <text x={x.to_string()} y={(y + 47.0).to_string()}>{ format!("h{} b{balance}", n.height) }</text>
+                if hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="mark">{ "◀ touched" }</text> }
+            </g>
+        }
+    });
+    let body = if keys.is_empty() {
+        html! { <p class="muted" data-testid="avl-empty">{ "No keys yet: msgget with IPC_CREAT and a key other than 0 adds one." }</p> }
+    } else {
+        html! {
+            <svg class="tree" viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
+                role="img" aria-label={format!("AVL tree of {} keys", keys.len())}>
+                { for edges }
+                { for nodes }
+            </svg>
+        }
+    };
+    html! {
+        <section class="panel avl" data-testid="avl" aria-labelledby="avl-h">
+            <h2 id="avl-h">{ "AVL tree of keys" }</h2>
+            <p class="help">{ "msgget looks keys up here; each node: key, id, h = height, b = balance (left − right)." }</p>
+            <div class="tree-box">{ body }</div>
+        </section>
+    }
+}
+
+fn short_key(key: i32) -> String {
+    if key == 0 { "IPC_PRIVATE".into() } else { format!("0x{:x}", key as u32) }
+}
+
+/// Every id, newest first, and removed objects still referenced.
+#[function_component]
+pub fn IdList(props: &StateProps) -> Html {
+    let ns = &props.state.namespace;
+    let touched = props.state.touched_ids();
+    let items = ns.ids.iter().map(|&id| {
+        let hit = touched.contains(&id);
+        html! {
+            <li class={classes!(hit.then_some("touched"))} data-testid={format!("id-{id}")}>
+                { id_both(id) }
+                if hit { <span class="marker">{ " ◀ touched" }</span> }
+            </li>
+        }
+    });
+    let removed = ns.removed.iter().map(|r| {
+        html! { <li>{ format!("{} removed, {} reference(s) left", id_both(r.id), r.refs) }</li> }
+    });
+    html! {
+        <section class="panel ids" data-testid="ids" aria-labelledby="ids-h">
+            <h2 id="ids-h">{ "Id list (newest first)" }</h2>
+            if ns.ids.is_empty() { <p class="muted">{ "empty" }</p> }
+            <ol class="idlist">{ for items }</ol>
+            if !ns.removed.is_empty() {
+                <p>{ "Removed but still referenced:" }</p>
+                <ul>{ for removed }</ul>
+            }
+        </section>
+    }
+}
+
+fn waiter(kind: &str, w: &WaiterView) -> Html {
+    let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d))).unwrap_or_default();
+    html! {
+        <li data-testid={format!("waiter-{}", w.tid)}>
+            { format!("{kind} tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since)) }
+        </li>
+    }
+}
+
+fn printable(head: &[u8]) -> String {
+    head.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '·' }).collect()
+}
+
+fn queue(q: &MsgQueueView) -> Html {
+    let pct = |a: f64, b: f64| if b > 0.0 { (a / b * 100.0).min(100.0) } else { 0.0 };
+    let messages = q.messages.iter().enumerate().map(|(i, m)| {
+        let more = if m.size > m.head.len() as f64 { "…" } else { "" };
+        html! {
+            <tr>
+                <td>{ i + 1 }</td><td>{ m.mtype }</td><td>{ m.size }</td>
+                <td class="mono">{ format!("\"{}{more}\"", printable(&m.head)) }</td>
+            </tr>
+        }
+    });
+    let status = if q.removed { format!(" — removed, {} reference(s) left", q.refs) } else { String::new() };
+    html! {
+        <article class="queue" data-testid={format!("queue-{}", q.id)}>
+            <h3>{ format!("queue {} · key {}{status}", id_both(q.id), key_hex(q.perm.key)) }</h3>
+            <p class="muted">
+                { format!("mode {:04o}, owner uid {} gid {}, creator uid {} gid {}; last send pid {}, last receive pid {}",
+                    q.perm.mode & 0o777, q.perm.uid, q.perm.gid, q.perm.cuid, q.perm.cgid, q.lspid, q.lrpid) }
+            </p>
+            <div class="usage" data-testid={format!("queue-usage-{}", q.id)}>
+                <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(q.qnum, q.qmax))}></span></span>
+                <span>{ format!("{}/{} messages, ", q.qnum, q.qmax) }</span>
+                <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(q.cbytes, q.qbytes))}></span></span>
+                <span>{ format!("{}/{} bytes", q.cbytes, q.qbytes) }</span>
+                if q.qnum >= q.qmax || q.cbytes >= q.qbytes { <strong>{ " — full" }</strong> }
+            </div>
+            if q.messages.is_empty() {
+                <p class="muted">{ "no messages" }</p>
+            } else {
+                <table>
+                    <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "type" }</th><th scope="col">{ "bytes" }</th><th scope="col">{ "text" }</th></tr></thead>
+                    <tbody>{ for messages }</tbody>
+                </table>
+            }
+            if !(q.senders.is_empty() && q.receivers.is_empty()) {
+                <ul class="waiters" aria-label="parked threads">
+                    { for q.senders.iter().map(|w| waiter("‖ sender", w)) }
+                    { for q.receivers.iter().map(|w| waiter("‖ receiver", w)) }
+                </ul>
+            }
+        </article>
+    }
+}
+
+/// Every message queue with its messages, limits and parked threads.
+#[function_component]
+pub fn Queues(props: &StateProps) -> Html {
+    html! {
+        <section class="panel queues" data-testid="queues" aria-labelledby="queues-h">
+            <h2 id="queues-h">{ "Message queues" }</h2>
+            if props.state.queues.is_empty() { <p class="muted">{ "No queues: create one with msgget." }</p> }
+            { for props.state.queues.iter().map(queue) }
+        </section>
+    }
+}
+
+/// An outcome in words.
+pub fn outcome_words(o: &EventOutcome) -> String {
+    match o {
+        EventOutcome::Ok(s) if s.is_empty() => "ok".to_string(),
+        EventOutcome::Ok(s) => format!("ok: {s}"),
+        EventOutcome::Failed(e) => {
+            let (name, meaning) = crate::errno::describe(e);
+            format!("{name} — {meaning}")
+        }
+        EventOutcome::Blocked(r) => format!("blocked: {r}"),
+    }
+}
+
+fn event(e: &Event, newest: bool) -> Html {
+    let who = match (e.pid, e.tid) {
+        (Some(p), Some(t)) => format!("pid {p} tid {t}: "),
+        (Some(p), None) => format!("pid {p}: "),
+        _ => String::new(),
+    };
+    let mark = match &e.outcome {
+        EventOutcome::Ok(_) => "✔",
+        EventOutcome::Failed(_) => "✖",
+        EventOutcome::Blocked(_) => "‖",
+    };
+    let headline = format!("{who}{}({})", e.call, e.args);
+    let woke = e.woke.iter().map(|w| {
+        html! {
+            <li class="woke">{ format!("↻ woke tid {} (pid {}): {} → {}", w.tid, w.pid, w.call, outcome_words(&w.outcome)) }</li>
+        }
+    });
+    let steps = e.steps.iter().map(|s| html! { <li><span class="kind">{ &s.kind }</span>{ " " }{ &s.text }</li> });
+    html! {
+        <li class={classes!("event", newest.then_some("newest"))} data-testid={format!("event-{}", e.seq)}>
+            <div class="headline" title={e.text.clone()}>
+                <span class="seq">{ format!("#{} · {}", e.seq, ns(e.time)) }</span>
+                { format!(" {mark} {headline}") }
+            </div>
+            <div class="outcome">{ format!("→ {}", outcome_words(&e.outcome)) }</div>
+            if !e.woke.is_empty() { <ul class="wakeups">{ for woke }</ul> }
+            if !e.steps.is_empty() { <ol class="steps">{ for steps }</ol> }
+        </li>
+    }
+}
+
+/// The event log, newest first, each event with its steps.
+#[function_component]
+pub fn EventLog(props: &StateProps) -> Html {
+    let n = props.state.events.len();
+    html! {
+        <section class="panel events" data-testid="events" aria-labelledby="events-h">
+            <h2 id="events-h">{ "Event log (newest first)" }</h2>
+            if n == 0 { <p class="muted">{ "No events yet." }</p> }
+            <ol class="eventlist" reversed=true>
+                { for props.state.events.iter().enumerate().rev().map(|(i, e)| event(e, i + 1 == n)) }
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,245 @@
+// Browser test of the playground: Playwright (playwright-core from
+// www/node_modules) drives Debian's Chromium (/usr/bin/chromium; a browser is
+// never downloaded) against www/ served at IPC_WWW_URL (cargo xtask test
+// serves it on a free port).
+//
+// Scenario: the app loads with two processes (uid 100, uid 200); A creates a
+// queue (msgget IPC_CREAT key 0x10); A's msgrcv parks; B's msgsnd wakes it
+// and A's take-result returns the text; IPC_RMID; a msgsnd with the old id
+// fails with EINVAL. Each group asserts on DOM text. Also: no page or console
+// error, no horizontal scroll at 1366×768, and a screenshot.
+//
+// Prints `browser: N passed, M failed` and exits non-zero on any failure.
+
+import { createRequire } from 'node:module';
+import { mkdirSync, copyFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(new URL('../../www/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.IPC_WWW_URL || 'http://127.0.0.1:8000/';
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const SHOT = `${SHOTS}playground.png`;
+const README_SHOT = fileURLToPath(new URL('../../www/screenshot.png', import.meta.url));
+const TIMEOUT = 15000;
+
+let passed = 0;
+let failed = 0;
+const pageErrors = [];
+
+/** Set when the page did not load: the later groups are failed at once. */
+let broken = false;
+
+/** Runs one named group of assertions; a failure is reported and counted. */
+async function group(name, body, { essential = false } = {}) {
+  if (broken) {
+    failed += 1;
+    console.log(`FAIL - ${name} (not run: the page did not load)`);
+    return;
+  }
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok   - ${name}`);
+  } catch (e) {
+    failed += 1;
+    broken = essential;
+    console.log(`FAIL - ${name}\n       ${String(e && e.message ? e.message : e).split('\n').join('\n       ')}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Waits until the element's text matches `re`; returns the text. */
+async function waitText(page, selector, re, what) {
+  const loc = page.locator(selector);
+  try {
+    await page.waitForFunction(
+      ([sel, src, flags]) => {
+        const el = document.querySelector(sel);
+        return el && new RegExp(src, flags).test(el.textContent);
+      },
+      [selector, re.source, re.flags],
+      { timeout: TIMEOUT },
+    );
+  } catch {
+    const text = (await loc.count()) ? await loc.first().textContent() : '(element missing)';
+    throw new Error(`${what}: ${selector} text does not match ${re}; it is: ${text}`);
+  }
+  return loc.first().textContent();
+}
+
+const tid = (testid) => `[data-testid="${testid}"]`;
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console error: ${m.text()}`);
+    });
+    page.on('requestfailed', (r) => pageErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) pageErrors.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+
+    // Thread ids of the two initial processes, found from the DOM.
+    let a = null;
+    let b = null;
+    let msqid = null;
+
+    await group('page loads with two processes (uid 100, uid 200)', async () => {
+      await page.goto(BASE, { waitUntil: 'load' });
+      await page.waitForSelector('[data-testid="app"][data-ready="true"]', { timeout: TIMEOUT }).catch(async () => {
+        const fatal = await page.locator(tid('fatal')).textContent().catch(() => null);
+        throw new Error(`app never became ready${fatal ? `: ${fatal}` : ''}; ${pageErrors.join('; ')}`);
+      });
+      const procs = page.locator('[data-testid^="proc-"]');
+      assert((await procs.count()) === 2, `expected 2 processes, found ${await procs.count()}`);
+      const text = await page.locator(tid('processes')).textContent();
+      assert(/uid 100/.test(text) && /uid 200/.test(text), `processes panel lacks uid 100 / uid 200: ${text}`);
+      const threadIds = await page
+        .locator('[data-testid^="thread-state-"]')
+        .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
+      assert(threadIds.length === 2, `expected 2 threads, found ${threadIds.length}`);
+      [a, b] = threadIds;
+      assert(/runnable/.test(await page.locator(tid(`thread-state-${a}`)).textContent()), 'A is not runnable');
+    }, { essential: true });
+
+    await group('A creates a queue: msgget(0x10, IPC_CREAT|0600)', async () => {
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('msgget-key')).fill('10');
+      await page.locator(tid('msgget-mode')).fill('0600');
+      if (!(await page.locator(tid('msgget-creat')).isChecked())) await page.locator(tid('msgget-creat')).check();
+      await page.locator(tid('msgget')).click();
+      const result = await waitText(page, tid('result-text'), /msqid 0x[0-9a-f]+ \((\d+)\)/, 'msgget result');
+      msqid = Number(result.match(/msqid 0x[0-9a-f]+ \((\d+)\)/)[1]);
+      assert((await page.locator(tid('msqid')).inputValue()) === String(msqid), 'msqid field was not set to the new id');
+      await waitText(page, tid('queues'), new RegExp(`queue 0x[0-9a-f]+ \\(${msqid}\\) · key 0x00000010`), 'queue view');
+      await waitText(page, tid('slots'), /◀ touched/, 'slot table marks the touched slot');
+      await waitText(page, tid('avl-node-16'), /0x10/, 'AVL tree shows key 0x10');
+      await waitText(page, tid('ids'), new RegExp(`\\(${msqid}\\)`), 'id list shows the id');
+      await waitText(page, tid('queues'), /0\/8 messages, 0\/256 bytes/, 'queue limits');
+    });
+
+    await group('B may not write to the 0600 queue (EACCES); A opens it with IPC_SET 0666', async () => {
+      await page.locator(tid(`actor-${b}`)).check();
+      await waitText(page, tid('acting'), new RegExp(`tid ${b} \\(uid 200`), 'acting line');
+      await page.locator(tid('msgsnd-text')).fill('hello from B');
+      await page.locator(tid('msgsnd')).click();
+      const denied = await waitText(page, tid('result-text'), /EACCES/, 'msgsnd by B');
+      assert(/permission denied/.test(denied), `EACCES is not described: ${denied}`);
+      await waitText(page, tid('result'), /mode 0600 .*does not grant write to uid 200/, 'EACCES explained');
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('msgctl-mode')).fill('0666');
+      await page.locator(tid('msgctl-set')).click();
+      await waitText(page, tid('result-text'), /IPC_SET done/, 'IPC_SET by A');
+      await waitText(page, tid('queues'), /mode 0666/, 'queue mode now 0666');
+    });
+
+    await group('A msgrcv without IPC_NOWAIT parks A with a reason', async () => {
+      if (await page.locator(tid('msgrcv-nowait')).isChecked()) await page.locator(tid('msgrcv-nowait')).uncheck();
+      await page.locator(tid('msgrcv')).click();
+      await waitText(page, tid('result-text'), /parked: .*msgrcv/, 'msgrcv result');
+      await waitText(page, tid(`thread-state-${a}`), /blocked: \S+/, "A's thread state");
+      await waitText(page, tid('queues'), new RegExp(`receiver tid ${a} `), 'queue lists the parked receiver');
+    });
+
+    await group('B msgsnd wakes A; A takes the message text', async () => {
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('msgsnd')).click();
+      await waitText(page, tid('result-text'), /ok: sent/, 'msgsnd by B');
+      await waitText(page, tid('events'), new RegExp(`woke tid ${a}\\b.*msgrcv`), 'event log shows the wakeup');
+      await waitText(page, tid(`thread-state-${a}`), /finished msgrcv/, "A's thread finished");
+      await page.locator(tid(`take-${a}`)).click();
+      await waitText(page, tid('result-text'), /msgrcv completed: received type 1, 12 bytes: "hello from B"/, 'take result');
+      await waitText(page, tid(`thread-state-${a}`), /runnable/, 'A runnable again');
+    });
+
+    await group('IPC_RMID removes the queue and frees the slot', async () => {
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('msgctl-rmid')).click();
+      await waitText(page, tid('result-text'), /queue removed/, 'IPC_RMID');
+      await waitText(page, tid('queues'), /No queues/, 'queue list empty');
+      await waitText(page, tid('avl'), /No keys yet/, 'AVL tree empty');
+    });
+
+    await group('msgsnd with the old id fails with EINVAL', async () => {
+      await page.locator(tid('msqid')).fill(String(msqid));
+      await page.locator(tid('msgsnd')).click();
+      const text = await waitText(page, tid('result-text'), /EINVAL/, 'msgsnd with the old id');
+      assert(/invalid argument/.test(text), `EINVAL is not described: ${text}`);
+      await waitText(page, tid('result'), new RegExp(`no queue has id 0x[0-9a-f]+ \\(${msqid}\\)`), 'stale id explained');
+      await waitText(page, tid('events'), /EINVAL/, 'event log shows EINVAL');
+    });
+
+    await group('step back, table growth and layout at 1366×768 (no horizontal scroll); screenshot', async () => {
+      const events = await page.locator('[data-testid^="event-"]').count();
+      await page.locator(tid('step-back')).click();
+      await waitText(page, tid('result-text'), /restored the state/, 'step back');
+      const after = await page.locator('[data-testid^="event-"]').count();
+      assert(after === events - 1, `step back should drop the last event: ${events} -> ${after}`);
+      // A richer state for the screenshot: five keys (the 4-slot table grows),
+      // two messages queued, and B parked on a type that is not there.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('msgget-mode')).fill('0666');
+      for (const key of ['20', '30', '40', '50', '60']) {
+        await page.locator(tid('msgget-key')).fill(key);
+        await page.locator(tid('msgget')).click();
+        await waitText(page, tid('result-call'), new RegExp(`msgget\\(0x000000${key},`), `msgget ${key}`);
+      }
+      await waitText(page, tid('slots'), /^Slot table8 slots/, 'the slot table grew to 8 slots');
+      for (const [mtype, text] of [['1', 'ping'], ['2', 'a longer message of type 2']]) {
+        await page.locator(tid('msgsnd-mtype')).fill(mtype);
+        await page.locator(tid('msgsnd-text')).fill(text);
+        await page.locator(tid('msgsnd')).click();
+        await waitText(page, tid('result-call'), new RegExp(`"${text}"`), `msgsnd ${text}`);
+      }
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('msgrcv-msgtyp')).fill('3');
+      await page.locator(tid('msgrcv')).click();
+      await waitText(page, tid(`thread-state-${b}`), /blocked/, 'B parked on type 3');
+      await waitText(page, tid('queues'), /2\/8 messages/, 'two messages queued');
+
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
+      assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366 (client ${clientWidth})`);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: SHOT });
+      if (process.env.IPC_FULL_SHOT) await page.screenshot({ path: process.env.IPC_FULL_SHOT, fullPage: true });
+      copyFileSync(SHOT, README_SHOT);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  failed += 1;
+  console.log(`FAIL - browser run: ${e && e.stack ? e.stack : e}`);
+}
+if (pageErrors.length) console.log(`page errors seen:\n  ${pageErrors.join('\n  ')}`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
