@@ -6,8 +6,8 @@
 //!   with [`locked_version`] reading the version to pin from `Cargo.lock`;
 //! - system packages through apt (as root, else via `sudo`): [`ensure_node`],
 //!   [`ensure_chromium`] (Debian's Chromium; a browser is never downloaded);
-//! - npm packages: [`ensure_npm_packages`] runs `npm ci` (or `npm install`
-//!   without a lockfile) unless `node_modules` is already up to date.
+//! - npm packages: [`ensure_npm_packages`] runs `npm install` from the lockfile
+//!   unless `node_modules` is already up to date.
 
 use crate::cmd::{Cmd, Result, is_ci, say};
 use std::fs;
@@ -129,8 +129,13 @@ pub fn ensure_chromium() -> Result {
     Ok(())
 }
 
-/// Installs the npm packages of `dir` (`npm ci` with a lockfile, else
-/// `npm install`), unless `dir/node_modules` is newer than the manifests.
+/// Installs the npm packages of `dir` with `npm install` (which follows
+/// the committed lockfile), unless `dir/node_modules` is newer than the
+/// manifests.  Not `npm ci`: jco's `jco-node-fs` 0.3.2 names optional
+/// per-platform packages that were never published (404), so no lockfile
+/// can list them and `npm ci` rejects every lockfile as out of sync;
+/// `npm install` skips the missing optional ones and leaves the lockfile as
+/// it is (checked: byte-identical after a fresh install).
 pub fn ensure_npm_packages(dir: &Path) -> Result {
     ensure_node()?;
     let lockfile = dir.join("package-lock.json");
@@ -145,9 +150,8 @@ pub fn ensure_npm_packages(dir: &Path) -> Result {
         say(format_args!("{}/node_modules is up to date", dir.display()));
         return Ok(());
     }
-    let verb = if lockfile.exists() { "ci" } else { "install" };
-    say(format_args!("installing npm packages of {} (npm {verb})", dir.display()));
-    Cmd::new("npm").args([verb, "--no-audit", "--no-fund"]).dir(dir).run()
+    say(format_args!("installing npm packages of {} (npm install, from the lockfile)", dir.display()));
+    Cmd::new("npm").args(["install", "--no-audit", "--no-fund"]).dir(dir).run()
 }
 
 #[cfg(test)]
