@@ -75,6 +75,12 @@
 //! * Linux has no zones and charges ids to a namespace, not a project.
 //!
 //! ## Departures, on purpose
+//! * illumos' `id_alloc` is next-fit (`VM_NEXTFIT`: the index after the last
+//!   one allocated, wrapping); we take the **lowest free index**, as this
+//!   project's design asks, because it keeps the table readable.  Stale ids
+//!   still fail: the sequence number, not the index, tells ids apart.
+//! * illumos also applies `zone.max-msg-ids` (per-zone id limits); we have
+//!   only the per-project control.
 //! * illumos ignores unknown GET flag bits; a component interface must turn
 //!   every bad input into an errno, so we reject them with EINVAL.
 //! * Objects are charged to the caller's project at commit time; the usage
@@ -362,10 +368,13 @@ impl<T> IpcService<T> {
         if caller.cred.privileged { Ok(()) } else { Err(Errno::EACCES) }
     }
 
-    /// `secpolicy_ipc_owner`: owner, creator, or privileged.
+    /// `secpolicy_ipc_owner`: the owner or creator *in the object's zone*,
+    /// or a privileged caller.  (A global-zone process with a matching uid
+    /// can see another zone's object but does not own it.)
     pub fn owner_check(perm: &KipcPerm, caller: &Caller) -> SysResult<()> {
         let uid = caller.cred.euid;
-        if uid == perm.uid || uid == perm.cuid || caller.cred.privileged { Ok(()) } else { Err(Errno::EPERM) }
+        let owns = caller.zone == perm.zone && (uid == perm.uid || uid == perm.cuid);
+        if owns || caller.cred.privileged { Ok(()) } else { Err(Errno::EPERM) }
     }
 
     /// `ipcperm_set`: the common part of IPC_SET.  Call it only once every

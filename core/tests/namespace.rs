@@ -357,6 +357,20 @@ fn the_global_zone_sees_every_zone_but_needs_privilege_to_use_it() {
 }
 
 #[test]
+fn a_global_zone_user_does_not_own_another_zones_object() {
+    // secpolicy_ipc_owner: a uid match counts only within the object's zone.
+    let mut k = kernel();
+    let zoned = k.spawn(Credentials::user(100, 10), 5, 1).unwrap().1;
+    let global_same_uid = user(&mut k, 100, 10);
+    let global_root = root(&mut k);
+    let id = k.msgget(zoned, 0x42, IPC_CREAT | 0o666).unwrap();
+    assert_eq!(rmid(&mut k, global_same_uid, id), Err(Errno::EPERM));
+    let set = MsqSet { uid: 100, gid: 10, mode: 0o600, qbytes: 10 };
+    assert_eq!(k.msgctl(global_same_uid, id, IPC_SET, Some(set)), Err(Errno::EPERM));
+    assert_eq!(rmid(&mut k, global_root, id), Ok(()), "privilege crosses zones");
+}
+
+#[test]
 fn removing_a_zone_destroys_its_objects() {
     let mut k = kernel();
     let (zpid, zoned) = k.spawn(Credentials::user(100, 10), 3, 1).unwrap();
