@@ -25,8 +25,12 @@
 //! [`Kernel::take_result`]), when its object is removed (EIDRM), when it is
 //! interrupted ([`Kernel::interrupt`], EINTR) or when [`Kernel::advance`]
 //! moves the clock past its deadline (EAGAIN).  While parked, the thread
-//! holds a reference on the object it waits on (`ipc_hold`), so a removed
-//! object lives until its waiters have let go.
+//! holds a reference on the object it waits on (`ipc_hold`).  A message
+//! queue's RMID completes all its waiters in the same operation, so the
+//! queue is destroyed within its RMID (the event shows the releases and the
+//! destruction); removed-but-referenced objects, which the namespace
+//! supports, arise with facilities whose references outlive a call (shm
+//! attaches).
 //!
 //! ## Processes
 //! [`Kernel::spawn`] (embedder), [`Kernel::fork`] (credentials, zone and
@@ -276,7 +280,7 @@ impl Kernel {
             steps: ctx.steps,
         };
         self.next_event += 1;
-        if self.events.len() == self.config.event_capacity {
+        while self.events.len() >= self.config.event_capacity {
             self.events.pop_front();
         }
         self.events.push_back(event);
@@ -483,14 +487,22 @@ impl Kernel {
 
     // ----- processes and threads -----
 
-    fn new_thread(&mut self, pid: Pid) -> Tid {
+    /// A fresh tid; EAGAIN once every tid has been used (never reused).
+    fn new_thread(&mut self, pid: Pid) -> SysResult<Tid> {
         let tid = self.next_tid;
-        self.next_tid += 1;
+        self.next_tid = tid.checked_add(1).ok_or(Errno::EAGAIN)?;
         self.threads.insert(tid, Thread { tid, pid, state: ThreadState::Runnable });
         if let Some(p) = self.procs.get_mut(&pid) {
             p.threads.push(tid);
         }
-        tid
+        Ok(tid)
+    }
+
+    /// A fresh pid; EAGAIN once every pid has been used (never reused).
+    fn new_pid(&mut self) -> SysResult<Pid> {
+        let pid = self.next_pid;
+        self.next_pid = pid.checked_add(1).ok_or(Errno::EAGAIN)?;
+        Ok(pid)
     }
 
     /// Creates a process with these credentials (the embedder's power).
@@ -504,12 +516,13 @@ impl Kernel {
             [cred.ruid, cred.euid, cred.rgid, cred.egid].iter().chain(cred.groups.iter()).all(|&id| id <= MAXUID);
         let r = if !ids_ok || cred.groups.len() > 64 {
             Err(Errno::EINVAL)
+        } else if self.next_tid == Tid::MAX {
+            Err(Errno::EAGAIN)
         } else {
-            let pid = self.next_pid;
-            self.next_pid += 1;
-            self.procs.insert(pid, Process { pid, ppid: 0, cred, zone, project, threads: Vec::new(), alive: true });
-            let tid = self.new_thread(pid);
-            Ok((pid, tid))
+            self.new_pid().and_then(|pid| {
+                self.procs.insert(pid, Process { pid, ppid: 0, cred, zone, project, threads: Vec::new() });
+                Ok((pid, self.new_thread(pid)?))
+            })
         };
         let summary = r.map(|(pid, tid)| format!("pid {pid}, tid {tid}"));
         self.record_result(r.ok().map(|x| x.0), r.ok().map(|x| x.1), "spawn", args, &summary, Ctx::default());
@@ -518,7 +531,7 @@ impl Kernel {
 
     /// Adds a thread to a live process.
     pub fn thread_create(&mut self, pid: Pid) -> SysResult<Tid> {
-        let r = if self.procs.contains_key(&pid) { Ok(self.new_thread(pid)) } else { Err(Errno::ESRCH) };
+        let r = if self.procs.contains_key(&pid) { self.new_thread(pid) } else { Err(Errno::ESRCH) };
         let summary = r.map(|tid| format!("tid {tid}"));
         self.record_result(Some(pid), r.ok(), "thread_create", format!("pid={pid}"), &summary, Ctx::default());
         r
@@ -528,16 +541,13 @@ impl Kernel {
     /// one thread; every facility's fork hook runs.  (System V message
     /// queues have no per-process state, so theirs does nothing.)
     pub fn fork(&mut self, pid: Pid) -> SysResult<(Pid, Tid)> {
-        let r = match self.procs.get(&pid) {
+        let r = match self.procs.get(&pid).cloned() {
             None => Err(Errno::ESRCH),
-            Some(parent) => {
-                let child = self.next_pid;
-                self.next_pid += 1;
-                let p = Process { pid: child, ppid: pid, threads: Vec::new(), ..parent.clone() };
-                self.procs.insert(child, p);
-                let tid = self.new_thread(child);
-                Ok((child, tid))
-            }
+            Some(_) if self.next_tid == Tid::MAX => Err(Errno::EAGAIN),
+            Some(parent) => self.new_pid().and_then(|child| {
+                self.procs.insert(child, Process { pid: child, ppid: pid, threads: Vec::new(), ..parent });
+                Ok((child, self.new_thread(child)?))
+            }),
         };
         let summary = r.map(|(c, t)| format!("child pid {c}, tid {t}"));
         self.record_result(Some(pid), None, "fork", format!("pid={pid}"), &summary, Ctx::default());
@@ -626,6 +636,11 @@ impl Kernel {
         if self.msg.space() != self.config.ids {
             return Err("msg id space differs from the configuration".into());
         }
+        if self.events.len() > self.config.event_capacity
+            || self.events.iter().enumerate().any(|(i, e)| e.seq + (self.events.len() - i) as u64 != self.next_event)
+        {
+            return Err("event log: over capacity or not numbered up to next_event".into());
+        }
         self.msg.check()?;
         for (h, o) in self.msg.objects() {
             let q = &o.body;
@@ -661,7 +676,7 @@ impl Kernel {
                     ParkedCall::MsgRcv { .. } => o.body.receivers.contains(&t.tid),
                 };
                 let timed = w.deadline.is_none_or(|d| self.timeouts.contains(&(d, w.order, t.tid)));
-                if !listed || !timed {
+                if !listed || !timed || w.order >= self.next_order {
                     return Err(format!("thread {} parked but not listed or not timed", t.tid));
                 }
             }

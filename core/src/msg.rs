@@ -58,9 +58,11 @@
 //! * `msgsnd`/`msgrcv` accept an optional timeout on the logical clock
 //!   (SUS has none); it ends the wait with EAGAIN, like `semtimedop`.
 //! * illumos has no per-message maximum beyond `msg_qbytes`; the system
-//!   limit `max_message_bytes` (default = `max_queue_bytes`, so it binds only
-//!   when configured lower, e.g. to Linux' MSGMAX of 8192) also caps a
-//!   message, with EINVAL at the same point.
+//!   limit `max_message_bytes` (default 65536 = the default `max_queue_bytes`)
+//!   also caps a message, with EINVAL at the same point.  It binds when
+//!   configured lower (e.g. to Linux' MSGMAX of 8192) and on queues whose
+//!   `qbytes` a privileged IPC_SET raised above it: it bounds the memory one
+//!   call can make the kernel hold.
 //! * illumos computes free space as `qbytes - cbytes` unsigned, which wraps
 //!   when IPC_SET lowers `qbytes` below `cbytes` and then admits everything;
 //!   we do not reproduce that bug: such a queue accepts nothing until it drains.
@@ -77,7 +79,7 @@ use crate::ipc::{
     Facility, Got, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_R, IPC_RMID, IPC_SET, IPC_STAT, IPC_W, IpcPerm, IpcService,
 };
 use crate::kernel::{Ctx, Kernel, ParkedCall, Progress, Reply};
-use crate::proc::{Caller, Gid, Pid, Tid, Uid};
+use crate::proc::{Caller, Gid, Pid, ThreadState, Tid, Uid, Wait};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -560,9 +562,17 @@ impl Kernel {
             }
             if !progressed {
                 for tid in senders {
-                    let Some((pid, ParkedCall::MsgSnd { mtype, data, .. })) = self.parked_call(tid) else {
+                    // Look at the parked message in place; copy it only
+                    // for the one sender that goes through.
+                    let Some(t) = self.thread(tid) else { continue };
+                    let ThreadState::Blocked(Wait { call: ParkedCall::MsgSnd { mtype, data, .. }, .. }) = &t.state
+                    else {
                         continue;
                     };
+                    if !self.msg.object(h).is_some_and(|o| o.body.fits(data.len() as u64)) {
+                        continue;
+                    }
+                    let (pid, mtype, data) = (t.pid, *mtype, data.clone());
                     if self.msg_try_send(h, pid, mtype, &data, ctx) {
                         self.complete(tid, Ok(Reply::None), ctx);
                         progressed = true;

@@ -7,8 +7,8 @@
 //! behind it (identity is a capability).
 //!
 //! ## Objects
-//! * [`Process`]: pid, parent pid, credentials, zone, project, threads,
-//!   and whether it is still alive.
+//! * [`Process`]: pid, parent pid, credentials, zone, project and threads.
+//!   An exited process is gone (pids and tids are never reused).
 //! * [`Thread`]: tid, owning pid, and its [`ThreadState`]:
 //!   - `Runnable`: may make a call;
 //!   - `Blocked`: parked inside a call, with a [`Wait`] saying why, since
@@ -78,7 +78,6 @@ pub struct Process {
     pub zone: ZoneId,
     pub project: ProjId,
     pub threads: Vec<Tid>,
-    pub alive: bool,
 }
 
 /// Why and since when a thread is parked.

@@ -245,8 +245,26 @@ fn check_refuses_tampered_snapshots() {
         ("/msg/usage".to_string(), serde_json::json!({"2": 1})),
         ("/msg/space/seq_bits".to_string(), serde_json::json!(40)),
         ("/timeouts".to_string(), serde_json::json!([])),
+        ("/next_event".to_string(), serde_json::json!(0)),
+        ("/config/event_capacity".to_string(), serde_json::json!(1)),
+        ("/next_order".to_string(), serde_json::json!(0)),
         ("/next_tid".to_string(), serde_json::json!(1)),
     ] {
         assert!(tamper(&path, value.clone()).is_err(), "tampering {path} = {value} went unnoticed");
     }
+}
+
+#[test]
+fn pids_and_tids_run_out_with_eagain_instead_of_wrapping() {
+    let mut k = kernel();
+    let mut json = serde_json::to_value(&k).unwrap();
+    json["next_tid"] = serde_json::json!(u32::MAX - 1);
+    k = serde_json::from_value(json).unwrap();
+    k.check().unwrap();
+    let (pid, _) = k.spawn(Credentials::user(1, 1), 0, 1).unwrap();
+    assert_eq!(k.spawn(Credentials::user(1, 1), 0, 1), Err(Errno::EAGAIN));
+    assert_eq!(k.thread_create(pid), Err(Errno::EAGAIN));
+    assert_eq!(k.fork(pid), Err(Errno::EAGAIN));
+    assert_eq!(k.processes().count(), 1, "no process without a thread");
+    k.check().unwrap();
 }
