@@ -60,7 +60,7 @@ use exports::ipclab::ipc::types::{Credentials, Errno, Facility, IpcPerm, MsqidDs
 
 /// Largest `event-capacity` a `create` accepts: the log is a ring that
 /// grows to this many events, so a hostile value must not reserve gigabytes.
-const MAX_EVENT_CAPACITY: u32 = 1_000_000;
+const MAX_EVENT_CAPACITY: u32 = 65_536;
 /// Largest `ids-min` a `create` accepts: the slot table is allocated at
 /// this size up front.
 const MAX_IDS_MIN: u32 = 65_536;

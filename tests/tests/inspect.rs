@@ -167,7 +167,7 @@ fn the_tree_stays_balanced_and_sorted_under_inserts_and_removals() {
 }
 
 #[test]
-fn a_removed_queue_lives_while_waiters_hold_it() {
+fn a_removed_queue_is_destroyed_within_its_rmid_once_its_waiters_complete() {
     let mut lab = Lab::new();
     let owner = lab.spawn(100, 10);
     let waiter = lab.spawn(100, 10);
