@@ -123,7 +123,13 @@ pub fn parse_timeout(s: &str) -> Result<Option<u64>, String> {
         return Ok(None);
     }
     let ms = parse_int("timeout", s)?;
-    u64::try_from(ms).map(|ms| Some(ms * 1_000_000)).map_err(|_| "timeout: must not be negative".to_string())
+    let ms = u64::try_from(ms).map_err(|_| "timeout: must not be negative".to_string())?;
+    ms_to_ns("timeout", ms).map(Some)
+}
+
+/// Milliseconds as nanoseconds, refusing values that do not fit in 64 bits.
+pub fn ms_to_ns(what: &str, ms: u64) -> Result<u64, String> {
+    ms.checked_mul(1_000_000).ok_or_else(|| format!("{what}: {ms} ms is out of range"))
 }
 
 /// Checks that `v` fits the call's argument type.

@@ -3,7 +3,7 @@
 //! the clock).  Each emits a [`Call`]; the app runs it and refreshes.
 
 use crate::bridge::Call;
-use crate::form::{Check, Field, fit, parse_hex, parse_int, parse_octal, parse_timeout, setter, toggler};
+use crate::form::{Check, Field, fit, ms_to_ns, parse_hex, parse_int, parse_octal, parse_timeout, setter, toggler};
 use crate::model::{KernelState, ThreadState, ns};
 use yew::prelude::*;
 
@@ -291,8 +291,8 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
         let (advance_ms, on_call, on_error) = (advance_ms.clone(), props.on_call.clone(), props.on_error.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            match parse_int("ms", &advance_ms).and_then(|v| fit::<u64>("ms", v)) {
-                Ok(ms) => on_call.emit(Call::Advance { ns: ms * 1_000_000 }),
+            match parse_int("ms", &advance_ms).and_then(|v| fit::<u64>("ms", v)).and_then(|ms| ms_to_ns("ms", ms)) {
+                Ok(ns) => on_call.emit(Call::Advance { ns }),
                 Err(msg) => on_error.emit(msg),
             }
         })
