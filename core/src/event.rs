@@ -6,7 +6,8 @@
 //! a value, an errno, or parked with a reason), which parked threads it
 //! completed ([`Wakeup`]), and which internal steps it took ([`Step`]: key
 //! lookups, table growth, AVL rotations, sequence bumps, references taken
-//! and dropped, objects destroyed).
+//! and dropped, objects destroyed).  A call that fails says which check
+//! refused it and why ([`Step::Denied`]), so a viewer never has to guess.
 //!
 //! The log is the narrative a viewer shows and the thing differential tests
 //! compare: the same operations give the same events.  It is bounded (a
@@ -70,6 +71,15 @@ pub enum Step {
     MsgEnqueue { msqid: i32, mtype: i64, size: usize },
     /// A message left a queue.
     MsgDequeue { msqid: i32, mtype: i64, size: usize, truncated_to: Option<usize> },
+    /// A check refused the call: the errno and the rule, in words.
+    Denied { facility: Option<Facility>, errno: Errno, rule: String },
+}
+
+/// Records which check refused a call and returns its errno, so every
+/// failing path says why in the event log (the viewers only display it).
+pub(crate) fn deny(steps: &mut Vec<Step>, facility: Option<Facility>, errno: Errno, rule: String) -> Errno {
+    steps.push(Step::Denied { facility, errno, rule });
+    errno
 }
 
 pub(crate) fn rotations(rots: &[Rotation<(i32, ZoneId)>]) -> Vec<(RotationKind, i32, ZoneId)> {
@@ -132,6 +142,12 @@ impl fmt::Display for Step {
             Step::Park { tid, reason } => write!(f, "thread {tid} parked: {reason}"),
             Step::MsgEnqueue { msqid, mtype, size } => {
                 write!(f, "msg: queued a {size}-byte message of type {mtype} on msqid {msqid:#x}")
+            }
+            Step::Denied { facility, errno, rule } => {
+                if let Some(facility) = facility {
+                    write!(f, "{facility}: ")?;
+                }
+                write!(f, "{}: {rule}", errno.name())
             }
             Step::MsgDequeue { msqid, mtype, size, truncated_to } => {
                 write!(f, "msg: took a {size}-byte message of type {mtype} from msqid {msqid:#x}")?;

@@ -103,7 +103,7 @@
 use crate::arena::{Arena, Handle};
 use crate::avl::Avl;
 use crate::errno::{Errno, SysResult};
-use crate::event::{Step, rotations};
+use crate::event::{Step, deny, rotations};
 use crate::proc::{Caller, GLOBAL_ZONEID, Gid, MAXUID, ProjId, Uid, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -136,6 +136,17 @@ pub enum Facility {
     Msg,
     Sem,
     Shm,
+}
+
+impl Facility {
+    /// What one object of the facility is called, for explanations.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Facility::Msg => "queue",
+            Facility::Sem => "semaphore set",
+            Facility::Shm => "segment",
+        }
+    }
 }
 
 impl fmt::Display for Facility {
@@ -347,9 +358,10 @@ impl<T> IpcService<T> {
     }
 
     /// `ipcperm_access`: may the caller have `mode` (IPC_R and/or IPC_W,
-    /// owner-class bits) on this object?
-    pub fn perm_access(perm: &KipcPerm, mode: u32, caller: &Caller) -> SysResult<()> {
-        if perm.zone == caller.zone {
+    /// owner-class bits) on this object?  A refusal says why in `steps`.
+    pub fn perm_access(&self, perm: &KipcPerm, mode: u32, caller: &Caller, steps: &mut Vec<Step>) -> SysResult<()> {
+        let noun = self.facility.noun();
+        let rule = if perm.zone == caller.zone {
             let uid = caller.cred.euid;
             let mut shifts = 0;
             if uid != perm.uid && uid != perm.cuid {
@@ -361,30 +373,108 @@ impl<T> IpcService<T> {
             if mode & !((perm.mode & 0o777) << shifts) == 0 {
                 return Ok(());
             }
+            let class = ["owner", "group", "other"][shifts / 3];
+            let want = match mode & (IPC_R | IPC_W) {
+                IPC_R => "read",
+                IPC_W => "write",
+                _ => "read and write",
+            };
+            format!(
+                "the {noun}'s mode {:04o} (owner uid {} gid {}, creator uid {} gid {}) does not grant {want} to uid {} gid {} ({class} class)",
+                perm.mode & 0o777,
+                perm.uid,
+                perm.gid,
+                perm.cuid,
+                perm.cgid,
+                caller.cred.euid,
+                caller.cred.egid
+            )
         } else if caller.zone != GLOBAL_ZONEID {
-            return Err(Errno::EACCES);
-        }
+            format!("the {noun} is in zone {}, not in the caller's zone {}", perm.zone, caller.zone)
+        } else {
+            format!("the {noun} is in zone {}; from the global zone only privilege grants access", perm.zone)
+        };
         // secpolicy_ipc_access
-        if caller.cred.privileged { Ok(()) } else { Err(Errno::EACCES) }
+        if caller.cred.privileged {
+            Ok(())
+        } else {
+            Err(deny(steps, Some(self.facility), Errno::EACCES, format!("{rule}, and the caller is not privileged")))
+        }
     }
 
     /// `secpolicy_ipc_owner`: the owner or creator *in the object's zone*,
     /// or a privileged caller.  (A global-zone process with a matching uid
     /// can see another zone's object but does not own it.)
-    pub fn owner_check(perm: &KipcPerm, caller: &Caller) -> SysResult<()> {
+    pub fn owner_check(&self, perm: &KipcPerm, caller: &Caller, steps: &mut Vec<Step>) -> SysResult<()> {
         let uid = caller.cred.euid;
         let owns = caller.zone == perm.zone && (uid == perm.uid || uid == perm.cuid);
-        if owns || caller.cred.privileged { Ok(()) } else { Err(Errno::EPERM) }
+        if owns || caller.cred.privileged {
+            return Ok(());
+        }
+        let rule = format!(
+            "uid {uid} in zone {} is neither the owner (uid {}) nor the creator (uid {}) of the {} in zone {}, and is not privileged",
+            caller.zone,
+            perm.uid,
+            perm.cuid,
+            self.facility.noun(),
+            perm.zone
+        );
+        Err(deny(steps, Some(self.facility), Errno::EPERM, rule))
+    }
+
+    /// Why `lookup` found nothing for `id`, recorded as the refusing step (EINVAL).
+    pub fn lookup_denial(&self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> Errno {
+        let noun = self.facility.noun();
+        let index = (id as u32) & (self.space.ids_max() - 1);
+        let seq = (id as u32) >> self.space.seq_shift();
+        let rule = if id < 0 {
+            format!("no {noun} has id {id}: ids are never negative")
+        } else if index as usize >= self.table.len() {
+            format!("no {noun} has id {id:#x} ({id}): its index {index} is beyond the {}-slot table", self.table.len())
+        } else {
+            let slot = &self.table[index as usize];
+            match slot.data.and_then(|h| self.objects.get(h)) {
+                Some(o) if o.perm.id == id => format!(
+                    "no {noun} has id {id:#x} ({id}) in zone {}: it belongs to zone {}",
+                    caller.zone, o.perm.zone
+                ),
+                Some(o) => format!(
+                    "no {noun} has id {id:#x} ({id}): slot {index} now holds id {:#x} (sequence {}), so the id is stale",
+                    o.perm.id, slot.seq
+                ),
+                None if seq != slot.seq => format!(
+                    "no {noun} has id {id:#x} ({id}): slot {index} is free and its sequence is now {}, so the id is stale",
+                    slot.seq
+                ),
+                None => format!("no {noun} has id {id:#x} ({id}): slot {index} is free"),
+            }
+        };
+        deny(steps, Some(self.facility), Errno::EINVAL, rule)
+    }
+
+    /// [`lookup`](Self::lookup), recording why it failed.
+    pub fn lookup_or_deny(&self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> SysResult<Handle> {
+        self.lookup(caller, id).ok_or_else(|| self.lookup_denial(caller, id, steps))
     }
 
     /// `ipcperm_set`: the common part of IPC_SET.  Call it only once every
     /// facility-specific failure is ruled out: it has side effects.
-    pub fn perm_set(&mut self, h: Handle, caller: &Caller, uid: Uid, gid: Gid, mode: u32) -> SysResult<()> {
-        let obj = self.objects.get_mut(h).ok_or(Errno::EINVAL)?;
-        Self::owner_check(&obj.perm, caller)?;
+    pub fn perm_set(
+        &mut self,
+        h: Handle,
+        caller: &Caller,
+        uid: Uid,
+        gid: Gid,
+        mode: u32,
+        steps: &mut Vec<Step>,
+    ) -> SysResult<()> {
+        let obj = self.objects.get(h).ok_or(Errno::EINVAL)?;
+        self.owner_check(&obj.perm, caller, steps)?;
         if uid > MAXUID || gid > MAXUID {
-            return Err(Errno::EINVAL);
+            let rule = format!("uid {uid} or gid {gid} is above MAXUID ({MAXUID})");
+            return Err(deny(steps, Some(self.facility), Errno::EINVAL, rule));
         }
+        let obj = self.objects.get_mut(h).ok_or(Errno::EINVAL)?;
         obj.perm.uid = uid;
         obj.perm.gid = gid;
         obj.perm.mode = (mode & 0o777) | (obj.perm.mode & !0o777);
@@ -397,17 +487,27 @@ impl<T> IpcService<T> {
         steps.push(Step::KeyLookup { facility: self.facility, key, zone: caller.zone, found: found_id, visited });
         match found {
             Some(h) => {
-                if flag & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
-                    return Err(Errno::EEXIST);
-                }
                 let perm = &self.objects.get(h).ok_or(Errno::EINVAL)?.perm;
+                if flag & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
+                    let rule = format!("key {key:#x} already names id {:#x} and IPC_CREAT|IPC_EXCL was given", perm.id);
+                    return Err(deny(steps, Some(self.facility), Errno::EEXIST, rule));
+                }
                 if (flag as u32 & 0o777) & !perm.mode != 0 {
-                    return Err(Errno::EACCES);
+                    let rule = format!(
+                        "the flags ask for mode {:04o} but id {:#x} has mode {:04o} (illumos compares with the whole mode)",
+                        flag as u32 & 0o777,
+                        perm.id,
+                        perm.mode & 0o777
+                    );
+                    return Err(deny(steps, Some(self.facility), Errno::EACCES, rule));
                 }
                 Ok(Some(h))
             }
             None if flag & IPC_CREAT != 0 => Ok(None),
-            None => Err(Errno::ENOENT),
+            None => {
+                let rule = format!("no key {key:#x} in zone {}, and IPC_CREAT was not given", caller.zone);
+                Err(deny(steps, Some(self.facility), Errno::ENOENT, rule))
+            }
         }
     }
 
@@ -415,7 +515,12 @@ impl<T> IpcService<T> {
     fn alloc_test(&mut self, project: ProjId, max_ids: u32, steps: &mut Vec<Step>) -> SysResult<()> {
         if self.usage(project) >= max_ids {
             steps.push(Step::RctlDeny { facility: self.facility, project, limit: max_ids });
-            return Err(Errno::ENOSPC);
+            let rule = format!(
+                "project {project} already has its limit of {max_ids} {}(s) (project.max-{}-ids)",
+                self.facility.noun(),
+                self.facility
+            );
+            return Err(deny(steps, Some(self.facility), Errno::ENOSPC, rule));
         }
         while self.count as usize == self.table.len() {
             self.grow(steps)?;
@@ -427,7 +532,11 @@ impl<T> IpcService<T> {
     fn grow(&mut self, steps: &mut Vec<Step>) -> SysResult<()> {
         let old = self.table.len() as u32;
         if old >= self.space.ids_max() {
-            return Err(Errno::ENOSPC);
+            let rule = format!(
+                "the slot table is full at its maximum of {old} slots (2^(31 - {} sequence bits))",
+                self.space.seq_bits
+            );
+            return Err(deny(steps, Some(self.facility), Errno::ENOSPC, rule));
         }
         let new = old * 2;
         self.table.resize(new as usize, Slot::default());
@@ -561,8 +670,8 @@ impl<T> IpcService<T> {
     /// remove.  The caller then runs the facility's removal hook and
     /// [`rele`](Self::rele)s the namespace's reference.
     pub fn rmid(&mut self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> SysResult<Handle> {
-        let h = self.lookup(caller, id).ok_or(Errno::EINVAL)?;
-        Self::owner_check(&self.objects.get(h).ok_or(Errno::EINVAL)?.perm, caller)?;
+        let h = self.lookup_or_deny(caller, id, steps)?;
+        self.owner_check(&self.objects.get(h).ok_or(Errno::EINVAL)?.perm, caller, steps)?;
         self.remove(h, steps);
         Ok(h)
     }

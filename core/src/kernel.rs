@@ -180,6 +180,13 @@ pub(crate) struct Ctx {
     pub woke: Vec<Wakeup>,
 }
 
+impl Ctx {
+    /// Records the refusing check (see [`crate::event::deny`]) and returns its errno.
+    pub fn deny(&mut self, facility: Facility, errno: Errno, rule: String) -> Errno {
+        crate::event::deny(&mut self.steps, Some(facility), errno, rule)
+    }
+}
+
 /// The whole kernel.  `Clone + Serialize + Deserialize`: this is the snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kernel {
@@ -320,12 +327,23 @@ impl Kernel {
 
     /// The caller behind a thread: ESRCH if there is none, EBUSY if it is
     /// parked or holds a result not yet taken.
-    fn caller(&self, tid: Tid) -> SysResult<Caller> {
-        let t = self.threads.get(&tid).ok_or(Errno::ESRCH)?;
-        if !matches!(t.state, ThreadState::Runnable) {
-            return Err(Errno::EBUSY);
+    fn caller(&self, tid: Tid, steps: &mut Vec<Step>) -> SysResult<Caller> {
+        let no_thread = |steps: &mut Vec<Step>| {
+            let rule = format!("there is no thread {tid}: it never existed or its process exited");
+            crate::event::deny(steps, None, Errno::ESRCH, rule)
+        };
+        let Some(t) = self.threads.get(&tid) else { return Err(no_thread(steps)) };
+        let busy = match &t.state {
+            ThreadState::Runnable => None,
+            ThreadState::Blocked(w) => {
+                Some(format!("thread {tid} is parked in {}; it cannot call until woken", w.call.name()))
+            }
+            ThreadState::Finished(c) => Some(format!("thread {tid} holds the result of {}; take it first", c.call)),
+        };
+        if let Some(rule) = busy {
+            return Err(crate::event::deny(steps, None, Errno::EBUSY, rule));
         }
-        let p = self.procs.get(&t.pid).ok_or(Errno::ESRCH)?;
+        let Some(p) = self.procs.get(&t.pid) else { return Err(no_thread(steps)) };
         Ok(Caller { pid: p.pid, tid, cred: p.cred.clone(), zone: p.zone, project: p.project })
     }
 
@@ -338,7 +356,7 @@ impl Kernel {
         f: impl FnOnce(&mut Self, &Caller, &mut Ctx) -> Progress,
     ) -> Outcome<Reply> {
         let mut ctx = Ctx::default();
-        let caller = match self.caller(tid) {
+        let caller = match self.caller(tid, &mut ctx.steps) {
             Ok(c) => c,
             Err(e) => {
                 let pid = self.threads.get(&tid).map(|t| t.pid);

@@ -75,9 +75,7 @@
 use crate::arena::{Arena, Handle};
 use crate::errno::{Errno, SysResult};
 use crate::event::Step;
-use crate::ipc::{
-    Facility, Got, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_R, IPC_RMID, IPC_SET, IPC_STAT, IPC_W, IpcPerm, IpcService,
-};
+use crate::ipc::{Facility, Got, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_R, IPC_RMID, IPC_SET, IPC_STAT, IPC_W, IpcPerm};
 use crate::kernel::{Ctx, Kernel, ParkedCall, Progress, Reply};
 use crate::proc::{Caller, Gid, Pid, ThreadState, Tid, Uid, Wait};
 use serde::{Deserialize, Serialize};
@@ -325,6 +323,11 @@ const MSGGET_FLAGS: i32 = IPC_CREAT | IPC_EXCL | 0o777;
 const MSGSND_FLAGS: i32 = IPC_NOWAIT;
 const MSGRCV_FLAGS: i32 = IPC_NOWAIT | MSG_NOERROR;
 
+/// EINVAL for flag bits the call does not know (illumos would ignore them).
+fn unknown_flags(ctx: &mut Ctx, bits: i32) -> Errno {
+    ctx.deny(Facility::Msg, Errno::EINVAL, format!("unknown flag bits {bits:#o}"))
+}
+
 fn describe_msgtyp(msgtyp: i64) -> String {
     match msgtyp {
         0 => "no message".to_string(),
@@ -346,7 +349,7 @@ impl Kernel {
 
     fn msgget_locked(&mut self, caller: &Caller, key: i32, msgflg: i32, ctx: &mut Ctx) -> SysResult<i32> {
         if msgflg & !MSGGET_FLAGS != 0 {
-            return Err(Errno::EINVAL);
+            return Err(unknown_flags(ctx, msgflg & !MSGGET_FLAGS));
         }
         let max_ids = self.project_limit(caller.project, Facility::Msg);
         match self.msg.ipc_get(caller, key, msgflg, max_ids, &mut ctx.steps)? {
@@ -402,16 +405,29 @@ impl Kernel {
         timeout: Option<u64>,
         ctx: &mut Ctx,
     ) -> Progress {
-        if msgflg & !MSGSND_FLAGS != 0 || mtype < 1 {
-            return Progress::Done(Err(Errno::EINVAL));
+        if msgflg & !MSGSND_FLAGS != 0 {
+            return Progress::Done(Err(unknown_flags(ctx, msgflg & !MSGSND_FLAGS)));
         }
-        let Some(h) = self.msg.lookup(caller, msqid) else { return Progress::Done(Err(Errno::EINVAL)) };
+        if mtype < 1 {
+            let rule = format!("mtype {mtype} is below 1 (checked before the id)");
+            return Progress::Done(Err(ctx.deny(Facility::Msg, Errno::EINVAL, rule)));
+        }
+        let h = match self.msg.lookup_or_deny(caller, msqid, &mut ctx.steps) {
+            Ok(h) => h,
+            Err(e) => return Progress::Done(Err(e)),
+        };
         let Some(obj) = self.msg.object(h) else { return Progress::Done(Err(Errno::EINVAL)) };
         let size = data.len() as u64;
-        if size > obj.body.qbytes || size > self.config.msg.max_message_bytes {
-            return Progress::Done(Err(Errno::EINVAL));
+        let limit = self.config.msg.max_message_bytes;
+        if size > obj.body.qbytes || size > limit {
+            let rule = if size > obj.body.qbytes {
+                format!("a {size}-byte message exceeds the queue's msg_qbytes of {}", obj.body.qbytes)
+            } else {
+                format!("a {size}-byte message exceeds the system's largest message of {limit} bytes")
+            };
+            return Progress::Done(Err(ctx.deny(Facility::Msg, Errno::EINVAL, rule)));
         }
-        if let Err(e) = IpcService::<MsgQueue>::perm_access(&obj.perm, IPC_W, caller) {
+        if let Err(e) = self.msg.perm_access(&obj.perm, IPC_W, caller, &mut ctx.steps) {
             return Progress::Done(Err(e));
         }
         if self.msg_try_send(h, caller.pid, mtype, data, ctx) {
@@ -419,7 +435,14 @@ impl Kernel {
             return Progress::Done(Ok(Reply::None));
         }
         if msgflg & IPC_NOWAIT != 0 {
-            return Progress::Done(Err(Errno::EAGAIN));
+            let rule = match self.msg.object(h) {
+                Some(o) => format!(
+                    "the queue holds {}/{} messages and {}/{} bytes: a {size}-byte message does not fit, and IPC_NOWAIT was given",
+                    o.body.qnum, o.body.qmax, o.body.cbytes, o.body.qbytes
+                ),
+                None => "the queue is full and IPC_NOWAIT was given".to_string(),
+            };
+            return Progress::Done(Err(ctx.deny(Facility::Msg, Errno::EAGAIN, rule)));
         }
         let reason = format!("msgsnd: msqid {msqid:#x} is full ({size}-byte message of type {mtype})");
         self.msg.hold(h, &mut ctx.steps);
@@ -480,11 +503,14 @@ impl Kernel {
         ctx: &mut Ctx,
     ) -> Progress {
         if msgflg & !MSGRCV_FLAGS != 0 {
-            return Progress::Done(Err(Errno::EINVAL));
+            return Progress::Done(Err(unknown_flags(ctx, msgflg & !MSGRCV_FLAGS)));
         }
-        let Some(h) = self.msg.lookup(caller, msqid) else { return Progress::Done(Err(Errno::EINVAL)) };
+        let h = match self.msg.lookup_or_deny(caller, msqid, &mut ctx.steps) {
+            Ok(h) => h,
+            Err(e) => return Progress::Done(Err(e)),
+        };
         let Some(obj) = self.msg.object(h) else { return Progress::Done(Err(Errno::EINVAL)) };
-        if let Err(e) = IpcService::<MsgQueue>::perm_access(&obj.perm, IPC_R, caller) {
+        if let Err(e) = self.msg.perm_access(&obj.perm, IPC_R, caller, &mut ctx.steps) {
             return Progress::Done(Err(e));
         }
         if let Some(result) = self.msg_try_receive(h, caller.pid, msgsz, msgtyp, msgflg, ctx) {
@@ -494,7 +520,8 @@ impl Kernel {
             return Progress::Done(result.map(Reply::Message));
         }
         if msgflg & IPC_NOWAIT != 0 {
-            return Progress::Done(Err(Errno::ENOMSG));
+            let rule = format!("{} on msqid {msqid:#x}, and IPC_NOWAIT was given", describe_msgtyp(msgtyp));
+            return Progress::Done(Err(ctx.deny(Facility::Msg, Errno::ENOMSG, rule)));
         }
         let reason = format!("msgrcv: {} on msqid {msqid:#x}", describe_msgtyp(msgtyp));
         self.msg.hold(h, &mut ctx.steps);
@@ -522,9 +549,12 @@ impl Kernel {
         }
         let q = &mut obj.body;
         let mh = q.messages.select(msgtyp)?;
-        let size = q.messages.get(mh)?.data.len() as u64;
+        let (size, mtype) = q.messages.get(mh).map(|m| (m.data.len() as u64, m.mtype))?;
         if size > msgsz && msgflg & MSG_NOERROR == 0 {
-            return Some(Err(Errno::E2BIG));
+            let rule = format!(
+                "the selected message (type {mtype}) is {size} bytes but msgsz is {msgsz}, and MSG_NOERROR was not given; it stays queued"
+            );
+            return Some(Err(ctx.deny(Facility::Msg, Errno::E2BIG, rule)));
         }
         let mut m = q.messages.unlink(mh)?;
         q.qnum -= 1;
@@ -624,7 +654,7 @@ impl Kernel {
         ctx: &mut Ctx,
     ) -> SysResult<Reply> {
         if cmd == IPC_SET && set.is_none() {
-            return Err(Errno::EFAULT);
+            return Err(ctx.deny(Facility::Msg, Errno::EFAULT, "IPC_SET needs a msqid_ds buffer".to_string()));
         }
         if cmd == IPC_RMID {
             let h = self.msg.rmid(caller, msqid, &mut ctx.steps)?;
@@ -632,26 +662,30 @@ impl Kernel {
             self.msg.rele(h, &mut ctx.steps);
             return Ok(Reply::None);
         }
-        let h = self.msg.lookup(caller, msqid).ok_or(Errno::EINVAL)?;
+        let h = self.msg.lookup_or_deny(caller, msqid, &mut ctx.steps)?;
         let now = self.clock;
         match (cmd, set) {
             (IPC_STAT, _) => {
                 let obj = self.msg.object(h).ok_or(Errno::EINVAL)?;
-                IpcService::<MsgQueue>::perm_access(&obj.perm, IPC_R, caller)?;
+                self.msg.perm_access(&obj.perm, IPC_R, caller, &mut ctx.steps)?;
                 Ok(Reply::MsqStat(msq_stat(&obj.perm.stat(), &obj.body)))
             }
             (IPC_SET, Some(s)) => {
                 let obj = self.msg.object(h).ok_or(Errno::EINVAL)?;
                 if s.qbytes > obj.body.qbytes && !caller.cred.privileged {
-                    return Err(Errno::EPERM);
+                    let rule = format!(
+                        "raising msg_qbytes from {} to {} needs privilege (checked before ownership)",
+                        obj.body.qbytes, s.qbytes
+                    );
+                    return Err(ctx.deny(Facility::Msg, Errno::EPERM, rule));
                 }
-                self.msg.perm_set(h, caller, s.uid, s.gid, s.mode)?;
+                self.msg.perm_set(h, caller, s.uid, s.gid, s.mode, &mut ctx.steps)?;
                 let obj = self.msg.object_mut(h).ok_or(Errno::EINVAL)?;
                 obj.body.qbytes = s.qbytes;
                 obj.body.ctime = now;
                 Ok(Reply::None)
             }
-            _ => Err(Errno::EINVAL),
+            _ => Err(ctx.deny(Facility::Msg, Errno::EINVAL, format!("unknown msgctl command {cmd}"))),
         }
     }
 

@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use ipc_core::event::EventOutcome;
+use ipc_core::event::{EventOutcome, Step};
 use proptest::prelude::*;
 
 /// A little two-process script with parking, waking, timeouts and RMID.
@@ -188,6 +188,14 @@ proptest! {
                 Hostile::Fork(pid) => { let _ = k.fork(pid); }
                 Hostile::Zone(z) => { let _ = k.zone_remove(z); }
             }
+            // A failed system call says which check refused it.
+            let ev = k.last_event().unwrap();
+            if let (EventOutcome::Err(e), true) = (&ev.outcome, ["msgget", "msgsnd", "msgrcv", "msgctl"].contains(&ev.call.as_str())) {
+                prop_assert!(
+                    ev.steps.iter().any(|s| matches!(s, Step::Denied { errno, .. } if errno == e)),
+                    "no denied step for {}", ev
+                );
+            }
             prop_assert_eq!(k.check(), Ok(()));
         }
     }
@@ -267,4 +275,33 @@ fn pids_and_tids_run_out_with_eagain_instead_of_wrapping() {
     assert_eq!(k.fork(pid), Err(Errno::EAGAIN));
     assert_eq!(k.processes().count(), 1, "no process without a thread");
     k.check().unwrap();
+}
+
+#[test]
+fn a_refused_call_says_which_rule_refused_it() {
+    let mut k = kernel();
+    let owner = user(&mut k, 100, 10);
+    let other = user(&mut k, 200, 20);
+    let id = k.msgget(owner, 0x10, IPC_CREAT | 0o600).unwrap();
+    let denial = |k: &Kernel| {
+        k.last_event().unwrap().steps.iter().rev().find_map(|s| match s {
+            Step::Denied { .. } => Some(s.to_string()),
+            _ => None,
+        })
+    };
+    assert_eq!(send(&mut k, other, id, 1, b"x"), Err(Errno::EACCES));
+    assert_eq!(
+        denial(&k).unwrap(),
+        "msg: EACCES: the queue's mode 0600 (owner uid 100 gid 10, creator uid 100 gid 10) does not grant write \
+         to uid 200 gid 20 (other class), and the caller is not privileged"
+    );
+    rmid(&mut k, owner, id).unwrap();
+    assert_eq!(send(&mut k, owner, id, 1, b"x"), Err(Errno::EINVAL));
+    assert_eq!(
+        denial(&k).unwrap(),
+        "msg: EINVAL: no queue has id 0x0 (0): slot 0 is free and its sequence is now 1, so the id is stale"
+    );
+    assert_eq!(k.msgget(other, IPC_PRIVATE, 0o600).map(|id| id & 0xff_ffff), Ok(0));
+    assert_eq!(stat(&mut k, owner, id), Err(Errno::EINVAL));
+    assert!(denial(&k).unwrap().contains("slot 0 now holds id 0x1000000 (sequence 1), so the id is stale"));
 }
