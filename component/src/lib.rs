@@ -268,6 +268,7 @@ fn step(s: &CStep) -> Step {
         CStep::Park { .. } => (StepKind::Park, None, None, None, None),
         CStep::MsgEnqueue { msqid, .. } => (StepKind::MsgEnqueue, Some(CFacility::Msg), None, Some(msqid), None),
         CStep::MsgDequeue { msqid, .. } => (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(msqid), None),
+        CStep::Denied { facility: f, .. } => (StepKind::Denied, f, None, None, None),
     };
     Step { kind, text, facility: fac.map(facility), slot, id, key }
 }

@@ -213,3 +213,20 @@ fn queue_views_show_messages_and_waiters() {
     assert_eq!((qb.senders[0].tid, qb.senders[0].since, qb.senders[0].deadline), (2, 7, Some(10)));
     assert!(qb.senders[0].reason.contains("full"), "{}", qb.senders[0].reason);
 }
+
+#[test]
+fn a_refused_call_carries_a_denied_step_naming_the_rule() {
+    let mut lab = Lab::new();
+    let owner = lab.spawn(100, 10);
+    let other = lab.spawn(200, 20);
+    let id = lab.msgget(owner.thread, 0x10, IPC_CREAT | 0o600).unwrap();
+    assert_eq!(lab.send(other.thread, id, 1, b"x"), Err(Errno::Eacces));
+    let ev = lab.last_event();
+    let denied = ev.steps.iter().find(|s| s.kind == StepKind::Denied).expect("a denied step");
+    assert_eq!(denied.facility, Some(Facility::Msg));
+    assert!(denied.text.contains("EACCES: the queue's mode 0600"), "{}", denied.text);
+    assert!(denied.text.contains("does not grant write to uid 200 gid 20 (other class)"), "{}", denied.text);
+    // A success has none.
+    lab.send(owner.thread, id, 1, b"x").unwrap();
+    assert!(lab.last_event().steps.iter().all(|s| s.kind != StepKind::Denied));
+}
