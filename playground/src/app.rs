@@ -240,9 +240,9 @@ impl App {
             Answer::Err { errno: e, message } => {
                 let (name, meaning) = errno::describe(&e);
                 let mut detail = vec![];
-                let context = errno::context(&e, &call, &before);
-                if !context.is_empty() {
-                    detail.push(context);
+                let reason = errno::reason(&self.state);
+                if !reason.is_empty() {
+                    detail.push(reason);
                 }
                 if let Some(m) = message {
                     detail.push(m);
