@@ -516,11 +516,17 @@ impl Kernel {
         Ok(tid)
     }
 
-    /// A fresh pid; EAGAIN once every pid has been used (never reused).
-    fn new_pid(&mut self) -> SysResult<Pid> {
+    /// A new process shaped like `template` (its pid and threads are
+    /// assigned here) with one thread.  EAGAIN, with nothing created, once
+    /// every pid or tid has been used (they are never reused).
+    fn new_process(&mut self, template: Process) -> SysResult<(Pid, Tid)> {
         let pid = self.next_pid;
-        self.next_pid = pid.checked_add(1).ok_or(Errno::EAGAIN)?;
-        Ok(pid)
+        if pid == Pid::MAX || self.next_tid == Tid::MAX {
+            return Err(Errno::EAGAIN);
+        }
+        self.next_pid = pid + 1;
+        self.procs.insert(pid, Process { pid, threads: Vec::new(), ..template });
+        Ok((pid, self.new_thread(pid)?))
     }
 
     /// Creates a process with these credentials (the embedder's power).
@@ -534,13 +540,8 @@ impl Kernel {
             [cred.ruid, cred.euid, cred.rgid, cred.egid].iter().chain(cred.groups.iter()).all(|&id| id <= MAXUID);
         let r = if !ids_ok || cred.groups.len() > 64 {
             Err(Errno::EINVAL)
-        } else if self.next_tid == Tid::MAX {
-            Err(Errno::EAGAIN)
         } else {
-            self.new_pid().and_then(|pid| {
-                self.procs.insert(pid, Process { pid, ppid: 0, cred, zone, project, threads: Vec::new() });
-                Ok((pid, self.new_thread(pid)?))
-            })
+            self.new_process(Process { pid: 0, ppid: 0, cred, zone, project, threads: Vec::new() })
         };
         let summary = r.map(|(pid, tid)| format!("pid {pid}, tid {tid}"));
         self.record_result(r.ok().map(|x| x.0), r.ok().map(|x| x.1), "spawn", args, &summary, Ctx::default());
@@ -561,11 +562,7 @@ impl Kernel {
     pub fn fork(&mut self, pid: Pid) -> SysResult<(Pid, Tid)> {
         let r = match self.procs.get(&pid).cloned() {
             None => Err(Errno::ESRCH),
-            Some(_) if self.next_tid == Tid::MAX => Err(Errno::EAGAIN),
-            Some(parent) => self.new_pid().and_then(|child| {
-                self.procs.insert(child, Process { pid: child, ppid: pid, threads: Vec::new(), ..parent });
-                Ok((child, self.new_thread(child)?))
-            }),
+            Some(parent) => self.new_process(Process { ppid: pid, ..parent }),
         };
         let summary = r.map(|(c, t)| format!("child pid {c}, tid {t}"));
         self.record_result(Some(pid), None, "fork", format!("pid={pid}"), &summary, Ctx::default());
