@@ -8,7 +8,7 @@
 //! component's `inspect` interface are built on them.
 
 use crate::errno::Errno;
-use crate::ipc::{Facility, IpcPerm, IpcService};
+use crate::ipc::{Facility, IpcObject, IpcPerm, IpcService};
 use crate::kernel::Kernel;
 use crate::msg::MsgQueue;
 use crate::proc::{Pid, ProjId, ThreadState, Tid, ZoneId};
@@ -187,45 +187,47 @@ impl Kernel {
         }
     }
 
-    /// Every message queue, in the namespace or removed but alive, newest id first.
+    /// Every message queue: those in the namespace in id-list order
+    /// (newest first), then removed ones kept alive by references.
     pub fn msg_queue_views(&self) -> Vec<MsgQueueView> {
-        let mut out: Vec<MsgQueueView> = self
-            .msg
-            .objects()
-            .map(|(_, o)| {
-                let q: &MsgQueue = &o.body;
-                MsgQueueView {
-                    id: o.perm.id,
-                    perm: o.perm.stat(),
-                    removed: !o.perm.allocated(),
-                    refs: o.perm.refs,
-                    qnum: q.qnum,
-                    qmax: q.qmax,
-                    cbytes: q.cbytes,
-                    qbytes: q.qbytes,
-                    lspid: q.lspid,
-                    lrpid: q.lrpid,
-                    stime: q.stime,
-                    rtime: q.rtime,
-                    ctime: q.ctime,
-                    messages: q
-                        .messages
-                        .iter()
-                        .map(|m| MessageView {
-                            mtype: m.mtype,
-                            size: m.data.len() as u64,
-                            head: m.data.iter().take(32).copied().collect(),
-                        })
-                        .collect(),
-                    senders: q.senders.iter().filter_map(|&t| self.waiter_view(t)).collect(),
-                    receivers: q.receivers.iter().filter_map(|&t| self.waiter_view(t)).collect(),
-                }
-            })
-            .collect();
-        let order: Vec<i32> =
-            self.msg.list().into_iter().filter_map(|h| self.msg.object(h)).map(|o| o.perm.id).collect();
-        out.sort_by_key(|v| (v.removed, order.iter().position(|&id| id == v.id)));
-        out
+        let removed = self.msg.objects().filter(|(_, o)| !o.perm.allocated()).map(|(h, _)| h);
+        self.msg
+            .list()
+            .into_iter()
+            .chain(removed)
+            .filter_map(|h| self.msg.object(h))
+            .map(|o| self.msg_queue_view(o))
+            .collect()
+    }
+
+    fn msg_queue_view(&self, o: &IpcObject<MsgQueue>) -> MsgQueueView {
+        let q = &o.body;
+        MsgQueueView {
+            id: o.perm.id,
+            perm: o.perm.stat(),
+            removed: !o.perm.allocated(),
+            refs: o.perm.refs,
+            qnum: q.qnum,
+            qmax: q.qmax,
+            cbytes: q.cbytes,
+            qbytes: q.qbytes,
+            lspid: q.lspid,
+            lrpid: q.lrpid,
+            stime: q.stime,
+            rtime: q.rtime,
+            ctime: q.ctime,
+            messages: q
+                .messages
+                .iter()
+                .map(|m| MessageView {
+                    mtype: m.mtype,
+                    size: m.data.len() as u64,
+                    head: m.data.iter().take(32).copied().collect(),
+                })
+                .collect(),
+            senders: q.senders.iter().filter_map(|&t| self.waiter_view(t)).collect(),
+            receivers: q.receivers.iter().filter_map(|&t| self.waiter_view(t)).collect(),
+        }
     }
 
     /// Every process with its threads.
