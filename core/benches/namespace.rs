@@ -4,8 +4,8 @@
 //! Run with `cargo bench -p ipc-core` (add `-- --quick` for a fast pass).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use ipc_core::ipc::{IPC_CREAT, IPC_NOWAIT, IPC_STAT, IdSpace};
 use ipc_core::msg::MsgLimits;
+use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_STAT, IdSpace};
 use ipc_core::{Config, Credentials, Kernel};
 use std::hint::black_box;
 

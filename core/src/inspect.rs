@@ -7,11 +7,12 @@
 //! kernel on demand and hold nothing of their own; the playground and the
 //! component's `inspect` interface are built on them.
 
+use crate::cred::{Pid, ProjId, Tid, ZoneId};
 use crate::errno::Errno;
-use crate::ipc::{Facility, IpcObject, IpcPerm, IpcService};
-use crate::kernel::Kernel;
-use crate::msg::MsgQueue;
-use crate::proc::{Pid, ProjId, ThreadState, Tid, ZoneId};
+use crate::event::Named;
+use crate::kernel::proc::ThreadState;
+use crate::kernel::{Facilities, Kernel};
+use crate::namespace::{Facility, IpcService};
 use serde::{Deserialize, Serialize};
 
 /// One slot of a namespace's table.
@@ -51,14 +52,6 @@ pub struct NamespaceView {
     pub removed: Vec<(i32, u32)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageView {
-    pub mtype: i64,
-    pub size: u64,
-    /// Up to the first 32 bytes.
-    pub head: Vec<u8>,
-}
-
 /// A parked thread as a viewer sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiterView {
@@ -67,26 +60,6 @@ pub struct WaiterView {
     pub reason: String,
     pub since: u64,
     pub deadline: Option<u64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MsgQueueView {
-    pub id: i32,
-    pub perm: IpcPerm,
-    pub removed: bool,
-    pub refs: u32,
-    pub qnum: u64,
-    pub qmax: u64,
-    pub cbytes: u64,
-    pub qbytes: u64,
-    pub lspid: Pid,
-    pub lrpid: Pid,
-    pub stime: u64,
-    pub rtime: u64,
-    pub ctime: u64,
-    pub messages: Vec<MessageView>,
-    pub senders: Vec<WaiterView>,
-    pub receivers: Vec<WaiterView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +99,8 @@ pub struct ProcessView {
     pub threads: Vec<ThreadView>,
 }
 
-fn namespace_view<T>(svc: &IpcService<T>) -> NamespaceView {
+/// The picture of one namespace.
+pub fn namespace_view<T>(svc: &IpcService<T>) -> NamespaceView {
     let space = svc.space();
     let slots = svc
         .table()
@@ -166,67 +140,15 @@ fn namespace_view<T>(svc: &IpcService<T>) -> NamespaceView {
     }
 }
 
-impl Kernel {
-    /// The namespace of a facility.
-    pub fn namespace_view(&self, facility: Facility) -> NamespaceView {
-        match facility {
-            Facility::Msg => namespace_view(&self.msg),
-            // Later facilities bring their own namespaces; until then an
-            // empty one of the configured shape.
-            Facility::Sem | Facility::Shm => namespace_view(&IpcService::<()>::new(facility, self.config.ids)),
-        }
-    }
-
-    fn waiter_view(&self, tid: Tid) -> Option<WaiterView> {
+impl<F: Facilities> Kernel<F> {
+    /// A parked thread as a facility's waiter list shows it.
+    pub fn waiter_view(&self, tid: Tid) -> Option<WaiterView> {
         let t = self.thread(tid)?;
         match &t.state {
             ThreadState::Blocked(w) => {
-                Some(WaiterView { tid, pid: t.pid, reason: w.reason.clone(), since: w.since, deadline: w.deadline })
+                Some(WaiterView { tid, pid: t.pid, reason: w.chan.to_string(), since: w.since, deadline: w.deadline })
             }
             _ => None,
-        }
-    }
-
-    /// Every message queue: those in the namespace in id-list order
-    /// (newest first), then removed ones kept alive by references.
-    pub fn msg_queue_views(&self) -> Vec<MsgQueueView> {
-        let removed = self.msg.objects().filter(|(_, o)| !o.perm.allocated()).map(|(h, _)| h);
-        self.msg
-            .list()
-            .into_iter()
-            .chain(removed)
-            .filter_map(|h| self.msg.object(h))
-            .map(|o| self.msg_queue_view(o))
-            .collect()
-    }
-
-    fn msg_queue_view(&self, o: &IpcObject<MsgQueue>) -> MsgQueueView {
-        let q = &o.body;
-        MsgQueueView {
-            id: o.perm.id,
-            perm: o.perm.stat(),
-            removed: !o.perm.allocated(),
-            refs: o.perm.refs,
-            qnum: q.qnum,
-            qmax: q.qmax,
-            cbytes: q.cbytes,
-            qbytes: q.qbytes,
-            lspid: q.lspid,
-            lrpid: q.lrpid,
-            stime: q.stime,
-            rtime: q.rtime,
-            ctime: q.ctime,
-            messages: q
-                .messages
-                .iter()
-                .map(|m| MessageView {
-                    mtype: m.mtype,
-                    size: m.data.len() as u64,
-                    head: m.data.iter().take(32).copied().collect(),
-                })
-                .collect(),
-            senders: q.senders.iter().filter_map(|&t| self.waiter_view(t)).collect(),
-            receivers: q.receivers.iter().filter_map(|&t| self.waiter_view(t)).collect(),
         }
     }
 
@@ -253,15 +175,15 @@ impl Kernel {
                         state: match &t.state {
                             ThreadState::Runnable => ThreadStateView::Runnable,
                             ThreadState::Blocked(w) => ThreadStateView::Blocked {
-                                reason: w.reason.clone(),
+                                reason: w.chan.to_string(),
                                 since: w.since,
                                 deadline: w.deadline,
                             },
                             ThreadState::Finished(c) => ThreadStateView::Finished {
-                                call: c.call.clone(),
+                                call: c.chan.name().to_string(),
                                 errno: c.result.as_ref().err().copied(),
                                 summary: match &c.result {
-                                    Ok(r) => r.summary(),
+                                    Ok(r) => F::value_of(r).to_string(),
                                     Err(e) => e.to_string(),
                                 },
                             },

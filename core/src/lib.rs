@@ -3,29 +3,39 @@
 //! A user-space reimplementation of the kernel IPC facilities of illumos
 //! and NetBSD, written so that every step can be seen, replayed and tested.
 //!
-//! ## Layers (read in this order)
-//! * [`errno`] — the error numbers every call can return.
-//! * [`proc`] — processes, threads, credentials: who is calling.
-//! * [`kernel`] — the state machine: system calls, parking and waking,
-//!   the logical clock, processes' lifecycle hooks, zones, resource controls.
-//! * [`ipc`] — the illumos System V namespace framework (`ipc.c`): slot
-//!   table with sequence numbers, AVL tree of keys ([`avl`]), id list,
-//!   permissions, GET/SET/STAT/RMID/IDS, reference counts.
-//! * [`msg`] — System V message queues on that framework.
-//! * [`event`] — the event log: one event per operation, with its steps.
-//! * [`inspect`] — plain-data views for viewers (slot tables, trees, queues).
-//! * [`arena`] — the slab that objects and messages live in.
+//! ## The map (read in this order)
+//! * [`errno`], [`cred`] — the vocabulary every layer shares: error
+//!   numbers, ids, credentials, the caller of a system call.
+//! * [`namespace`] — the illumos System V namespace framework (`ipc.c`):
+//!   slot table with sequence numbers, AVL tree of keys
+//!   ([`namespace::avl`]), id list, permissions, GET/SET/STAT/RMID/IDS,
+//!   references, project and zone resource controls.  A library: it knows
+//!   no kernel and reports through a [`namespace::Sink`].
+//! * [`event`] — typed events (call, outcome, wakeups, steps) rendered in
+//!   words only when read, and the bounded log.
+//! * [`kernel`] — the state machine, generic over its facilities: system
+//!   calls, parking and waking, the logical clock, processes and threads,
+//!   the lifecycle hooks, snapshots.
+//! * [`msg`] — System V message queues (`msg.c`): the first facility.
+//! * [`inspect`] — plain-data views for viewers.
+//! * [`hooks`] — the one place that names every facility: their state,
+//!   their words and one arm per hook.  [`Kernel`] is the kernel with them.
+//!
+//! Dependencies point one way, down this list (a facility names the
+//! kernel; the kernel never names a facility).  **Adding a facility is one
+//! module plus one arm per hook in `hooks.rs`.**
 //!
 //! ## What a reader must know
 //! The kernel never blocks the host: a call that must wait *parks* its
-//! thread and returns [`kernel::Outcome::Blocked`]; a later operation
-//! completes it.  Nothing is random and nothing reads a clock, so a
-//! sequence of operations determines every event and every state, and the
-//! whole [`Kernel`] serializes with serde.
+//! thread and returns [`Outcome::Blocked`]; a later operation completes it.
+//! Nothing is random and nothing reads a clock, so a sequence of
+//! operations determines every event and every state, and the whole
+//! [`Kernel`] serializes with serde.
 //!
 //! ```
-//! use ipc_core::{Kernel, Config, Credentials, Outcome};
-//! use ipc_core::ipc::{IPC_CREAT, IPC_PRIVATE};
+//! use ipc_core::{Kernel, Config, Credentials, Outcome, Reply};
+//! use ipc_core::msg::MsgReply;
+//! use ipc_core::namespace::{IPC_CREAT, IPC_PRIVATE};
 //!
 //! let mut k = Kernel::new(Config::default()).unwrap();
 //! let (_, reader) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
@@ -34,19 +44,21 @@
 //! assert!(k.msgrcv(reader, q, 64, 0, 0, None).is_blocked());
 //! assert_eq!(k.msgsnd(writer, q, 1, b"hi", 0, None), Outcome::Done(Ok(())));
 //! let done = k.take_result(reader).unwrap();
-//! assert_eq!(done.call, "msgrcv");
+//! assert_eq!(done.call(), "msgrcv");
+//! assert!(matches!(done.result, Ok(Reply::Msg(MsgReply::Received(ref m))) if m.data == b"hi"));
+//! assert_eq!(k.last_event().unwrap().to_string(), "#5 t=0ns pid 1 tid 1: take_result() -> msgrcv: 2-byte message of type 1");
 //! ```
 
-pub mod arena;
-pub mod avl;
+pub mod cred;
 pub mod errno;
 pub mod event;
+pub mod hooks;
 pub mod inspect;
-pub mod ipc;
 pub mod kernel;
 pub mod msg;
-pub mod proc;
+pub mod namespace;
 
+pub use cred::{Credentials, Pid, Tid};
 pub use errno::{Errno, SysResult};
-pub use kernel::{Config, Kernel, Outcome, Reply};
-pub use proc::{Credentials, Pid, Tid};
+pub use hooks::{Completion, Config, Event, EventOutcome, Ipc, Kernel, Reply, Step};
+pub use kernel::Outcome;

@@ -11,8 +11,8 @@
 
 mod common;
 use common::*;
-use ipc_core::kernel::ParkedCall;
-use ipc_core::proc::ThreadState;
+use ipc_core::hooks::SysChan;
+use ipc_core::msg::{MsgChan, MsgReply};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -147,7 +147,7 @@ proptest! {
         let msg = MsgLimits { max_message_bytes: MSGMAX, max_queue_bytes: QBYTES, max_queue_messages: QMAX, max_queues: 128 };
         let config = Config { ids: IdSpace { seq_bits, ids_min }, msg, event_capacity: 64 };
         let mut k = Kernel::new(config).unwrap();
-        k.set_project_limit(1, Facility::Msg, project_limit as u32);
+        k.set_project_limit(1, Facility::Msg, project_limit as u32).unwrap();
         let t = user(&mut k, 100, 10);
         let mut model = Model {
             seq_bits,
@@ -195,7 +195,7 @@ proptest! {
             prop_assert_eq!(k.check(), Ok(()));
             prop_assert_eq!(k.msg_service().table().len(), model.slots.len());
             let mut want_ids: Vec<i32> = model.queues.keys().copied().collect();
-            let mut got_ids = k.ipc_ids(t, Facility::Msg).unwrap();
+            let mut got_ids = k.msgids(t).unwrap();
             want_ids.sort_unstable();
             got_ids.sort_unstable();
             prop_assert_eq!(got_ids, want_ids);
@@ -274,10 +274,10 @@ proptest! {
             // Collect every completed parked call.
             for &t in &workers {
                 if let Ok(done) = k.take_result(t) {
-                    match (done.call.as_str(), done.result) {
+                    match (done.call(), done.result) {
                         ("msgsnd", Ok(_)) => sent += pending_send.remove(&t).unwrap(),
                         ("msgsnd", Err(_)) => { pending_send.remove(&t); }
-                        ("msgrcv", Ok(Reply::Message(m))) => received += m.data.len() as u64,
+                        ("msgrcv", Ok(Reply::Msg(MsgReply::Received(m)))) => received += m.data.len() as u64,
                         (_, r) => prop_assert!(r.is_err(), "unexpected completion {r:?}"),
                     }
                 }
@@ -288,9 +288,10 @@ proptest! {
             // No lost wake-up: nobody parked could proceed now.
             let queue = &k.msg_queue_views()[0];
             for &t in &workers {
-                let Some(ThreadState::Blocked(w)) = k.thread(t).map(|t| &t.state) else { continue };
-                match &w.call {
-                    ParkedCall::MsgRcv { msgtyp, .. } => {
+                let Some(w) = k.wait_of(t) else { continue };
+                let SysChan::Msg(chan) = &w.chan;
+                match chan {
+                    MsgChan::Recv { msgtyp, .. } => {
                         let satisfiable = queue.messages.iter().any(|m| match *msgtyp {
                             0 => true,
                             ty if ty > 0 => m.mtype == ty,
@@ -298,9 +299,9 @@ proptest! {
                         });
                         prop_assert!(!satisfiable, "tid {t} waits for type {msgtyp} but one is queued");
                     }
-                    ParkedCall::MsgSnd { data, .. } => {
-                        let fits = queue.cbytes + data.len() as u64 <= queue.qbytes && queue.qnum < queue.qmax;
-                        prop_assert!(!fits, "tid {t} waits to send {} bytes but they fit", data.len());
+                    MsgChan::Send { size, .. } => {
+                        let fits = queue.cbytes + size <= queue.qbytes && queue.qnum < queue.qmax;
+                        prop_assert!(!fits, "tid {t} waits to send {size} bytes but they fit");
                     }
                 }
             }

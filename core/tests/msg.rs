@@ -4,8 +4,9 @@
 
 mod common;
 use common::*;
-use ipc_core::event::{EventOutcome, Step};
-use ipc_core::msg::{MSG_RWAIT, MSG_WWAIT};
+use ipc_core::msg::{MSG_RWAIT, MSG_WWAIT, MsgReply, MsgctlReply};
+use ipc_core::namespace::NsStep;
+use ipc_core::{EventOutcome, Step};
 
 fn queue(k: &mut Kernel, t: Tid) -> i32 {
     k.msgget(t, IPC_PRIVATE, 0o666).unwrap()
@@ -222,8 +223,8 @@ fn a_receiver_parked_in_one_process_is_woken_by_a_sender_in_another() {
     assert_eq!(woke.len(), 1);
     assert_eq!(woke[0].tid, reader);
     let done = k.take_result(reader).unwrap();
-    assert_eq!(done.call, "msgrcv");
-    assert_eq!(done.result, Ok(Reply::Message(Received { mtype: 3, data: b"for you".to_vec() })));
+    assert_eq!(done.call(), "msgrcv");
+    assert_eq!(done.result, Ok(Reply::Msg(MsgReply::Received(Received { mtype: 3, data: b"for you".to_vec() }))));
     let ds = stat(&mut k, writer, id).unwrap();
     assert_eq!((ds.qnum, ds.lrpid), (1, pid_of(&k, reader)));
     k.check().unwrap();
@@ -259,7 +260,7 @@ fn a_sender_parks_on_a_full_queue_and_completes_when_room_appears() {
     assert_eq!(stat(&mut k, r, id).unwrap().perm.mode & MSG_WWAIT, MSG_WWAIT);
     assert_eq!(k.msgsnd(w, id, 1, b"", IPC_NOWAIT, None), Outcome::Done(Err(Errno::EBUSY)), "parked thread");
     assert_eq!(recv(&mut k, r, id, 8, 0).unwrap().data, b"abcd");
-    assert_eq!(k.take_result(w).unwrap().result, Ok(Reply::None));
+    assert_eq!(k.take_result(w).unwrap().result, Ok(Reply::Msg(MsgReply::Sent)));
     assert_eq!(recv(&mut k, r, id, 8, 0).unwrap().data, b"ef");
     k.check().unwrap();
 }
@@ -309,8 +310,8 @@ fn rmid_wakes_every_parked_sender_and_receiver_with_eidrm() {
     rmid(&mut k, owner, id).unwrap();
     let ev = k.last_event().unwrap();
     assert_eq!(ev.woke.len(), 2);
-    assert!(ev.woke.iter().all(|w| w.outcome == EventOutcome::Err(Errno::EIDRM)));
-    assert!(ev.steps.iter().any(|s| matches!(s, Step::Destroy { id: d, .. } if *d == id)));
+    assert!(ev.woke.iter().all(|w| w.outcome() == EventOutcome::Err(Errno::EIDRM)));
+    assert!(ev.steps.iter().any(|s| matches!(s, Step::Ns(NsStep::Destroy { id: d, .. }) if *d == id)));
     assert_eq!(k.take_result(s).unwrap().result, Err(Errno::EIDRM));
     assert_eq!(k.take_result(r).unwrap().result, Err(Errno::EIDRM));
     assert_eq!(k.msg_service().objects().count(), 0, "destroyed once the waiters let go");
@@ -416,7 +417,7 @@ fn raising_qbytes_needs_privilege_even_for_the_owner() {
     let id = queue(&mut k, owner);
     let raise = MsqSet { uid: 100, gid: 10, mode: 0o666, qbytes: 65537 };
     assert_eq!(k.msgctl(owner, id, IPC_SET, Some(raise)), Err(Errno::EPERM));
-    assert_eq!(k.msgctl(admin, id, IPC_SET, Some(raise)), Ok(Reply::None));
+    assert_eq!(k.msgctl(admin, id, IPC_SET, Some(raise)), Ok(MsgctlReply::Done));
     assert_eq!(stat(&mut k, owner, id).unwrap().qbytes, 65537);
 }
 
@@ -459,7 +460,7 @@ fn raising_qbytes_does_not_wake_parked_senders() {
     k.msgctl(admin, id, IPC_SET, Some(MsqSet { uid: 0, gid: 0, mode: 0o666, qbytes: 100 })).unwrap();
     assert_eq!(k.take_result(w), Err(Errno::EAGAIN), "still parked");
     recv(&mut k, admin, id, 8, 0).unwrap();
-    assert_eq!(k.take_result(w).unwrap().result, Ok(Reply::None));
+    assert_eq!(k.take_result(w).unwrap().result, Ok(Reply::Msg(MsgReply::Sent)));
 }
 
 #[test]
@@ -517,7 +518,10 @@ fn a_second_thread_of_a_process_can_call_while_the_first_is_parked() {
     let id = queue(&mut k, t1);
     assert!(k.msgrcv(t1, id, 8, 0, 0, None).is_blocked());
     send(&mut k, t2, id, 1, b"self").unwrap();
-    assert_eq!(k.take_result(t1).unwrap().result, Ok(Reply::Message(Received { mtype: 1, data: b"self".to_vec() })));
+    assert_eq!(
+        k.take_result(t1).unwrap().result,
+        Ok(Reply::Msg(MsgReply::Received(Received { mtype: 1, data: b"self".to_vec() })))
+    );
 }
 
 #[test]
@@ -526,5 +530,5 @@ fn msgids_lists_the_queues() {
     let t = user(&mut k, 100, 10);
     let a = queue(&mut k, t);
     let b = queue(&mut k, t);
-    assert_eq!(k.ipc_ids(t, Facility::Msg), Ok(vec![b, a]));
+    assert_eq!(k.msgids(t), Ok(vec![b, a]));
 }

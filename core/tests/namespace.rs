@@ -4,7 +4,8 @@
 
 mod common;
 use common::*;
-use ipc_core::event::Step;
+use ipc_core::Step;
+use ipc_core::namespace::NsStep;
 
 #[test]
 fn ipc_private_always_creates_a_new_object() {
@@ -126,7 +127,11 @@ fn the_table_doubles_when_full() {
     assert_eq!(k.msg_service().table().len(), 4);
     assert_eq!(k.msgget(t, IPC_PRIVATE, 0o600), Ok(4));
     assert_eq!(k.msg_service().table().len(), 8);
-    assert!(k.last_event().unwrap().steps.contains(&Step::TableGrow { facility: Facility::Msg, from: 4, to: 8 }));
+    assert!(k.last_event().unwrap().steps.contains(&Step::Ns(NsStep::TableGrow {
+        facility: Facility::Msg,
+        from: 4,
+        to: 8
+    })));
     for _ in 0..5 {
         k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
     }
@@ -149,7 +154,7 @@ fn a_table_at_its_maximum_size_is_enospc() {
 #[test]
 fn the_resource_control_is_tested_before_the_table_grows() {
     let mut k = small_kernel(4, 7);
-    k.set_project_limit(1, Facility::Msg, 4);
+    k.set_project_limit(1, Facility::Msg, 4).unwrap();
     let t = user(&mut k, 100, 10);
     for _ in 0..4 {
         k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
@@ -161,7 +166,7 @@ fn the_resource_control_is_tested_before_the_table_grows() {
 #[test]
 fn a_failed_get_leaves_no_trace() {
     let mut k = small_kernel(4, 7);
-    k.set_project_limit(1, Facility::Msg, 1);
+    k.set_project_limit(1, Facility::Msg, 1).unwrap();
     let t = user(&mut k, 100, 10);
     k.msgget(t, 0x1, IPC_CREAT | 0o600).unwrap();
     let before = k.msg_service().clone();
@@ -174,7 +179,7 @@ fn a_failed_get_leaves_no_trace() {
 #[test]
 fn project_limits_count_per_project() {
     let mut k = kernel();
-    k.set_project_limit(7, Facility::Msg, 1);
+    k.set_project_limit(7, Facility::Msg, 1).unwrap();
     let a = k.spawn(Credentials::user(100, 10), 0, 7).unwrap().1;
     let b = k.spawn(Credentials::user(100, 10), 0, 8).unwrap().1;
     let id = k.msgget(a, IPC_PRIVATE, 0o600).unwrap();
@@ -182,6 +187,52 @@ fn project_limits_count_per_project() {
     assert!(k.msgget(b, IPC_PRIVATE, 0o600).is_ok(), "another project is not charged");
     rmid(&mut k, a, id).unwrap();
     assert!(k.msgget(a, IPC_PRIVATE, 0o600).is_ok(), "RMID gives the id back to the project");
+}
+
+#[test]
+fn zone_limits_count_per_zone_across_projects() {
+    let mut k = kernel();
+    k.set_zone_limit(3, Facility::Msg, 2).unwrap();
+    let a = k.spawn(Credentials::user(100, 10), 3, 1).unwrap().1;
+    let b = k.spawn(Credentials::user(100, 10), 3, 2).unwrap().1;
+    let elsewhere = k.spawn(Credentials::user(100, 10), 4, 1).unwrap().1;
+    let first = k.msgget(a, IPC_PRIVATE, 0o600).unwrap();
+    k.msgget(b, IPC_PRIVATE, 0o600).unwrap();
+    let before = k.msg_service().clone();
+    assert_eq!(k.msgget(a, IPC_PRIVATE, 0o600), Err(Errno::ENOSPC), "the zone, not the project, is full");
+    assert_eq!(k.msg_service(), &before, "a refused allocation leaves no trace");
+    assert!(
+        last_steps(&k)
+            .iter()
+            .any(|s| s.contains("zone 3 already has its limit of 2") && s.contains("zone.max-msg-ids"))
+    );
+    assert!(k.msgget(elsewhere, IPC_PRIVATE, 0o600).is_ok(), "another zone is not charged");
+    rmid(&mut k, a, first).unwrap();
+    assert!(k.msgget(b, IPC_PRIVATE, 0o600).is_ok(), "RMID gives the id back to the zone");
+    assert_eq!(k.set_zone_limit(3, Facility::Sem, 1), Err(Errno::EINVAL), "no semaphore facility yet");
+    k.check().unwrap();
+}
+
+/// ipc.c's allocation test: the project's control, then the zone's, then growth.
+#[test]
+fn the_project_limit_is_tested_before_the_zone_limit_and_both_before_growth() {
+    let mut k = small_kernel(1, 7);
+    k.set_project_limit(1, Facility::Msg, 1).unwrap();
+    k.set_zone_limit(0, Facility::Msg, 1).unwrap();
+    let t = user(&mut k, 100, 10);
+    k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
+    assert_eq!(k.msgget(t, IPC_PRIVATE, 0o600), Err(Errno::ENOSPC));
+    let steps = last_steps(&k);
+    assert!(steps.iter().any(|s| s.contains("project 1 is at its limit")), "{steps:?}");
+    assert!(!steps.iter().any(|s| s.contains("zone 0")), "the zone is not tested once the project refuses");
+    assert_eq!(k.msg_service().table().len(), 1, "no growth for a refused allocation");
+    k.set_project_limit(1, Facility::Msg, 10).unwrap();
+    assert_eq!(k.msgget(t, IPC_PRIVATE, 0o600), Err(Errno::ENOSPC));
+    assert!(last_steps(&k).iter().any(|s| s.contains("zone 0 is at its limit")));
+    assert_eq!(k.msg_service().table().len(), 1);
+    k.set_zone_limit(0, Facility::Msg, 10).unwrap();
+    k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
+    assert_eq!(k.msg_service().table().len(), 2, "only an allowed allocation grows the table");
 }
 
 #[test]
@@ -237,7 +288,7 @@ fn ids_lists_every_id_newest_first() {
     let t = user(&mut k, 100, 10);
     let ids: Vec<i32> = (0..3).map(|_| k.msgget(t, IPC_PRIVATE, 0o600).unwrap()).collect();
     rmid(&mut k, t, ids[1]).unwrap();
-    assert_eq!(k.ipc_ids(t, Facility::Msg), Ok(vec![ids[2], ids[0]]));
+    assert_eq!(k.msgids(t), Ok(vec![ids[2], ids[0]]));
 }
 
 #[test]
@@ -340,7 +391,7 @@ fn zones_see_only_their_own_objects() {
     let b = k.msgget(z2, 0x42, IPC_CREAT | 0o666).unwrap();
     assert_ne!(a, b, "the same key names different objects in different zones");
     assert_eq!(send(&mut k, z2, a, 1, b"x"), Err(Errno::EINVAL), "invisible from another zone");
-    assert_eq!(k.ipc_ids(z1, Facility::Msg), Ok(vec![a]));
+    assert_eq!(k.msgids(z1), Ok(vec![a]));
 }
 
 #[test]
@@ -350,7 +401,7 @@ fn the_global_zone_sees_every_zone_but_needs_privilege_to_use_it() {
     let global_user = user(&mut k, 100, 10);
     let global_root = root(&mut k);
     let id = k.msgget(zoned, 0x42, IPC_CREAT | 0o666).unwrap();
-    assert_eq!(k.ipc_ids(global_user, Facility::Msg), Ok(vec![id]));
+    assert_eq!(k.msgids(global_user), Ok(vec![id]));
     assert_eq!(stat(&mut k, global_user, id), Err(Errno::EACCES), "same uid, other zone");
     assert!(stat(&mut k, global_root, id).is_ok());
     assert_eq!(k.msgget(global_user, 0x42, 0), Err(Errno::ENOENT), "keys are per zone");

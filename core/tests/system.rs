@@ -5,7 +5,7 @@
 
 mod common;
 use common::*;
-use ipc_core::event::{EventOutcome, Step};
+use ipc_core::{EventOutcome, Step};
 use proptest::prelude::*;
 
 /// A little two-process script with parking, waking, timeouts and RMID.
@@ -84,7 +84,7 @@ fn a_parked_call_says_why_in_its_event() {
     let id = k.msgget(t, IPC_PRIVATE, 0o600).unwrap();
     let _ = k.msgrcv(t, id, 8, -4, 0, None);
     let ev = k.last_event().unwrap();
-    assert_eq!(ev.outcome, EventOutcome::Blocked("msgrcv: no message of type <= 4 on msqid 0x0".into()));
+    assert_eq!(ev.outcome.to_string(), "parked (msgrcv: no message of type <= 4 on msqid 0x0)");
 }
 
 #[test]
@@ -190,7 +190,7 @@ proptest! {
             }
             // A failed system call says which check refused it.
             let ev = k.last_event().unwrap();
-            if let (EventOutcome::Err(e), true) = (&ev.outcome, ["msgget", "msgsnd", "msgrcv", "msgctl"].contains(&ev.call.as_str())) {
+            if let (EventOutcome::Err(e), true) = (&ev.outcome, ["msgget", "msgsnd", "msgrcv", "msgctl"].contains(&ev.call.name())) {
                 prop_assert!(
                     ev.steps.iter().any(|s| matches!(s, Step::Denied { errno, .. } if errno == e)),
                     "no denied step for {}", ev
@@ -204,7 +204,7 @@ proptest! {
 #[test]
 fn a_snapshot_keeps_project_limits() {
     let mut k = kernel();
-    k.set_project_limit(1, Facility::Msg, 1);
+    k.set_project_limit(1, Facility::Msg, 1).unwrap();
     let json = serde_json::to_string(&k).unwrap();
     let mut restored: Kernel = serde_json::from_str(&json).unwrap();
     assert_eq!(restored, k);
@@ -241,19 +241,20 @@ fn check_refuses_tampered_snapshots() {
         let k: Kernel = serde_json::from_value(j).unwrap();
         k.check()
     };
-    let q = "/msg/objects/cells/0/body";
+    let q = "/fac/msg/svc/objects/cells/0/body";
     for (path, value) in [
         (format!("{q}/messages/nodes/free"), serde_json::json!([4_000_000])),
         (format!("{q}/messages/nodes/cells/0/next"), serde_json::json!(0)),
         (format!("{q}/messages/head"), serde_json::json!(1)),
         (format!("{q}/qnum"), serde_json::json!(5)),
         (format!("{q}/receivers"), serde_json::json!([])),
-        ("/msg/objects/free".to_string(), serde_json::json!([0])),
-        ("/msg/count".to_string(), serde_json::json!(0)),
-        ("/msg/usage".to_string(), serde_json::json!({"2": 1})),
-        ("/msg/space/seq_bits".to_string(), serde_json::json!(40)),
+        ("/fac/msg/svc/objects/free".to_string(), serde_json::json!([0])),
+        ("/fac/msg/svc/count".to_string(), serde_json::json!(0)),
+        ("/fac/msg/svc/usage".to_string(), serde_json::json!({"2": 1})),
+        ("/fac/msg/svc/zone_usage".to_string(), serde_json::json!({"0": 2})),
+        ("/fac/msg/svc/space/seq_bits".to_string(), serde_json::json!(40)),
         ("/timeouts".to_string(), serde_json::json!([])),
-        ("/next_event".to_string(), serde_json::json!(0)),
+        ("/events/next".to_string(), serde_json::json!(0)),
         ("/config/event_capacity".to_string(), serde_json::json!(1)),
         ("/next_order".to_string(), serde_json::json!(0)),
         ("/next_tid".to_string(), serde_json::json!(1)),
@@ -304,4 +305,54 @@ fn a_refused_call_says_which_rule_refused_it() {
     assert_eq!(k.msgget(other, IPC_PRIVATE, 0o600).map(|id| id & 0xff_ffff), Ok(0));
     assert_eq!(stat(&mut k, owner, id), Err(Errno::EINVAL));
     assert!(denial(&k).unwrap().contains("slot 0 now holds id 0x1000000 (sequence 1), so the id is stale"));
+}
+
+/// Without step recording the log keeps calls, outcomes and wakeups, and
+/// the kernel behaves the same.
+#[test]
+fn a_kernel_that_records_no_steps_behaves_the_same() {
+    let run = |steps: bool| {
+        let mut k = kernel();
+        k.set_step_recording(steps);
+        let a = user(&mut k, 100, 10);
+        let b = user(&mut k, 200, 20);
+        let id = k.msgget(a, 0x9, IPC_CREAT | 0o600).unwrap();
+        assert!(k.msgrcv(a, id, 8, 0, 0, None).is_blocked());
+        assert_eq!(send(&mut k, b, id, 1, b"x"), Err(Errno::EACCES));
+        send(&mut k, a, id, 1, b"x").unwrap_err();
+        k.check().unwrap();
+        k
+    };
+    let (with, without) = (run(true), run(false));
+    let (ev_with, _) = with.events_since(0);
+    let (ev_without, _) = without.events_since(0);
+    assert_eq!(ev_with.len(), ev_without.len());
+    for (a, b) in ev_with.iter().zip(&ev_without) {
+        assert_eq!((&a.call, &a.outcome, &a.woke), (&b.call, &b.outcome, &b.woke));
+        assert!(b.steps.is_empty(), "no steps recorded: {b}");
+    }
+    assert!(ev_with.iter().any(|e| e.steps.iter().any(|s| matches!(s, Step::Denied { .. }))));
+}
+
+/// Events are data; their words are made when read, and say what they always said.
+#[test]
+fn events_render_in_the_words_viewers_show() {
+    let mut k = kernel();
+    let t = user(&mut k, 100, 10);
+    let id = k.msgget(t, 0x2a, IPC_CREAT | 0o600).unwrap();
+    assert_eq!(
+        k.last_event().unwrap().to_string(),
+        format!("#1 t=0ns pid 1 tid 1: msgget(key=0x2a, msgflg=0o1600) -> id {id:#x} ({id})")
+    );
+    send(&mut k, t, id, 7, b"hello").unwrap();
+    let ev = k.last_event().unwrap();
+    assert_eq!(
+        (ev.call.name(), ev.call.args().to_string()),
+        ("msgsnd", format!("msqid={id:#x}, mtype=7, size=5, msgflg=0o4000"))
+    );
+    assert_eq!(last_steps(&k), vec![format!("msg: queued a 5-byte message of type 7 on msqid {id:#x}")]);
+    assert_eq!(k.msgctl_stat(t, id).unwrap().qnum, 1);
+    assert_eq!(k.last_event().unwrap().outcome.to_string(), "-> qnum=1 cbytes=5 qbytes=65536");
+    recv(&mut k, t, id, 2, 0).unwrap_err();
+    assert_eq!(k.last_event().unwrap().outcome.to_string(), "-> E2BIG (message too long for the buffer)");
 }

@@ -1,11 +1,13 @@
 //! Shared helpers for the ipc-core integration tests.
 #![allow(dead_code, unused_imports)]
 
+pub use ipc_core::cred::{Credentials, Pid, Tid};
 pub use ipc_core::errno::Errno;
-pub use ipc_core::ipc::{Facility, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IdSpace};
-pub use ipc_core::kernel::{Config, Kernel, Outcome, Reply};
 pub use ipc_core::msg::{MSG_NOERROR, MsgLimits, MsqSet, MsqidDs, Received};
-pub use ipc_core::proc::{Credentials, Pid, Tid};
+pub use ipc_core::namespace::{
+    Facility, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IdSpace,
+};
+pub use ipc_core::{Config, Kernel, Outcome, Reply};
 
 pub fn kernel() -> Kernel {
     Kernel::new(Config::default()).unwrap()
@@ -43,14 +45,11 @@ pub fn recv(k: &mut Kernel, tid: Tid, id: i32, msgsz: u64, msgtyp: i64) -> Resul
 }
 
 pub fn stat(k: &mut Kernel, tid: Tid, id: i32) -> Result<MsqidDs, Errno> {
-    match k.msgctl(tid, id, IPC_STAT, None)? {
-        Reply::MsqStat(ds) => Ok(ds),
-        other => panic!("IPC_STAT returned {other:?}"),
-    }
+    k.msgctl_stat(tid, id)
 }
 
 pub fn rmid(k: &mut Kernel, tid: Tid, id: i32) -> Result<(), Errno> {
-    k.msgctl(tid, id, IPC_RMID, None).map(|_| ())
+    k.msgctl_rmid(tid, id)
 }
 
 /// The steps of the newest event, in words.

@@ -40,8 +40,10 @@
 //!   GET in two phases.  `ipc_get` looks the key up (EEXIST for
 //!   `IPC_CREAT|IPC_EXCL`, EACCES when the requested mode bits are not all
 //!   in the object's mode, ENOENT without `IPC_CREAT`) or, when an object is
-//!   to be created, runs the allocation test: first the project's resource
-//!   control (ENOSPC), *then* table growth (ENOSPC at the maximum).  The
+//!   to be created, runs the allocation test (`ipc_alloc_test`): first the
+//!   project's resource control `project.max-<f>-ids` (ENOSPC), then the
+//!   zone's `zone.max-<f>-ids` (ENOSPC), *then* table growth (ENOSPC at
+//!   the maximum).  The
 //!   order matters: growing first would let a caller whose allocation is
 //!   denied double the table permanently.  Only `commit` touches the
 //!   namespace — slot, sequence, AVL, list and usage — so a failure before
@@ -79,12 +81,15 @@
 //!   one allocated, wrapping); we take the **lowest free index**, as this
 //!   project's design asks, because it keeps the table readable.  Stale ids
 //!   still fail: the sequence number, not the index, tells ids apart.
-//! * illumos also applies `zone.max-msg-ids` (per-zone id limits); we have
-//!   only the per-project control.
+//! * Resource controls are plain per-entity numbers ([`IdLimits`]): the
+//!   project default comes from the facility's configuration (illumos: 128
+//!   msg ids), the zone default is `IPC_IDS_MAX` as in illumos; there are no
+//!   rctl actions, privileges levels or signals.
 //! * illumos ignores unknown GET flag bits; a component interface must turn
 //!   every bad input into an errno, so we reject them with EINVAL.
-//! * Objects are charged to the caller's project at commit time; the usage
-//!   is kept here per project instead of in `kproject_data_t`.
+//! * Objects are charged to the caller's project and zone at commit time
+//!   (`IPC_PROJ_USAGE`, `IPC_ZONE_USAGE`); the usage is kept here instead of
+//!   in `kproject_data_t` / `zone_t`.
 //!
 //! ## Invariants (checked by [`IpcService::check`] after every property-test step)
 //! 1. `table.len()` is a power of two between `ids_min` and `ids_max`.
@@ -92,22 +97,153 @@
 //!    `slot.seq << shift | index`, it has `IPC_ALLOC` and ≥ 1 reference.
 //! 3. The AVL tree holds exactly the keyed objects in slots, under their
 //!    `(key, zone)`; the id list holds exactly the objects in slots.
-//! 4. `count` equals the number of occupied slots; each project's usage
-//!    equals the number of its objects in the namespace.
+//! 4. `count` equals the number of occupied slots; each project's and each
+//!    zone's usage equals the number of its objects in the namespace.
 //! 5. Removed objects still alive have no `IPC_ALLOC` and ≥ 1 reference.
 //! 6. The id list's links agree both ways; the arena's free list is sound.
 //!
 //! `check` is also what makes a restored snapshot safe: a snapshot that
 //! fails it is refused, so no later call can meet a broken structure.
 
-use crate::arena::{Arena, Handle};
-use crate::avl::Avl;
+pub mod arena;
+pub mod avl;
+
+use self::arena::{Arena, Handle};
+use self::avl::{Avl, Rotation, RotationKind};
+use crate::cred::{Caller, GLOBAL_ZONEID, Gid, MAXUID, ProjId, Uid, ZoneId};
 use crate::errno::{Errno, SysResult};
-use crate::event::{Step, deny, rotations};
-use crate::proc::{Caller, GLOBAL_ZONEID, Gid, MAXUID, ProjId, Uid, ZoneId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+/// Where the framework reports what it did.  The kernel's per-operation
+/// context implements it; so does `()`, which forgets everything.
+pub trait Sink {
+    /// Records one internal step (dropped when the kernel records no steps).
+    fn step(&mut self, step: NsStep);
+    /// Records which check refused the call and returns its errno.  `rule`
+    /// says why in words; it runs only if steps are recorded, so a refusal
+    /// costs no formatting when nobody will read it.
+    fn deny(&mut self, facility: Option<Facility>, errno: Errno, rule: impl FnOnce() -> String) -> Errno;
+}
+
+impl Sink for () {
+    fn step(&mut self, _: NsStep) {}
+    fn deny(&mut self, _: Option<Facility>, errno: Errno, _: impl FnOnce() -> String) -> Errno {
+        errno
+    }
+}
+
+/// One internal step of the namespace framework, in `ipc.c`'s vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NsStep {
+    /// `ipc_keylookup`: searched the AVL tree, visiting `visited` nodes.
+    KeyLookup { facility: Facility, key: i32, zone: ZoneId, found: Option<i32>, visited: u32 },
+    /// `rctl_test` denied one more id to a project or a zone.
+    RctlDeny { facility: Facility, scope: RctlScope, limit: u32 },
+    /// `ipc_grow`: the slot table doubled.
+    TableGrow { facility: Facility, from: u32, to: u32 },
+    /// `ipc_commit_end`: the object took slot `index`, its id folds in `seq`.
+    SlotAlloc { facility: Facility, index: u32, seq: u32, id: i32 },
+    /// An AVL insert of `(key, zone)` and its rotations.
+    AvlInsert { facility: Facility, key: i32, zone: ZoneId, rotations: Vec<(RotationKind, i32, ZoneId)> },
+    /// An AVL remove of `(key, zone)` and its rotations.
+    AvlRemove { facility: Facility, key: i32, zone: ZoneId, rotations: Vec<(RotationKind, i32, ZoneId)> },
+    /// `ipc_remove`: slot released, sequence number bumped (and maybe wrapped).
+    SlotRelease { facility: Facility, index: u32, id: i32, old_seq: u32, new_seq: u32 },
+    /// `ipc_hold`: a reference taken.
+    Hold { facility: Facility, id: i32, refs: u32 },
+    /// `ipc_rele`: a reference dropped.
+    Rele { facility: Facility, id: i32, refs: u32 },
+    /// The last reference dropped: the facility destructor ran.
+    Destroy { facility: Facility, id: i32 },
+}
+
+fn rotations(rots: &[Rotation<(i32, ZoneId)>]) -> Vec<(RotationKind, i32, ZoneId)> {
+    rots.iter().map(|r| (r.kind, r.at.0, r.at.1)).collect()
+}
+
+fn fmt_rotations(f: &mut fmt::Formatter<'_>, rots: &[(RotationKind, i32, ZoneId)]) -> fmt::Result {
+    if rots.is_empty() {
+        return write!(f, ", no rotation");
+    }
+    for (kind, key, zone) in rots {
+        let kind = match kind {
+            RotationKind::Left => "left",
+            RotationKind::Right => "right",
+            RotationKind::LeftRight => "left-right",
+            RotationKind::RightLeft => "right-left",
+        };
+        write!(f, ", {kind} rotation at key {key:#x}/zone {zone}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for NsStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NsStep::KeyLookup { facility, key, zone, found, visited } => {
+                write!(f, "{facility}: key {key:#x} in zone {zone} ")?;
+                match found {
+                    Some(id) => write!(f, "found id {id:#x}")?,
+                    None => write!(f, "not found")?,
+                }
+                write!(f, " after visiting {visited} AVL node(s)")
+            }
+            NsStep::RctlDeny { facility, scope, limit } => {
+                write!(f, "{facility}: {scope} is at its limit of {limit} id(s)")
+            }
+            NsStep::TableGrow { facility, from, to } => {
+                write!(f, "{facility}: slot table full, grew from {from} to {to} slots")
+            }
+            NsStep::SlotAlloc { facility, index, seq, id } => {
+                write!(f, "{facility}: took slot {index} with sequence {seq}, id {id:#x} ({id})")
+            }
+            NsStep::AvlInsert { facility, key, zone, rotations } => {
+                write!(f, "{facility}: inserted key {key:#x}/zone {zone} into the AVL tree")?;
+                fmt_rotations(f, rotations)
+            }
+            NsStep::AvlRemove { facility, key, zone, rotations } => {
+                write!(f, "{facility}: removed key {key:#x}/zone {zone} from the AVL tree")?;
+                fmt_rotations(f, rotations)
+            }
+            NsStep::SlotRelease { facility, index, id, old_seq, new_seq } => write!(
+                f,
+                "{facility}: released slot {index} (id {id:#x}); sequence {old_seq} -> {new_seq}, so id {id:#x} is now stale"
+            ),
+            NsStep::Hold { facility, id, refs } => write!(f, "{facility}: hold on id {id:#x}, {refs} reference(s)"),
+            NsStep::Rele { facility, id, refs } => {
+                write!(f, "{facility}: release of id {id:#x}, {refs} reference(s) left")
+            }
+            NsStep::Destroy { facility, id } => {
+                write!(f, "{facility}: last reference to id {id:#x} dropped, destroyed")
+            }
+        }
+    }
+}
+
+/// Drops one id from a usage count, forgetting entities that reach zero.
+fn uncharge<K: Ord>(usage: &mut BTreeMap<K, u32>, entity: K) {
+    if let Some(u) = usage.get_mut(&entity) {
+        *u -= 1;
+        if *u == 0 {
+            usage.remove(&entity);
+        }
+    }
+}
+
+/// The caller's class for `ipcperm_access`: 0 owner, 3 group, 6 other
+/// (how far the mode bits are shifted to find the class's bits).
+fn class_shift(perm: &KipcPerm, caller: &Caller) -> u32 {
+    let uid = caller.cred.euid;
+    if uid == perm.uid || uid == perm.cuid {
+        0
+    } else if caller.cred.groupmember(perm.gid) || caller.cred.groupmember(perm.cgid) {
+        3
+    } else {
+        6
+    }
+}
 
 /// The key that names no object: GET always creates a new one.
 pub const IPC_PRIVATE: i32 = 0;
@@ -286,13 +422,58 @@ pub struct IpcService<T> {
     /// Head of the id list, newest first.
     list_head: Option<Handle>,
     count: u32,
-    /// `IPC_USAGE`: ids charged to each project.
+    /// `IPC_PROJ_USAGE`: ids charged to each project.
     usage: BTreeMap<ProjId, u32>,
+    /// `IPC_ZONE_USAGE`: ids charged to each zone.
+    zone_usage: BTreeMap<ZoneId, u32>,
+    /// The resource controls on ids (`ipcs_proj_rctl`, `ipcs_zone_rctl`).
+    limits: IdLimits,
+}
+
+/// The two resource controls on a facility's ids: `project.max-<f>-ids`
+/// and `zone.max-<f>-ids`, each with a default and per-entity values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdLimits {
+    /// `project.max-<f>-ids` of a project with no value of its own.
+    pub project_default: u32,
+    /// `zone.max-<f>-ids` of a zone with no value of its own
+    /// (illumos: `IPC_IDS_MAX`, i.e. no limit beyond the table's).
+    pub zone_default: u32,
+    pub projects: BTreeMap<ProjId, u32>,
+    pub zones: BTreeMap<ZoneId, u32>,
+}
+
+impl IdLimits {
+    pub fn project(&self, project: ProjId) -> u32 {
+        self.projects.get(&project).copied().unwrap_or(self.project_default)
+    }
+
+    pub fn zone(&self, zone: ZoneId) -> u32 {
+        self.zones.get(&zone).copied().unwrap_or(self.zone_default)
+    }
+}
+
+/// The two entities a resource control on ids applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RctlScope {
+    Project(ProjId),
+    Zone(ZoneId),
+}
+
+impl fmt::Display for RctlScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RctlScope::Project(p) => write!(f, "project {p}"),
+            RctlScope::Zone(z) => write!(f, "zone {z}"),
+        }
+    }
 }
 
 impl<T> IpcService<T> {
     /// `ipcs_create`.
-    pub fn new(facility: Facility, space: IdSpace) -> Self {
+    /// `project_limit` is the default `project.max-<f>-ids`; zones start
+    /// unlimited (`IPC_IDS_MAX`), as in illumos.
+    pub fn new(facility: Facility, space: IdSpace, project_limit: u32) -> Self {
         IpcService {
             facility,
             space,
@@ -303,6 +484,13 @@ impl<T> IpcService<T> {
             list_head: None,
             count: 0,
             usage: BTreeMap::new(),
+            zone_usage: BTreeMap::new(),
+            limits: IdLimits {
+                project_default: project_limit,
+                zone_default: space.ids_max(),
+                projects: BTreeMap::new(),
+                zones: BTreeMap::new(),
+            },
         }
     }
 
@@ -332,6 +520,25 @@ impl<T> IpcService<T> {
         self.usage.get(&project).copied().unwrap_or(0)
     }
 
+    /// Ids charged to `zone`.
+    pub fn zone_usage(&self, zone: ZoneId) -> u32 {
+        self.zone_usage.get(&zone).copied().unwrap_or(0)
+    }
+
+    pub fn limits(&self) -> &IdLimits {
+        &self.limits
+    }
+
+    /// Sets `project.max-<f>-ids` or `zone.max-<f>-ids` for one entity.
+    /// Lowering it below the current usage removes nothing; it only
+    /// refuses new ids (as `rctl_test` does).
+    pub fn set_limit(&mut self, scope: RctlScope, max_ids: u32) {
+        match scope {
+            RctlScope::Project(p) => self.limits.projects.insert(p, max_ids),
+            RctlScope::Zone(z) => self.limits.zones.insert(z, max_ids),
+        };
+    }
+
     pub fn object(&self, h: Handle) -> Option<&IpcObject<T>> {
         self.objects.get(h)
     }
@@ -358,22 +565,21 @@ impl<T> IpcService<T> {
     }
 
     /// `ipcperm_access`: may the caller have `mode` (IPC_R and/or IPC_W,
-    /// owner-class bits) on this object?  A refusal says why in `steps`.
-    pub fn perm_access(&self, perm: &KipcPerm, mode: u32, caller: &Caller, steps: &mut Vec<Step>) -> SysResult<()> {
+    /// owner-class bits) on this object?  A refusal says why in the sink.
+    pub fn perm_access(&self, perm: &KipcPerm, mode: u32, caller: &Caller, sink: &mut impl Sink) -> SysResult<()> {
+        let granted = perm.zone == caller.zone && mode & !((perm.mode & 0o777) << class_shift(perm, caller)) == 0;
+        // secpolicy_ipc_access: privilege overrides whatever the bits say.
+        if granted || caller.cred.privileged {
+            return Ok(());
+        }
+        Err(sink.deny(Some(self.facility), Errno::EACCES, || self.access_rule(perm, mode, caller)))
+    }
+
+    /// Why [`perm_access`](Self::perm_access) refused, in words.
+    fn access_rule(&self, perm: &KipcPerm, mode: u32, caller: &Caller) -> String {
         let noun = self.facility.noun();
         let rule = if perm.zone == caller.zone {
-            let uid = caller.cred.euid;
-            let mut shifts = 0;
-            if uid != perm.uid && uid != perm.cuid {
-                shifts += 3;
-                if !caller.cred.groupmember(perm.gid) && !caller.cred.groupmember(perm.cgid) {
-                    shifts += 3;
-                }
-            }
-            if mode & !((perm.mode & 0o777) << shifts) == 0 {
-                return Ok(());
-            }
-            let class = ["owner", "group", "other"][shifts / 3];
+            let class = ["owner", "group", "other"][class_shift(perm, caller) as usize / 3];
             let want = match mode & (IPC_R | IPC_W) {
                 IPC_R => "read",
                 IPC_W => "write",
@@ -394,40 +600,40 @@ impl<T> IpcService<T> {
         } else {
             format!("the {noun} is in zone {}; from the global zone only privilege grants access", perm.zone)
         };
-        // secpolicy_ipc_access
-        if caller.cred.privileged {
-            Ok(())
-        } else {
-            Err(deny(steps, Some(self.facility), Errno::EACCES, format!("{rule}, and the caller is not privileged")))
-        }
+        format!("{rule}, and the caller is not privileged")
     }
 
     /// `secpolicy_ipc_owner`: the owner or creator *in the object's zone*,
     /// or a privileged caller.  (A global-zone process with a matching uid
     /// can see another zone's object but does not own it.)
-    pub fn owner_check(&self, perm: &KipcPerm, caller: &Caller, steps: &mut Vec<Step>) -> SysResult<()> {
+    pub fn owner_check(&self, perm: &KipcPerm, caller: &Caller, sink: &mut impl Sink) -> SysResult<()> {
         let uid = caller.cred.euid;
         let owns = caller.zone == perm.zone && (uid == perm.uid || uid == perm.cuid);
         if owns || caller.cred.privileged {
             return Ok(());
         }
-        let rule = format!(
-            "uid {uid} in zone {} is neither the owner (uid {}) nor the creator (uid {}) of the {} in zone {}, and is not privileged",
-            caller.zone,
-            perm.uid,
-            perm.cuid,
-            self.facility.noun(),
-            perm.zone
-        );
-        Err(deny(steps, Some(self.facility), Errno::EPERM, rule))
+        Err(sink.deny(Some(self.facility), Errno::EPERM, || {
+            format!(
+                "uid {uid} in zone {} is neither the owner (uid {}) nor the creator (uid {}) of the {} in zone {}, and is not privileged",
+                caller.zone,
+                perm.uid,
+                perm.cuid,
+                self.facility.noun(),
+                perm.zone
+            )
+        }))
     }
 
     /// Why `lookup` found nothing for `id`, recorded as the refusing step (EINVAL).
-    pub fn lookup_denial(&self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> Errno {
+    pub fn lookup_denial(&self, caller: &Caller, id: i32, sink: &mut impl Sink) -> Errno {
+        sink.deny(Some(self.facility), Errno::EINVAL, || self.lookup_rule(caller, id))
+    }
+
+    fn lookup_rule(&self, caller: &Caller, id: i32) -> String {
         let noun = self.facility.noun();
         let index = (id as u32) & (self.space.ids_max() - 1);
         let seq = (id as u32) >> self.space.seq_shift();
-        let rule = if id < 0 {
+        if id < 0 {
             format!("no {noun} has id {id}: ids are never negative")
         } else if index as usize >= self.table.len() {
             format!("no {noun} has id {id:#x} ({id}): its index {index} is beyond the {}-slot table", self.table.len())
@@ -448,13 +654,12 @@ impl<T> IpcService<T> {
                 ),
                 None => format!("no {noun} has id {id:#x} ({id}): slot {index} is free"),
             }
-        };
-        deny(steps, Some(self.facility), Errno::EINVAL, rule)
+        }
     }
 
     /// [`lookup`](Self::lookup), recording why it failed.
-    pub fn lookup_or_deny(&self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> SysResult<Handle> {
-        self.lookup(caller, id).ok_or_else(|| self.lookup_denial(caller, id, steps))
+    pub fn lookup_or_deny(&self, caller: &Caller, id: i32, sink: &mut impl Sink) -> SysResult<Handle> {
+        self.lookup(caller, id).ok_or_else(|| self.lookup_denial(caller, id, sink))
     }
 
     /// `ipcperm_set`: the common part of IPC_SET.  Call it only once every
@@ -466,13 +671,13 @@ impl<T> IpcService<T> {
         uid: Uid,
         gid: Gid,
         mode: u32,
-        steps: &mut Vec<Step>,
+        sink: &mut impl Sink,
     ) -> SysResult<()> {
         let obj = self.objects.get(h).ok_or(Errno::EINVAL)?;
-        self.owner_check(&obj.perm, caller, steps)?;
+        self.owner_check(&obj.perm, caller, sink)?;
         if uid > MAXUID || gid > MAXUID {
             let rule = format!("uid {uid} or gid {gid} is above MAXUID ({MAXUID})");
-            return Err(deny(steps, Some(self.facility), Errno::EINVAL, rule));
+            return Err(sink.deny(Some(self.facility), Errno::EINVAL, || rule));
         }
         let obj = self.objects.get_mut(h).ok_or(Errno::EINVAL)?;
         obj.perm.uid = uid;
@@ -481,16 +686,16 @@ impl<T> IpcService<T> {
         Ok(())
     }
 
-    fn keylookup(&self, caller: &Caller, key: i32, flag: i32, steps: &mut Vec<Step>) -> SysResult<Option<Handle>> {
+    fn keylookup(&self, caller: &Caller, key: i32, flag: i32, sink: &mut impl Sink) -> SysResult<Option<Handle>> {
         let (found, visited) = self.keys.find(&(key, caller.zone));
         let found_id = found.and_then(|h| self.objects.get(h)).map(|o| o.perm.id);
-        steps.push(Step::KeyLookup { facility: self.facility, key, zone: caller.zone, found: found_id, visited });
+        sink.step(NsStep::KeyLookup { facility: self.facility, key, zone: caller.zone, found: found_id, visited });
         match found {
             Some(h) => {
                 let perm = &self.objects.get(h).ok_or(Errno::EINVAL)?.perm;
                 if flag & (IPC_CREAT | IPC_EXCL) == IPC_CREAT | IPC_EXCL {
                     let rule = format!("key {key:#x} already names id {:#x} and IPC_CREAT|IPC_EXCL was given", perm.id);
-                    return Err(deny(steps, Some(self.facility), Errno::EEXIST, rule));
+                    return Err(sink.deny(Some(self.facility), Errno::EEXIST, || rule));
                 }
                 if (flag as u32 & 0o777) & !perm.mode != 0 {
                     let rule = format!(
@@ -499,69 +704,68 @@ impl<T> IpcService<T> {
                         perm.id,
                         perm.mode & 0o777
                     );
-                    return Err(deny(steps, Some(self.facility), Errno::EACCES, rule));
+                    return Err(sink.deny(Some(self.facility), Errno::EACCES, || rule));
                 }
                 Ok(Some(h))
             }
             None if flag & IPC_CREAT != 0 => Ok(None),
             None => {
                 let rule = format!("no key {key:#x} in zone {}, and IPC_CREAT was not given", caller.zone);
-                Err(deny(steps, Some(self.facility), Errno::ENOENT, rule))
+                Err(sink.deny(Some(self.facility), Errno::ENOENT, || rule))
             }
         }
     }
 
-    /// `ipc_alloc_test`: resource control first, then growth.
-    fn alloc_test(&mut self, project: ProjId, max_ids: u32, steps: &mut Vec<Step>) -> SysResult<()> {
-        if self.usage(project) >= max_ids {
-            steps.push(Step::RctlDeny { facility: self.facility, project, limit: max_ids });
-            let rule = format!(
-                "project {project} already has its limit of {max_ids} {}(s) (project.max-{}-ids)",
-                self.facility.noun(),
-                self.facility
-            );
-            return Err(deny(steps, Some(self.facility), Errno::ENOSPC, rule));
+    /// `ipc_alloc_test`: the project's resource control, then the zone's,
+    /// then growth.  Testing the controls first keeps a caller whose
+    /// allocation is denied from doubling the table permanently.
+    fn alloc_test(&mut self, project: ProjId, zone: ZoneId, sink: &mut impl Sink) -> SysResult<()> {
+        for scope in [RctlScope::Project(project), RctlScope::Zone(zone)] {
+            let (used, limit) = match scope {
+                RctlScope::Project(p) => (self.usage(p), self.limits.project(p)),
+                RctlScope::Zone(z) => (self.zone_usage(z), self.limits.zone(z)),
+            };
+            if used >= limit {
+                sink.step(NsStep::RctlDeny { facility: self.facility, scope, limit });
+                let (facility, noun) = (self.facility, self.facility.noun());
+                let entity = if matches!(scope, RctlScope::Project(_)) { "project" } else { "zone" };
+                return Err(sink.deny(Some(facility), Errno::ENOSPC, || {
+                    format!("{scope} already has its limit of {limit} {noun}(s) ({entity}.max-{facility}-ids)")
+                }));
+            }
         }
         while self.count as usize == self.table.len() {
-            self.grow(steps)?;
+            self.grow(sink)?;
         }
         Ok(())
     }
 
     /// `ipc_grow`: double the table, keeping every slot's index and sequence.
-    fn grow(&mut self, steps: &mut Vec<Step>) -> SysResult<()> {
+    fn grow(&mut self, sink: &mut impl Sink) -> SysResult<()> {
         let old = self.table.len() as u32;
         if old >= self.space.ids_max() {
             let rule = format!(
                 "the slot table is full at its maximum of {old} slots (2^(31 - {} sequence bits))",
                 self.space.seq_bits
             );
-            return Err(deny(steps, Some(self.facility), Errno::ENOSPC, rule));
+            return Err(sink.deny(Some(self.facility), Errno::ENOSPC, || rule));
         }
         let new = old * 2;
         self.table.resize(new as usize, Slot::default());
         self.free.extend(old..new);
-        steps.push(Step::TableGrow { facility: self.facility, from: old, to: new });
+        sink.step(NsStep::TableGrow { facility: self.facility, from: old, to: new });
         Ok(())
     }
 
     /// `ipc_get`: the first phase of GET.  `flag` holds IPC_CREAT/IPC_EXCL
-    /// and the mode bits; `max_ids` is the caller's project limit for this
-    /// facility.  Changes nothing but (possibly) the table size.
-    pub fn ipc_get(
-        &mut self,
-        caller: &Caller,
-        key: i32,
-        flag: i32,
-        max_ids: u32,
-        steps: &mut Vec<Step>,
-    ) -> SysResult<Got> {
+    /// and the mode bits.  Changes nothing but (possibly) the table size.
+    pub fn ipc_get(&mut self, caller: &Caller, key: i32, flag: i32, sink: &mut impl Sink) -> SysResult<Got> {
         if key != IPC_PRIVATE
-            && let Some(h) = self.keylookup(caller, key, flag, steps)?
+            && let Some(h) = self.keylookup(caller, key, flag, sink)?
         {
             return Ok(Got::Existing(h));
         }
-        self.alloc_test(caller.project, max_ids, steps)?;
+        self.alloc_test(caller.project, caller.zone, sink)?;
         Ok(Got::New(KipcPerm {
             id: -1,
             key,
@@ -584,17 +788,16 @@ impl<T> IpcService<T> {
         mut perm: KipcPerm,
         body: T,
         flag: i32,
-        max_ids: u32,
-        steps: &mut Vec<Step>,
+        sink: &mut impl Sink,
     ) -> SysResult<Handle> {
         // commit_begin: nobody may have taken the key or the last id since
         // ipc_get.  (Calls are serialised here, so this cannot happen, but
         // the check costs a lookup and keeps the protocol honest.)
         if perm.key != IPC_PRIVATE && self.keys.find(&(perm.key, perm.zone)).0.is_some() {
-            self.keylookup(caller, perm.key, flag, steps)?;
+            self.keylookup(caller, perm.key, flag, sink)?;
             return Err(Errno::EAGAIN);
         }
-        self.alloc_test(perm.project, max_ids, steps)?;
+        self.alloc_test(perm.project, perm.zone, sink)?;
 
         // commit_end: nothing can fail from here on.
         let index = self.free.pop_first().ok_or(Errno::ENOSPC)?;
@@ -612,11 +815,12 @@ impl<T> IpcService<T> {
         self.table[index as usize].data = Some(h);
         self.count += 1;
         *self.usage.entry(project).or_insert(0) += 1;
-        steps.push(Step::SlotAlloc { facility: self.facility, index, seq, id });
+        *self.zone_usage.entry(zone).or_insert(0) += 1;
+        sink.step(NsStep::SlotAlloc { facility: self.facility, index, seq, id });
         if key != IPC_PRIVATE
             && let Some(rots) = self.keys.insert((key, zone), h)
         {
-            steps.push(Step::AvlInsert { facility: self.facility, key, zone, rotations: rotations(&rots) });
+            sink.step(NsStep::AvlInsert { facility: self.facility, key, zone, rotations: rotations(&rots) });
         }
         Ok(h)
     }
@@ -624,7 +828,7 @@ impl<T> IpcService<T> {
     /// `ipc_remove`: take the object out of the namespace (slot, tree, list,
     /// usage) and bump its slot's sequence.  The object itself lives on
     /// until its references are released.
-    pub fn remove(&mut self, h: Handle, steps: &mut Vec<Step>) {
+    pub fn remove(&mut self, h: Handle, sink: &mut impl Sink) {
         let Some(obj) = self.objects.get_mut(h) else { return };
         if !obj.perm.allocated() {
             return;
@@ -648,49 +852,45 @@ impl<T> IpcService<T> {
         if key != IPC_PRIVATE
             && let Some((_, rots)) = self.keys.remove(&(key, zone))
         {
-            steps.push(Step::AvlRemove { facility: self.facility, key, zone, rotations: rotations(&rots) });
+            sink.step(NsStep::AvlRemove { facility: self.facility, key, zone, rotations: rotations(&rots) });
         }
         let index = (id as u32) & (self.space.ids_max() - 1);
         let slot = &mut self.table[index as usize];
         slot.data = None;
         let old_seq = slot.seq;
         slot.seq = if old_seq == self.space.seq_mask() { 0 } else { old_seq + 1 };
-        steps.push(Step::SlotRelease { facility: self.facility, index, id, old_seq, new_seq: slot.seq });
+        sink.step(NsStep::SlotRelease { facility: self.facility, index, id, old_seq, new_seq: slot.seq });
         self.free.insert(index);
         self.count -= 1;
-        if let Some(u) = self.usage.get_mut(&project) {
-            *u -= 1;
-            if *u == 0 {
-                self.usage.remove(&project);
-            }
-        }
+        uncharge(&mut self.usage, project);
+        uncharge(&mut self.zone_usage, zone);
     }
 
     /// `ipc_rmid`, namespace part: lookup (EINVAL), owner check (EPERM),
     /// remove.  The caller then runs the facility's removal hook and
     /// [`rele`](Self::rele)s the namespace's reference.
-    pub fn rmid(&mut self, caller: &Caller, id: i32, steps: &mut Vec<Step>) -> SysResult<Handle> {
-        let h = self.lookup_or_deny(caller, id, steps)?;
-        self.owner_check(&self.objects.get(h).ok_or(Errno::EINVAL)?.perm, caller, steps)?;
-        self.remove(h, steps);
+    pub fn rmid(&mut self, caller: &Caller, id: i32, sink: &mut impl Sink) -> SysResult<Handle> {
+        let h = self.lookup_or_deny(caller, id, sink)?;
+        self.owner_check(&self.objects.get(h).ok_or(Errno::EINVAL)?.perm, caller, sink)?;
+        self.remove(h, sink);
         Ok(h)
     }
 
     /// `ipc_hold`.
-    pub fn hold(&mut self, h: Handle, steps: &mut Vec<Step>) {
+    pub fn hold(&mut self, h: Handle, sink: &mut impl Sink) {
         if let Some(o) = self.objects.get_mut(h) {
             o.perm.refs += 1;
-            steps.push(Step::Hold { facility: self.facility, id: o.perm.id, refs: o.perm.refs });
+            sink.step(NsStep::Hold { facility: self.facility, id: o.perm.id, refs: o.perm.refs });
         }
     }
 
     /// `ipc_rele`: drop a reference; at zero the object leaves the arena and
     /// its body is returned for the facility's destructor.
-    pub fn rele(&mut self, h: Handle, steps: &mut Vec<Step>) -> Option<T> {
+    pub fn rele(&mut self, h: Handle, sink: &mut impl Sink) -> Option<T> {
         let o = self.objects.get_mut(h)?;
         o.perm.refs = o.perm.refs.saturating_sub(1);
         let (id, refs) = (o.perm.id, o.perm.refs);
-        steps.push(Step::Rele { facility: self.facility, id, refs });
+        sink.step(NsStep::Rele { facility: self.facility, id, refs });
         if refs > 0 {
             return None;
         }
@@ -700,7 +900,7 @@ impl<T> IpcService<T> {
             o.perm.refs = 1;
             return None;
         }
-        steps.push(Step::Destroy { facility: self.facility, id });
+        sink.step(NsStep::Destroy { facility: self.facility, id });
         self.objects.remove(h).map(|o| o.body)
     }
 
@@ -731,11 +931,11 @@ impl<T> IpcService<T> {
     /// `ipc_remove_zone`, namespace part: remove every object of `zone`.
     /// Returns their handles; the caller runs each facility removal hook and
     /// drops the namespace's reference.
-    pub fn remove_zone(&mut self, zone: ZoneId, steps: &mut Vec<Step>) -> Vec<Handle> {
+    pub fn remove_zone(&mut self, zone: ZoneId, sink: &mut impl Sink) -> Vec<Handle> {
         let doomed: Vec<Handle> =
             self.list().into_iter().filter(|&h| self.objects.get(h).is_some_and(|o| o.perm.zone == zone)).collect();
         for &h in &doomed {
-            self.remove(h, steps);
+            self.remove(h, sink);
         }
         doomed
     }
@@ -795,11 +995,13 @@ impl<T> IpcService<T> {
             prev = Some(h);
         }
         let mut usage: BTreeMap<ProjId, u32> = BTreeMap::new();
+        let mut zone_usage: BTreeMap<ZoneId, u32> = BTreeMap::new();
         for (_, o) in self.objects.iter().filter(|(_, o)| o.perm.allocated()) {
             *usage.entry(o.perm.project).or_insert(0) += 1;
+            *zone_usage.entry(o.perm.zone).or_insert(0) += 1;
         }
-        if usage != self.usage {
-            return Err("project usage does not match the objects".into());
+        if usage != self.usage || zone_usage != self.zone_usage {
+            return Err("project or zone usage does not match the objects".into());
         }
         for (_, o) in self.objects.iter() {
             if !o.perm.allocated() && o.perm.refs == 0 {

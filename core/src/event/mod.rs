@@ -1,0 +1,415 @@
+//! # Events: typed data, words on demand
+//!
+//! Every operation on the kernel — a system call, a spawn, a clock advance —
+//! appends exactly one [`Event`] to the log.  An event says who called
+//! (pid/tid), what ([`Call`]: the call and its arguments as data), how it
+//! ended ([`EventOutcome`]: the typed value, an errno, or parked on a
+//! channel), which parked threads it completed ([`Wakeup`]), and which
+//! internal steps it took ([`Step`]: key lookups, table growth, AVL
+//! rotations, sequence bumps, references, destruction, the facility's own
+//! steps).  A call that fails says which check refused it and why
+//! ([`Step::Denied`]), so a viewer never has to guess.
+//!
+//! ## Typed, rendered lazily
+//! Nothing here is a string made on the hot path: an event is plain data
+//! (a few integers per call), and its words are produced only when a reader
+//! asks, through `Display` — the component's event export, the playground,
+//! a test.  The words are the same a viewer always saw.  The only strings
+//! built while a call runs are the rules of refusals (`Step::Denied`), and
+//! only when steps are recorded.
+//!
+//! ## Vocabulary
+//! The kernel does not know its facilities; each adds its own words: its
+//! calls, the values they return, its internal steps, the channels a thread
+//! parks on, and the replies a parked call completes with.  [`Vocabulary`]
+//! names those five types for the whole set of facilities (the unions live
+//! in `hooks.rs`), and every type here is generic over it.
+//!
+//! ## The log
+//! It is bounded (a ring of `event_capacity` entries); each event carries an
+//! absolute sequence number, so a reader polls with a cursor and learns when
+//! it fell behind.  A kernel may record **no internal steps** (calls and
+//! outcomes only) for embedders that want raw speed; refusals then carry
+//! their errno but no rule.
+
+use crate::cred::{Credentials, Pid, Tid, ZoneId};
+use crate::errno::{Errno, SysResult};
+use crate::namespace::{Facility, NsStep, RctlScope, Sink};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::fmt::{self, Debug, Display};
+use std::sync::Arc;
+
+/// Plain data: what every event type must be to live in a snapshot.
+pub trait Data: Debug + Clone + PartialEq + Eq + Serialize + DeserializeOwned {}
+impl<T: Debug + Clone + PartialEq + Eq + Serialize + DeserializeOwned> Data for T {}
+
+/// A call or a channel that has a name (`"msgrcv"`).
+pub trait Named {
+    fn name(&self) -> &'static str;
+}
+
+/// The words a set of facilities adds to the event log.
+pub trait Vocabulary: Data {
+    /// A facility call and its arguments; `Display` renders the arguments.
+    type Call: Data + Named + Display;
+    /// What a facility call returned, as the log keeps it (no payloads).
+    type Value: Data + Display;
+    /// A facility's own internal step.
+    type Step: Data + Display;
+    /// What a parked thread waits on; `Display` is the reason in words.
+    type Chan: Data + Named + Display;
+    /// The result a parked call completes with, for `take_result`.
+    type Reply: Data;
+    /// The log's summary of a completed parked call's reply.
+    fn value_of(reply: &Self::Reply) -> Self::Value;
+}
+
+/// What was called, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum Call<V: Vocabulary> {
+    Spawn {
+        cred: Arc<Credentials>,
+        zone: ZoneId,
+        project: u32,
+    },
+    ThreadCreate {
+        pid: Pid,
+    },
+    Fork {
+        pid: Pid,
+    },
+    Exec {
+        pid: Pid,
+    },
+    Exit {
+        pid: Pid,
+    },
+    Advance {
+        ns: u64,
+    },
+    Interrupt {
+        tid: Tid,
+    },
+    TakeResult,
+    ZoneRemove {
+        zone: ZoneId,
+    },
+    /// A resource control on a System V facility's ids.
+    SetIdsLimit {
+        facility: Facility,
+        scope: RctlScope,
+        max_ids: u32,
+    },
+    /// A system call of one of the facilities.
+    Sys(V::Call),
+}
+
+impl<V: Vocabulary> Call<V> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::Spawn { .. } => "spawn",
+            Call::ThreadCreate { .. } => "thread_create",
+            Call::Fork { .. } => "fork",
+            Call::Exec { .. } => "exec",
+            Call::Exit { .. } => "exit",
+            Call::Advance { .. } => "advance",
+            Call::Interrupt { .. } => "interrupt",
+            Call::TakeResult => "take_result",
+            Call::ZoneRemove { .. } => "zone_remove",
+            Call::SetIdsLimit { scope: RctlScope::Project(_), .. } => "set_project_limit",
+            Call::SetIdsLimit { scope: RctlScope::Zone(_), .. } => "set_zone_limit",
+            Call::Sys(c) => c.name(),
+        }
+    }
+
+    /// The arguments in words, e.g. `msqid=0x10003, msgsz=64, msgtyp=0, msgflg=04000`.
+    pub fn args(&self) -> Args<'_, V> {
+        Args(self)
+    }
+}
+
+/// The arguments of a [`Call`], rendered by `Display`.
+pub struct Args<'a, V: Vocabulary>(&'a Call<V>);
+
+impl<V: Vocabulary> Display for Args<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Call::Spawn { cred: c, zone, project } => write!(
+                f,
+                "uid={} euid={} gid={} egid={} groups={:?} privileged={} zone={zone} project={project}",
+                c.ruid, c.euid, c.rgid, c.egid, c.groups, c.privileged
+            ),
+            Call::ThreadCreate { pid } | Call::Fork { pid } | Call::Exec { pid } | Call::Exit { pid } => {
+                write!(f, "pid={pid}")
+            }
+            Call::Advance { ns } => write!(f, "ns={ns}"),
+            Call::Interrupt { tid } => write!(f, "tid={tid}"),
+            Call::TakeResult => Ok(()),
+            Call::ZoneRemove { zone } => write!(f, "zone={zone}"),
+            Call::SetIdsLimit { facility, scope: RctlScope::Project(p), max_ids } => {
+                write!(f, "project={p}, facility={facility}, max_ids={max_ids}")
+            }
+            Call::SetIdsLimit { facility, scope: RctlScope::Zone(z), max_ids } => {
+                write!(f, "zone={z}, facility={facility}, max_ids={max_ids}")
+            }
+            Call::Sys(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// What a successful operation returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum Value<V: Vocabulary> {
+    /// 0.
+    Zero,
+    Spawned {
+        pid: Pid,
+        tid: Tid,
+    },
+    Thread {
+        tid: Tid,
+    },
+    Forked {
+        pid: Pid,
+        tid: Tid,
+    },
+    /// The clock after an advance.
+    Now(u64),
+    /// Whether an interrupt found its thread parked.
+    Interrupted(bool),
+    /// `take_result` handed over a completed call's result.
+    Taken {
+        call: V::Chan,
+        result: SysResult<V::Value>,
+    },
+    /// How many objects a zone removal destroyed.
+    Destroyed(usize),
+    /// A facility call's value.
+    Sys(V::Value),
+}
+
+impl<V: Vocabulary> Display for Value<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Zero => write!(f, "0"),
+            Value::Spawned { pid, tid } => write!(f, "pid {pid}, tid {tid}"),
+            Value::Thread { tid } => write!(f, "tid {tid}"),
+            Value::Forked { pid, tid } => write!(f, "child pid {pid}, tid {tid}"),
+            Value::Now(now) => write!(f, "now {now} ns"),
+            Value::Interrupted(true) => write!(f, "interrupted"),
+            Value::Interrupted(false) => write!(f, "not parked"),
+            Value::Taken { call, result: Ok(v) } => write!(f, "{}: {v}", call.name()),
+            Value::Taken { call, result: Err(e) } => write!(f, "{}: {}", call.name(), e.name()),
+            Value::Destroyed(n) => write!(f, "{n} object(s) destroyed"),
+            Value::Sys(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum EventOutcome<V: Vocabulary> {
+    /// Succeeded with this value.
+    Ok(Value<V>),
+    /// Failed with this errno.
+    Err(Errno),
+    /// The calling thread parked on this channel (its `Display` is the reason).
+    Blocked(V::Chan),
+}
+
+impl<V: Vocabulary> Display for EventOutcome<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventOutcome::Ok(v) => write!(f, "-> {v}"),
+            EventOutcome::Err(e) => write!(f, "-> {e}"),
+            EventOutcome::Blocked(chan) => write!(f, "parked ({chan})"),
+        }
+    }
+}
+
+/// A parked thread that an operation completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Wakeup<V: Vocabulary> {
+    pub tid: Tid,
+    pub pid: Pid,
+    /// The channel it was parked on (`name()` is the call).
+    pub chan: V::Chan,
+    pub result: SysResult<V::Value>,
+}
+
+impl<V: Vocabulary> Wakeup<V> {
+    /// The outcome as an event outcome (for viewers).
+    pub fn outcome(&self) -> EventOutcome<V> {
+        match &self.result {
+            Ok(v) => EventOutcome::Ok(Value::Sys(v.clone())),
+            Err(e) => EventOutcome::Err(*e),
+        }
+    }
+}
+
+/// One internal step of an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub enum Step<V: Vocabulary> {
+    /// A step of the namespace framework (`ipc.c`).
+    Ns(NsStep),
+    /// A facility's own step (a message queued, a semaphore changed, ...).
+    Sys(V::Step),
+    /// A thread parked on a channel.
+    Park { tid: Tid, chan: V::Chan },
+    /// A check refused the call: the errno and the rule, in words.
+    Denied { facility: Option<Facility>, errno: Errno, rule: String },
+}
+
+impl<V: Vocabulary> Display for Step<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Ns(s) => write!(f, "{s}"),
+            Step::Sys(s) => write!(f, "{s}"),
+            Step::Park { tid, chan } => write!(f, "thread {tid} parked: {chan}"),
+            Step::Denied { facility, errno, rule } => {
+                if let Some(facility) = facility {
+                    write!(f, "{facility}: ")?;
+                }
+                write!(f, "{}: {rule}", errno.name())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Event<V: Vocabulary> {
+    /// Absolute sequence number, from 0.
+    pub seq: u64,
+    /// Logical time of the operation.
+    pub time: u64,
+    pub pid: Option<Pid>,
+    pub tid: Option<Tid>,
+    pub call: Call<V>,
+    pub outcome: EventOutcome<V>,
+    pub woke: Vec<Wakeup<V>>,
+    pub steps: Vec<Step<V>>,
+}
+
+impl<V: Vocabulary> Display for Event<V> {
+    /// The event in plain words, one line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{} t={}ns ", self.seq, self.time)?;
+        if let (Some(pid), Some(tid)) = (self.pid, self.tid) {
+            write!(f, "pid {pid} tid {tid}: ")?;
+        } else if let Some(pid) = self.pid {
+            write!(f, "pid {pid}: ")?;
+        }
+        write!(f, "{}({}) {}", self.call.name(), self.call.args(), self.outcome)?;
+        for w in &self.woke {
+            write!(f, "; woke tid {} ({} {})", w.tid, w.chan.name(), w.outcome())?;
+        }
+        Ok(())
+    }
+}
+
+/// What one operation collects for its event: its steps and wakeups.
+#[derive(Debug)]
+pub struct Ctx<V: Vocabulary> {
+    pub steps: Vec<Step<V>>,
+    pub woke: Vec<Wakeup<V>>,
+    /// Record internal steps?  Wakeups are always recorded: they are
+    /// outcomes, not steps.
+    pub record_steps: bool,
+}
+
+impl<V: Vocabulary> Ctx<V> {
+    pub fn new(record_steps: bool) -> Self {
+        Ctx { steps: Vec::new(), woke: Vec::new(), record_steps }
+    }
+
+    /// Records a facility step.
+    pub fn sys(&mut self, step: impl Into<V::Step>) {
+        if self.record_steps {
+            self.steps.push(Step::Sys(step.into()));
+        }
+    }
+
+    pub fn park(&mut self, tid: Tid, chan: &V::Chan) {
+        if self.record_steps {
+            self.steps.push(Step::Park { tid, chan: chan.clone() });
+        }
+    }
+}
+
+impl<V: Vocabulary> Sink for Ctx<V> {
+    fn step(&mut self, step: NsStep) {
+        if self.record_steps {
+            self.steps.push(Step::Ns(step));
+        }
+    }
+
+    fn deny(&mut self, facility: Option<Facility>, errno: Errno, rule: impl FnOnce() -> String) -> Errno {
+        if self.record_steps {
+            self.steps.push(Step::Denied { facility, errno, rule: rule() });
+        }
+        errno
+    }
+}
+
+/// The bounded event log: the newest `capacity` events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct EventLog<V: Vocabulary> {
+    events: VecDeque<Event<V>>,
+    next: u64,
+}
+
+impl<V: Vocabulary> Default for EventLog<V> {
+    fn default() -> Self {
+        EventLog { events: VecDeque::new(), next: 0 }
+    }
+}
+
+impl<V: Vocabulary> EventLog<V> {
+    /// Appends an event, numbering it and dropping the oldest beyond `capacity`.
+    pub fn push(&mut self, capacity: usize, mut event: Event<V>) {
+        event.seq = self.next;
+        self.next += 1;
+        while self.events.len() >= capacity {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+    }
+
+    /// Events with `seq >= cursor` still kept, and the cursor to pass next
+    /// time.  If `cursor` is older than the oldest kept event, reading
+    /// starts at the oldest (the first event's `seq` tells how many were missed).
+    pub fn since(&self, cursor: u64) -> (Vec<Event<V>>, u64) {
+        let first = self.events.front().map_or(self.next, |e| e.seq);
+        let skip = usize::try_from(cursor.saturating_sub(first)).unwrap_or(usize::MAX);
+        (self.events.iter().skip(skip).cloned().collect(), self.next)
+    }
+
+    pub fn last(&self) -> Option<&Event<V>> {
+        self.events.back()
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Kept within `capacity` and numbered without gaps up to `next`.
+    pub fn check(&self, capacity: usize) -> Result<(), String> {
+        let n = self.events.len();
+        if n > capacity || self.events.iter().enumerate().any(|(i, e)| e.seq + (n - i) as u64 != self.next) {
+            return Err("event log: over capacity or not numbered up to next".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,232 @@
+//! # Hooks: the one place that names every facility
+//!
+//! The kernel ([`crate::kernel`]) knows no facility; it runs a set of them
+//! through the [`Facilities`] trait.  This file is that set for this crate:
+//! [`Ipc`] holds each facility's state, and each hook — fork, exec, exit,
+//! zone removal, unpark, resource controls, the invariant check, the
+//! namespace view — has **one arm per facility**.  The five words each
+//! facility adds to the event log are unions here too, one variant per
+//! facility.
+//!
+//! ## Adding a facility
+//! Write its module (its object type, calls as `impl<F: ItsHost>
+//! Kernel<F>`, parked-call data, replies, views, hook functions and a
+//! `//!` theory statement), then here: a field in [`Ipc`], its `Host`
+//! impl, a variant in each union below, and one arm per hook.  Nothing in
+//! `kernel/`, `event/` or `namespace/` changes.
+//!
+//! ## Per-process state
+//! System V message queues keep none (a process holds no reference to a
+//! queue between calls), so their fork, exec and exit arms do nothing;
+//! facilities with attachments or descriptors (shm, POSIX semaphores,
+//! ports) act there.
+
+use crate::cred::{Pid, Tid, ZoneId};
+use crate::errno::{Errno, SysResult};
+use crate::event::{self, Ctx, Named, Vocabulary};
+use crate::inspect::{NamespaceView, namespace_view};
+use crate::kernel::proc::ThreadState;
+use crate::kernel::{self, Facilities};
+use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
+use crate::namespace::{Facility, IdSpace, IpcService, RctlScope};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kernel of this crate: the state machine running these facilities.
+pub type Kernel = kernel::Kernel<Ipc>;
+/// One operation as the log records it.
+pub type Event = event::Event<Ipc>;
+/// One internal step of an operation.
+pub type Step = event::Step<Ipc>;
+/// How an operation ended, as the log records it.
+pub type EventOutcome = event::EventOutcome<Ipc>;
+/// A parked call that completed, waiting for `take_result`.
+pub type Completion = kernel::proc::Completion<Ipc>;
+
+/// Everything fixed when a kernel is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// Shape of every System V facility's id space.
+    pub ids: IdSpace,
+    pub msg: MsgLimits,
+    /// How many events the log keeps (older ones are dropped).
+    pub event_capacity: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { ids: IdSpace::default(), msg: MsgLimits::default(), event_capacity: 4096 }
+    }
+}
+
+impl Config {
+    pub fn validate(&self) -> SysResult<()> {
+        self.ids.validate()?;
+        self.msg.validate()?;
+        if self.event_capacity == 0 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(())
+    }
+}
+
+/// The state of every facility.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ipc {
+    msg: Msg,
+}
+
+impl Ipc {
+    pub fn msg(&self) -> &Msg {
+        &self.msg
+    }
+}
+
+impl MsgHost for Ipc {
+    fn msg(&self) -> &Msg {
+        &self.msg
+    }
+    fn msg_mut(&mut self) -> &mut Msg {
+        &mut self.msg
+    }
+}
+
+/// A union of the facilities' words, with `From` each facility's type and
+/// `Display` delegating to the variant.
+macro_rules! union {
+    ($(#[$doc:meta])* $name:ident { $($var:ident($ty:ty)),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name { $($var($ty)),+ }
+        $(impl From<$ty> for $name {
+            fn from(v: $ty) -> Self { $name::$var(v) }
+        })+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self { $($name::$var(v) => fmt::Display::fmt(v, f)),+ }
+            }
+        }
+    };
+}
+
+/// `Named` for a union, delegating to the variant.
+macro_rules! named {
+    ($name:ident { $($var:ident),+ }) => {
+        impl Named for $name {
+            fn name(&self) -> &'static str {
+                match self { $($name::$var(v) => v.name()),+ }
+            }
+        }
+    };
+}
+
+union!(
+    /// A facility's system call and its arguments.
+    SysCall { Msg(MsgCall) }
+);
+named!(SysCall { Msg });
+union!(
+    /// What a facility's call returned, as the log keeps it.
+    SysValue { Msg(MsgValue) }
+);
+union!(
+    /// A facility's internal step.
+    SysStep { Msg(MsgStep) }
+);
+union!(
+    /// What a parked thread waits on.
+    SysChan { Msg(MsgChan) }
+);
+named!(SysChan { Msg });
+
+/// What a parked call completes with ([`kernel::Kernel::take_result`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reply {
+    Msg(MsgReply),
+}
+
+impl From<MsgReply> for Reply {
+    fn from(r: MsgReply) -> Self {
+        Reply::Msg(r)
+    }
+}
+
+impl Vocabulary for Ipc {
+    type Call = SysCall;
+    type Value = SysValue;
+    type Step = SysStep;
+    type Chan = SysChan;
+    type Reply = Reply;
+
+    fn value_of(reply: &Reply) -> SysValue {
+        match reply {
+            Reply::Msg(r) => r.value().into(),
+        }
+    }
+}
+
+impl Facilities for Ipc {
+    type Config = Config;
+
+    fn new(config: &Config) -> SysResult<Self> {
+        config.validate()?;
+        Ok(Ipc { msg: Msg::new(config.ids, config.msg)? })
+    }
+
+    fn event_capacity(config: &Config) -> usize {
+        config.event_capacity
+    }
+
+    fn fork(_: &mut Kernel, _: Pid, _: Pid, _: &mut Ctx<Self>) {
+        // msg: no per-process state to inherit.
+    }
+
+    fn exec(_: &mut Kernel, _: Pid, _: &mut Ctx<Self>) {
+        // msg: nothing survives or dies with an image.
+    }
+
+    fn exit(_: &mut Kernel, _: Pid, _: &mut Ctx<Self>) {
+        // msg: nothing held between calls (parked calls were unparked).
+    }
+
+    fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
+        msg::zone_remove(k, zone, ctx)
+    }
+
+    fn unpark(k: &mut Kernel, tid: Tid, chan: &SysChan, ctx: &mut Ctx<Self>) {
+        match chan {
+            SysChan::Msg(c) => msg::unpark(k, tid, c, ctx),
+        }
+    }
+
+    fn set_ids_limit(k: &mut Kernel, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()> {
+        match facility {
+            Facility::Msg => msg::set_ids_limit(k, scope, max_ids),
+            Facility::Sem | Facility::Shm => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+
+    fn check(k: &Kernel) -> Result<(), String> {
+        msg::check(k)?;
+        for t in k.threads() {
+            if let ThreadState::Blocked(w) = &t.state {
+                match &w.chan {
+                    SysChan::Msg(c) => msg::check_parked(k, t.tid, c)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Kernel {
+    /// The slot table, AVL tree and id list of a System V facility (an
+    /// empty namespace of the configured shape for one not built yet).
+    pub fn namespace_view(&self, facility: Facility) -> NamespaceView {
+        match facility {
+            Facility::Msg => namespace_view(self.fac.msg.service()),
+            Facility::Sem | Facility::Shm => namespace_view(&IpcService::<()>::new(facility, self.config.ids, 0)),
+        }
+    }
+}
