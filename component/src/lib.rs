@@ -32,17 +32,20 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ipc_core::event::{Event as CEvent, EventOutcome as CEventOutcome, Step as CStep, Wakeup as CWakeup};
+use ipc_core::event::{Named, Wakeup as CWakeup};
+use ipc_core::hooks::SysStep;
 use ipc_core::inspect::{
-    KeyNodeView as CKeyNode, MessageView as CMessageView, MsgQueueView as CMsgQueueView,
-    NamespaceView as CNamespaceView, ProcessView as CProcessView, SlotView as CSlotView,
+    KeyNodeView as CKeyNode, NamespaceView as CNamespaceView, ProcessView as CProcessView, SlotView as CSlotView,
     ThreadStateView as CThreadState, WaiterView as CWaiterView,
 };
-use ipc_core::ipc::{Facility as CFacility, IPC_RMID, IPC_SET, IPC_STAT, IdSpace, IpcPerm as CIpcPerm};
-use ipc_core::msg::{MsgLimits as CMsgLimits, MsqSet, MsqidDs as CMsqidDs, Received as CReceived};
-use ipc_core::proc::Completion as CCompletion;
+use ipc_core::msg::view::{MessageView as CMessageView, MsgQueueView as CMsgQueueView};
+use ipc_core::msg::{
+    MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
+};
+use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
 use ipc_core::{
-    Config as CConfig, Credentials as CCredentials, Errno as CErrno, Kernel as CKernel, Outcome, Reply as CReply,
+    Completion as CCompletion, Config as CConfig, Credentials as CCredentials, Errno as CErrno, Event as CEvent,
+    EventOutcome as CEventOutcome, Kernel as CKernel, Outcome, Reply as CReply, Step as CStep,
 };
 
 wit_bindgen::generate!({ world: "kernel", path: "../wit" });
@@ -51,7 +54,7 @@ use exports::ipclab::ipc::inspect::{
     self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, RemovedObject,
     SlotView, ThreadState, ThreadView, WaiterView,
 };
-use exports::ipclab::ipc::msg::{self, RecvOutcome, SendOutcome};
+use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::system::{
     self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, Step,
     StepKind, Wakeup,
@@ -64,6 +67,8 @@ const MAX_EVENT_CAPACITY: u32 = 65_536;
 /// Largest `ids-min` a `create` accepts: the slot table is allocated at
 /// this size up front.
 const MAX_IDS_MIN: u32 = 65_536;
+/// Most operations one `batch` call accepts (E2BIG beyond).
+const MAX_BATCH: usize = 65_536;
 /// A tid the kernel never assigns (tids start at 1): calls through it are ESRCH.
 const NO_TID: u32 = 0;
 
@@ -222,70 +227,82 @@ fn received(r: CReceived) -> Received {
     Received { mtype: r.mtype, data: r.data }
 }
 
+/// A completed parked call's reply as the WIT `reply`.
 fn reply(r: CReply) -> Reply {
     match r {
-        CReply::None => Reply::None,
-        CReply::Id(id) => Reply::Id(id),
-        CReply::Message(m) => Reply::Message(received(m)),
-        CReply::MsqStat(d) => Reply::MsqStat(msqid_ds(d)),
-        CReply::Ids(ids) => Reply::Ids(ids),
+        CReply::Msg(MsgReply::Sent) => Reply::None,
+        CReply::Msg(MsgReply::Received(m)) => Reply::Message(received(m)),
+    }
+}
+
+fn msgctl_reply(r: MsgctlReply) -> Reply {
+    match r {
+        MsgctlReply::Stat(d) => Reply::MsqStat(msqid_ds(d)),
+        MsgctlReply::Done => Reply::None,
     }
 }
 
 fn completion(c: CCompletion) -> Completion {
-    Completion { call: c.call, result: c.result.map(reply).map_err(errno) }
+    Completion { call: c.call().to_string(), result: c.result.map(reply).map_err(errno) }
 }
 
-// ----- events -----
+// ----- events: typed in the core, put into words here -----
 
-fn event_outcome(o: CEventOutcome) -> EventOutcome {
+fn event_outcome(o: &CEventOutcome) -> EventOutcome {
     match o {
-        CEventOutcome::Ok(s) => EventOutcome::Ok(s),
-        CEventOutcome::Err(e) => EventOutcome::Failed(errno(e)),
-        CEventOutcome::Blocked(s) => EventOutcome::Blocked(s),
+        CEventOutcome::Ok(v) => EventOutcome::Ok(v.to_string()),
+        CEventOutcome::Err(e) => EventOutcome::Failed(errno(*e)),
+        CEventOutcome::Blocked(chan) => EventOutcome::Blocked(chan.to_string()),
     }
 }
 
-fn wakeup(w: CWakeup) -> Wakeup {
-    Wakeup { tid: w.tid, pid: w.pid, call: w.call, outcome: event_outcome(w.outcome) }
+fn wakeup(w: &CWakeup<ipc_core::Ipc>) -> Wakeup {
+    Wakeup { tid: w.tid, pid: w.pid, call: Named::name(&w.chan).to_string(), outcome: event_outcome(&w.outcome()) }
 }
 
 fn step(s: &CStep) -> Step {
     let text = s.to_string();
-    let (kind, fac, slot, id, key) = match *s {
-        CStep::KeyLookup { facility: f, key, found, .. } => (StepKind::KeyLookup, Some(f), None, found, Some(key)),
-        CStep::RctlDeny { facility: f, .. } => (StepKind::RctlDeny, Some(f), None, None, None),
-        CStep::TableGrow { facility: f, .. } => (StepKind::TableGrow, Some(f), None, None, None),
-        CStep::SlotAlloc { facility: f, index, id, .. } => (StepKind::SlotAlloc, Some(f), Some(index), Some(id), None),
-        CStep::AvlInsert { facility: f, key, .. } => (StepKind::AvlInsert, Some(f), None, None, Some(key)),
-        CStep::AvlRemove { facility: f, key, .. } => (StepKind::AvlRemove, Some(f), None, None, Some(key)),
-        CStep::SlotRelease { facility: f, index, id, .. } => {
-            (StepKind::SlotRelease, Some(f), Some(index), Some(id), None)
+    let (kind, fac, slot, id, key) = match s {
+        CStep::Ns(ns) => match *ns {
+            NsStep::KeyLookup { facility: f, key, found, .. } => (StepKind::KeyLookup, Some(f), None, found, Some(key)),
+            NsStep::RctlDeny { facility: f, .. } => (StepKind::RctlDeny, Some(f), None, None, None),
+            NsStep::TableGrow { facility: f, .. } => (StepKind::TableGrow, Some(f), None, None, None),
+            NsStep::SlotAlloc { facility: f, index, id, .. } => {
+                (StepKind::SlotAlloc, Some(f), Some(index), Some(id), None)
+            }
+            NsStep::AvlInsert { facility: f, key, .. } => (StepKind::AvlInsert, Some(f), None, None, Some(key)),
+            NsStep::AvlRemove { facility: f, key, .. } => (StepKind::AvlRemove, Some(f), None, None, Some(key)),
+            NsStep::SlotRelease { facility: f, index, id, .. } => {
+                (StepKind::SlotRelease, Some(f), Some(index), Some(id), None)
+            }
+            NsStep::Hold { facility: f, id, .. } => (StepKind::Hold, Some(f), None, Some(id), None),
+            NsStep::Rele { facility: f, id, .. } => (StepKind::Rele, Some(f), None, Some(id), None),
+            NsStep::Destroy { facility: f, id } => (StepKind::Destroy, Some(f), None, Some(id), None),
+        },
+        CStep::Sys(SysStep::Msg(MsgStep::Enqueue { msqid, .. })) => {
+            (StepKind::MsgEnqueue, Some(CFacility::Msg), None, Some(*msqid), None)
         }
-        CStep::Hold { facility: f, id, .. } => (StepKind::Hold, Some(f), None, Some(id), None),
-        CStep::Rele { facility: f, id, .. } => (StepKind::Rele, Some(f), None, Some(id), None),
-        CStep::Destroy { facility: f, id } => (StepKind::Destroy, Some(f), None, Some(id), None),
+        CStep::Sys(SysStep::Msg(MsgStep::Dequeue { msqid, .. })) => {
+            (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(*msqid), None)
+        }
         CStep::Park { .. } => (StepKind::Park, None, None, None, None),
-        CStep::MsgEnqueue { msqid, .. } => (StepKind::MsgEnqueue, Some(CFacility::Msg), None, Some(msqid), None),
-        CStep::MsgDequeue { msqid, .. } => (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(msqid), None),
-        CStep::Denied { facility: f, .. } => (StepKind::Denied, f, None, None, None),
+        CStep::Denied { facility: f, .. } => (StepKind::Denied, *f, None, None, None),
     };
     Step { kind, text, facility: fac.map(facility), slot, id, key }
 }
 
-fn event(e: CEvent) -> Event {
-    let text = e.to_string();
+fn event(e: &CEvent) -> Event {
     Event {
         seq: e.seq,
         time: e.time,
         pid: e.pid,
         tid: e.tid,
+        call: e.call.name().to_string(),
+        args: e.call.args().to_string(),
+        outcome: event_outcome(&e.outcome),
+        woke: e.woke.iter().map(wakeup).collect(),
         steps: e.steps.iter().map(step).collect(),
-        call: e.call,
-        args: e.args,
-        outcome: event_outcome(e.outcome),
-        woke: e.woke.into_iter().map(wakeup).collect(),
-        text,
+        text: e.to_string(),
     }
 }
 
@@ -418,11 +435,21 @@ impl GuestKernel for KernelRes {
 
     fn events(&self, cursor: u64) -> (Vec<Event>, u64) {
         let (events, next) = self.k.borrow().events_since(cursor);
-        (events.into_iter().map(event).collect(), next)
+        (events.iter().map(event).collect(), next)
     }
 
     fn set_project_limit(&self, project: u32, facility: Facility, max_ids: u32) {
-        self.k.borrow_mut().set_project_limit(project, core_facility(facility), max_ids);
+        // EINVAL only for a facility this kernel does not have yet; the
+        // event log records the refusal.
+        let _ = self.k.borrow_mut().set_project_limit(project, core_facility(facility), max_ids);
+    }
+
+    fn set_zone_limit(&self, zone: u32, facility: Facility, max_ids: u32) -> Result<(), Errno> {
+        err(self.k.borrow_mut().set_zone_limit(zone, core_facility(facility), max_ids))
+    }
+
+    fn set_step_recording(&self, on: bool) {
+        self.k.borrow_mut().set_step_recording(on);
     }
 
     fn zone_remove(&self, zone: u32) -> Result<u32, Errno> {
@@ -512,12 +539,6 @@ fn caller(t: &system::ThreadBorrow<'_>) -> (Shared, u32) {
     (Rc::clone(&t.k), t.tid)
 }
 
-fn msgctl_reply(t: system::ThreadBorrow<'_>, msqid: i32, cmd: i32, set: Option<MsqSet>) -> Result<CReply, Errno> {
-    let (k, tid) = caller(&t);
-    let r = k.borrow_mut().msgctl(tid, msqid, cmd, set);
-    err(r)
-}
-
 impl msg::Guest for Component {
     fn msgget(t: system::ThreadBorrow<'_>, key: i32, msgflg: i32) -> Result<i32, Errno> {
         let (k, tid) = caller(&t);
@@ -534,7 +555,7 @@ impl msg::Guest for Component {
         timeout_ns: Option<u64>,
     ) -> Result<SendOutcome, Errno> {
         let (k, tid) = caller(&t);
-        let r = k.borrow_mut().msgsnd(tid, msqid, mtype, &data, msgflg, timeout_ns);
+        let r = k.borrow_mut().msgsnd_vec(tid, msqid, mtype, data, msgflg, timeout_ns);
         match r {
             Outcome::Done(r) => err(r).map(|()| SendOutcome::Sent),
             Outcome::Blocked(reason) => Ok(SendOutcome::Blocked(reason)),
@@ -558,28 +579,62 @@ impl msg::Guest for Component {
     }
 
     fn msgctl_stat(t: system::ThreadBorrow<'_>, msqid: i32) -> Result<MsqidDs, Errno> {
-        match msgctl_reply(t, msqid, IPC_STAT, None)? {
-            CReply::MsqStat(d) => Ok(msqid_ds(d)),
-            _ => Err(Errno::Einval),
-        }
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgctl_stat(tid, msqid);
+        err(r).map(msqid_ds)
     }
 
     fn msgctl_set(t: system::ThreadBorrow<'_>, msqid: i32, buf: MsqidSet) -> Result<(), Errno> {
-        msgctl_reply(t, msqid, IPC_SET, Some(msq_set(buf))).map(|_| ())
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgctl_set(tid, msqid, msq_set(buf));
+        err(r)
     }
 
     fn msgctl_rmid(t: system::ThreadBorrow<'_>, msqid: i32) -> Result<(), Errno> {
-        msgctl_reply(t, msqid, IPC_RMID, None).map(|_| ())
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgctl_rmid(tid, msqid);
+        err(r)
     }
 
     fn msgctl(t: system::ThreadBorrow<'_>, msqid: i32, cmd: i32, buf: Option<MsqidSet>) -> Result<Reply, Errno> {
-        msgctl_reply(t, msqid, cmd, buf.map(msq_set)).map(reply)
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().msgctl(tid, msqid, cmd, buf.map(msq_set));
+        err(r).map(msgctl_reply)
     }
 
     fn msgids(t: system::ThreadBorrow<'_>) -> Result<Vec<i32>, Errno> {
         let (k, tid) = caller(&t);
-        let r = k.borrow_mut().ipc_ids(tid, CFacility::Msg);
+        let r = k.borrow_mut().msgids(tid);
         err(r)
+    }
+
+    fn batch(t: system::ThreadBorrow<'_>, ops: Vec<Op>) -> Result<Vec<Result<OpResult, Errno>>, Errno> {
+        if ops.len() > MAX_BATCH {
+            return Err(Errno::E2big);
+        }
+        let (k, tid) = caller(&t);
+        let mut k = k.borrow_mut();
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            let r = match op {
+                Op::Msgget(g) => err(k.msgget(tid, g.key, g.msgflg)).map(OpResult::Id),
+                Op::Msgsnd(s) => match k.msgsnd_vec(tid, s.msqid, s.mtype, s.data, s.msgflg, None) {
+                    Outcome::Done(r) => err(r).map(|()| OpResult::Sent),
+                    Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
+                },
+                Op::Msgrcv(r) => match k.msgrcv(tid, r.msqid, r.msgsz, r.msgtyp, r.msgflg, None) {
+                    Outcome::Done(r) => err(r).map(|m| OpResult::Received(received(m))),
+                    Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
+                },
+                Op::MsgctlStat(msqid) => err(k.msgctl_stat(tid, msqid)).map(|d| OpResult::Stat(msqid_ds(d))),
+            };
+            let parked = matches!(r, Ok(OpResult::Blocked(_)));
+            results.push(r);
+            if parked {
+                break;
+            }
+        }
+        Ok(results)
     }
 }
 

@@ -243,11 +243,12 @@ fn check_refuses_tampered_snapshots() {
     };
     let q = "/fac/msg/svc/objects/cells/0/body";
     for (path, value) in [
-        (format!("{q}/messages/nodes/free"), serde_json::json!([4_000_000])),
-        (format!("{q}/messages/nodes/cells/0/next"), serde_json::json!(0)),
-        (format!("{q}/messages/head"), serde_json::json!(1)),
+        (format!("{q}/messages/lists/nodes/free"), serde_json::json!([4_000_000])),
+        (format!("{q}/messages/lists/nodes/cells/0/next"), serde_json::json!(0)),
+        (format!("{q}/messages/lists/head"), serde_json::json!(1)),
         (format!("{q}/qnum"), serde_json::json!(5)),
-        (format!("{q}/receivers"), serde_json::json!([])),
+        (format!("{q}/waiters"), serde_json::json!(null)),
+        (format!("{q}/waiters/receivers"), serde_json::json!([])),
         ("/fac/msg/svc/objects/free".to_string(), serde_json::json!([0])),
         ("/fac/msg/svc/count".to_string(), serde_json::json!(0)),
         ("/fac/msg/svc/usage".to_string(), serde_json::json!({"2": 1})),

@@ -44,7 +44,7 @@ pub mod bindings {
 pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, ThreadState, WaiterView,
 };
-pub use bindings::exports::ipclab::ipc::msg::{RecvOutcome, SendOutcome};
+pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
 pub use bindings::exports::ipclab::ipc::system::{
     Completion, Config, Event, EventOutcome, MsgLimits, Reply, Step, StepKind,
 };
@@ -98,6 +98,11 @@ pub fn engine_and_component() -> &'static (Engine, Component) {
         );
         let mut cfg = EngineConfig::new();
         cfg.concurrency_support(false);
+        // `IPC_WASM_PERFMAP=1`: name the compiled wasm functions for `perf`
+        // (writes /tmp/perf-<pid>.map), to see where the component's time goes.
+        if std::env::var_os("IPC_WASM_PERFMAP").is_some() {
+            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&cfg).expect("wasmtime engine");
         let component =
             Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("cannot compile {}: {e:?}", path.display()));
@@ -221,6 +226,19 @@ impl Lab {
             sys.kernel().call_set_project_limit(&mut self.store, self.kernel, project, facility, max_ids),
             "kernel.set-project-limit",
         )
+    }
+
+    pub fn set_zone_limit(&mut self, zone: u32, facility: Facility, max_ids: u32) -> Result<(), Errno> {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(
+            sys.kernel().call_set_zone_limit(&mut self.store, self.kernel, zone, facility, max_ids),
+            "kernel.set-zone-limit",
+        )
+    }
+
+    pub fn set_step_recording(&mut self, on: bool) {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_set_step_recording(&mut self.store, self.kernel, on), "kernel.set-step-recording")
     }
 
     pub fn zone_remove(&mut self, zone: u32) -> Result<u32, Errno> {
@@ -369,6 +387,12 @@ impl Lab {
     pub fn msgids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
         let m = self.world.ipclab_ipc_msg();
         no_trap(m.call_msgids(&mut self.store, t), "msgids")
+    }
+
+    /// `batch`: several operations for one thread in one crossing.
+    pub fn batch(&mut self, t: ResourceAny, ops: &[Op]) -> Result<Vec<Result<OpResult, Errno>>, Errno> {
+        let m = self.world.ipclab_ipc_msg();
+        no_trap(m.call_batch(&mut self.store, t, ops), "batch")
     }
 
     // ----- inspect -----

@@ -85,6 +85,20 @@ impl Cmd {
         if status.success() { Ok(()) } else { Err(format!("`{line}` failed ({status})")) }
     }
 
+    /// Prints and runs the command, capturing stdout (stderr goes to the
+    /// terminal); fails unless it exits 0.
+    pub fn output(&self) -> Result<String> {
+        let line = self.display();
+        say(format_args!("$ {line}"));
+        let out =
+            self.command().stderr(Stdio::inherit()).output().map_err(|e| format!("could not start `{line}`: {e}"))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(format!("`{line}` failed ({})", out.status))
+        }
+    }
+
     /// Prints and runs the command capturing stdout (stderr is discarded).
     /// Returns `None` if it cannot start or exits non-zero.
     pub fn probe(&self) -> Option<String> {

@@ -7,7 +7,8 @@
 //!   exist), stopping at the first failure.
 //! - `build-web`: component → jco transpile, playground → wasm-bindgen, into `www/`.
 //! - `serve [--port N]`: `build-web`, then a small static server over `www/`.
-//! - `bench`: the host-side benchmark of the component call cost.
+//! - `bench`: the side-by-side benchmark (Linux system calls, `ipc-core`, the
+//!   component in wasmtime), full mode; its table goes into `README.md`.
 //!
 //! Missing tools (rustup targets and components, `wasm-bindgen-cli`, npm
 //! packages, Chromium) are installed on demand, and every external command is
@@ -32,7 +33,7 @@ commands:
   test               run every test of the project in order, stop at the first failure
   build-web          build the component (jco) and the playground (wasm-bindgen) into www/
   serve [--port N]   build-web, then serve www/ on http://127.0.0.1:N/ (default 8000)
-  bench              run the host-side benchmark of the component (cargo bench -- --quick)
+  bench              Linux, ipc-core and the component side by side; writes the table into README.md
   help, --help, -h   show this help
 ";
 
@@ -60,7 +61,7 @@ fn run(args: &[String]) -> cmd::Result {
     match args.first().map(String::as_str) {
         Some("test") => no_args(rest).and_then(|()| tasks::test_all()),
         Some("build-web") => no_args(rest).and_then(|()| tasks::build_web()),
-        Some("serve") => serve::serve_command(parse_port(rest)?),
+        Some("serve") => tasks::serve(parse_port(rest)?),
         Some("bench") => no_args(rest).and_then(|()| tasks::bench()),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");

@@ -7,30 +7,16 @@
 //! refused with 403, so nothing outside the served directory is reachable;
 //! `node_modules/` is served like the rest since the page's import map points
 //! into it. Until the playground is built, `/` shows a generated page saying
-//! what exists. [`start`] is also used by the browser test on a free port.
+//! what exists. [`start`] serves the playground (`cargo xtask serve`) and the
+//! browser test (on a free port).
 
-use crate::cmd::{Result, say};
-use crate::tasks::{self, WWW};
+use crate::cmd::Result;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
-
-/// `cargo xtask serve [--port N]`: build the web parts, then serve forever.
-pub fn serve_command(port: u16) -> Result {
-    tasks::build_web()?;
-    let addr = start(Path::new(WWW), port)?;
-    if !Path::new(WWW).join("index.html").exists() {
-        say("www/index.html does not exist yet: / shows a placeholder page");
-    }
-    println!("ipclab playground: http://{addr}/");
-    say("serving www/ (Ctrl-C to stop)");
-    loop {
-        thread::park();
-    }
-}
 
 /// Binds `127.0.0.1:port` (0 = any free port) and serves `root` from a
 /// background thread. Returns the bound address.

@@ -9,8 +9,9 @@
 //! then, each only once its crate exists (its `Cargo.toml` is present):
 //! 5. the component for `wasm32-wasip2`, copied to `target/ipc-component.wasm`,
 //!    and clippy on it;
-//! 6. clippy, host tests and the call-cost benchmark (`ipc-host-tests`,
-//!    wasmtime), given the component through `IPC_COMPONENT_WASM`;
+//! 6. clippy, host tests and the side-by-side benchmark in its quick mode
+//!    (`ipc-host-tests`, wasmtime), given the component through
+//!    `IPC_COMPONENT_WASM`;
 //! 7. clippy and unit tests of the playground;
 //! 8. `build-web`: jco transpile of the component and the Yew playground
 //!    through wasm-bindgen, into `www/`;
@@ -32,7 +33,7 @@ const COMPONENT_MANIFEST: &str = "component/Cargo.toml";
 const PLAYGROUND_MANIFEST: &str = "playground/Cargo.toml";
 const HOST_TESTS_MANIFEST: &str = "tests/Cargo.toml";
 const BROWSER_TEST: &str = "tests/browser/playground.test.mjs";
-pub const WWW: &str = "www";
+const WWW: &str = "www";
 
 fn exists(path: &str) -> bool {
     Path::new(path).exists()
@@ -106,7 +107,9 @@ pub fn test_all() -> Result {
             let wasm = built_component()?;
             Cmd::new("cargo").args(["test", "-p", "ipc-host-tests", "--release"]).env("IPC_COMPONENT_WASM", wasm).run()
         })?;
-        steps.run("benchmark (ipc-host-tests)", run_bench)?;
+        steps.run("benchmark, quick mode (side-by-side: Linux, ipc-core, component)", || {
+            run_side_by_side(true).map(|_| ())
+        })?;
     } else {
         steps.skip("host tests and benchmark", HOST_TESTS_MANIFEST);
     }
@@ -157,20 +160,57 @@ fn built_component() -> Result<PathBuf> {
     }
 }
 
-fn run_bench() -> Result {
+/// Runs the side-by-side benchmark (release) and returns what it printed.
+fn run_side_by_side(quick: bool) -> Result<String> {
     let wasm = built_component()?;
-    Cmd::new("cargo").args(["bench", "-p", "ipc-host-tests", "--", "--quick"]).env("IPC_COMPONENT_WASM", wasm).run()
+    let mut args = vec!["run", "-q", "--release", "-p", "ipc-host-tests", "--bin", "side-by-side", "--"];
+    if quick {
+        args.push("--quick");
+    }
+    let out = Cmd::new("cargo").args(args).env("IPC_COMPONENT_WASM", wasm).output()?;
+    print!("{out}");
+    Ok(out)
 }
 
-/// `cargo xtask bench`: builds the component, then runs the host benchmark.
+/// Where `cargo xtask bench` writes its table in the README.
+const BENCH_BEGIN: &str = "<!-- bench:begin (written by `cargo xtask bench`) -->";
+const BENCH_END: &str = "<!-- bench:end -->";
+
+/// `cargo xtask bench`: builds the component, runs the side-by-side
+/// benchmark in full and writes its table into `README.md`.
 pub fn bench() -> Result {
-    if !exists(HOST_TESTS_MANIFEST) {
-        return Err(format!("no benchmark yet: {HOST_TESTS_MANIFEST} does not exist"));
+    if !exists(HOST_TESTS_MANIFEST) || !exists(COMPONENT_MANIFEST) {
+        return Err(format!("the benchmark needs {HOST_TESTS_MANIFEST} and {COMPONENT_MANIFEST}"));
     }
-    if exists(COMPONENT_MANIFEST) {
-        build_component()?;
+    build_component()?;
+    let table = run_side_by_side(false)?;
+    let readme = fs::read_to_string("README.md").map_err(|e| format!("cannot read README.md: {e}"))?;
+    let updated = splice(&readme, BENCH_BEGIN, BENCH_END, &table)
+        .ok_or_else(|| format!("README.md has no `{BENCH_BEGIN}` … `{BENCH_END}` section"))?;
+    fs::write("README.md", updated).map_err(|e| format!("cannot write README.md: {e}"))?;
+    say("README.md: benchmark table updated");
+    Ok(())
+}
+
+/// `text` with what lies between the `begin` and `end` markers replaced by `body`.
+fn splice(text: &str, begin: &str, end: &str, body: &str) -> Option<String> {
+    let start = text.find(begin)? + begin.len();
+    let stop = start + text[start..].find(end)?;
+    Some(format!("{}\n{}\n{}", &text[..start], body.trim(), &text[stop..]))
+}
+
+/// `cargo xtask serve [--port N]`: build the web parts, then serve forever.
+pub fn serve(port: u16) -> Result {
+    build_web()?;
+    let addr = serve::start(Path::new(WWW), port)?;
+    if !Path::new(WWW).join("index.html").exists() {
+        say("www/index.html does not exist yet: / shows a placeholder page");
     }
-    run_bench()
+    println!("ipclab playground: http://{addr}/");
+    say("serving www/ (Ctrl-C to stop)");
+    loop {
+        std::thread::park();
+    }
 }
 
 /// `cargo xtask build-web`: the component through jco into `www/component`,
@@ -233,4 +273,19 @@ fn browser_test() -> Result {
     let addr = serve::start(Path::new(WWW), 0)?;
     say(format_args!("serving {WWW}/ on http://{addr}/ for the browser test"));
     Cmd::new("node").args([BROWSER_TEST]).env("IPC_WWW_URL", format!("http://{addr}/")).run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::splice;
+
+    #[test]
+    fn splice_replaces_only_the_marked_section() {
+        let text = "a\n<!-- b -->\nold\n<!-- e -->\nz\n";
+        assert_eq!(
+            splice(text, "<!-- b -->", "<!-- e -->", "new\n").as_deref(),
+            Some("a\n<!-- b -->\nnew\n<!-- e -->\nz\n")
+        );
+        assert_eq!(splice("no markers", "<!-- b -->", "<!-- e -->", "x"), None);
+    }
 }

@@ -182,10 +182,9 @@ pub enum Value<V: Vocabulary> {
     /// Whether an interrupt found its thread parked.
     Interrupted(bool),
     /// `take_result` handed over a completed call's result.
-    Taken {
-        call: V::Chan,
-        result: SysResult<V::Value>,
-    },
+    /// `take_result` handed over a completed call's result (boxed: it is
+    /// rare, and keeps every other event small).
+    Taken(Box<Taken<V>>),
     /// How many objects a zone removal destroyed.
     Destroyed(usize),
     /// A facility call's value.
@@ -202,12 +201,22 @@ impl<V: Vocabulary> Display for Value<V> {
             Value::Now(now) => write!(f, "now {now} ns"),
             Value::Interrupted(true) => write!(f, "interrupted"),
             Value::Interrupted(false) => write!(f, "not parked"),
-            Value::Taken { call, result: Ok(v) } => write!(f, "{}: {v}", call.name()),
-            Value::Taken { call, result: Err(e) } => write!(f, "{}: {}", call.name(), e.name()),
+            Value::Taken(t) => match &t.result {
+                Ok(v) => write!(f, "{}: {v}", t.call.name()),
+                Err(e) => write!(f, "{}: {}", t.call.name(), e.name()),
+            },
             Value::Destroyed(n) => write!(f, "{n} object(s) destroyed"),
             Value::Sys(v) => write!(f, "{v}"),
         }
     }
+}
+
+/// A completed parked call's result, as `take_result` handed it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Taken<V: Vocabulary> {
+    pub call: V::Chan,
+    pub result: SysResult<V::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,30 +324,54 @@ impl<V: Vocabulary> Display for Event<V> {
 }
 
 /// What one operation collects for its event: its steps and wakeups.
+///
+/// The log lends its own step and wakeup rings to the operation
+/// ([`EventLog::lend`]): steps are appended where they will stay, and
+/// recording the event ([`EventLog::push`]) only counts them and hands the
+/// rings back — no copy, and no allocation once the rings have grown.
 #[derive(Debug)]
 pub struct Ctx<V: Vocabulary> {
-    pub steps: Vec<Step<V>>,
-    pub woke: Vec<Wakeup<V>>,
+    steps: VecDeque<Step<V>>,
+    woke: VecDeque<Wakeup<V>>,
+    /// Where this operation's steps and wakeups begin in the rings.
+    first_step: usize,
+    first_woke: usize,
     /// Record internal steps?  Wakeups are always recorded: they are
     /// outcomes, not steps.
     pub record_steps: bool,
 }
 
 impl<V: Vocabulary> Ctx<V> {
+    /// A context of its own (not lent by a log).
     pub fn new(record_steps: bool) -> Self {
-        Ctx { steps: Vec::new(), woke: Vec::new(), record_steps }
+        Ctx { steps: VecDeque::new(), woke: VecDeque::new(), first_step: 0, first_woke: 0, record_steps }
+    }
+
+    /// This operation's steps so far.
+    pub fn steps(&self) -> impl Iterator<Item = &Step<V>> {
+        self.steps.range(self.first_step.min(self.steps.len())..)
+    }
+
+    /// This operation's wakeups so far.
+    pub fn woke(&self) -> impl Iterator<Item = &Wakeup<V>> {
+        self.woke.range(self.first_woke.min(self.woke.len())..)
+    }
+
+    /// Records that a parked thread was completed.
+    pub fn wake(&mut self, w: Wakeup<V>) {
+        self.woke.push_back(w);
     }
 
     /// Records a facility step.
     pub fn sys(&mut self, step: impl Into<V::Step>) {
         if self.record_steps {
-            self.steps.push(Step::Sys(step.into()));
+            self.steps.push_back(Step::Sys(step.into()));
         }
     }
 
     pub fn park(&mut self, tid: Tid, chan: &V::Chan) {
         if self.record_steps {
-            self.steps.push(Step::Park { tid, chan: chan.clone() });
+            self.steps.push_back(Step::Park { tid, chan: chan.clone() });
         }
     }
 }
@@ -346,70 +379,250 @@ impl<V: Vocabulary> Ctx<V> {
 impl<V: Vocabulary> Sink for Ctx<V> {
     fn step(&mut self, step: NsStep) {
         if self.record_steps {
-            self.steps.push(Step::Ns(step));
+            self.steps.push_back(Step::Ns(step));
         }
     }
 
     fn deny(&mut self, facility: Option<Facility>, errno: Errno, rule: impl FnOnce() -> String) -> Errno {
         if self.record_steps {
-            self.steps.push(Step::Denied { facility, errno, rule: rule() });
+            self.steps.push_back(Step::Denied { facility, errno, rule: rule() });
         }
         errno
     }
 }
 
+/// An event's fixed part, as the log stores it: its steps and wakeups
+/// live in the log's rings, `nsteps` and `nwoke` of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound = "")]
+struct Head<V: Vocabulary> {
+    seq: u64,
+    time: u64,
+    pid: Option<Pid>,
+    tid: Option<Tid>,
+    call: Call<V>,
+    outcome: EventOutcome<V>,
+    nsteps: u32,
+    nwoke: u32,
+}
+
 /// The bounded event log: the newest `capacity` events.
+///
+/// Heads, steps and wakeups sit in three rings, so recording an event
+/// moves its steps out of the operation's buffers without allocating (the
+/// buffers are reused by the next operation).  Readers get whole
+/// [`Event`]s, assembled when they ask.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct EventLog<V: Vocabulary> {
-    events: VecDeque<Event<V>>,
+    heads: VecDeque<Head<V>>,
+    steps: VecDeque<Step<V>>,
+    woke: VecDeque<Wakeup<V>>,
     next: u64,
 }
 
 impl<V: Vocabulary> Default for EventLog<V> {
     fn default() -> Self {
-        EventLog { events: VecDeque::new(), next: 0 }
+        EventLog { heads: VecDeque::new(), steps: VecDeque::new(), woke: VecDeque::new(), next: 0 }
     }
 }
 
 impl<V: Vocabulary> EventLog<V> {
-    /// Appends an event, numbering it and dropping the oldest beyond `capacity`.
-    pub fn push(&mut self, capacity: usize, mut event: Event<V>) {
-        event.seq = self.next;
-        self.next += 1;
-        while self.events.len() >= capacity {
-            self.events.pop_front();
+    /// A context for one operation, writing into this log's rings (which
+    /// the log does not have until [`push`](Self::push) gives them back).
+    pub fn lend(&mut self, record_steps: bool) -> Ctx<V> {
+        let (steps, woke) = (std::mem::take(&mut self.steps), std::mem::take(&mut self.woke));
+        Ctx { first_step: steps.len(), first_woke: woke.len(), steps, woke, record_steps }
+    }
+
+    /// Appends an event made of `call`, `outcome` and what `ctx` collected,
+    /// numbering it and dropping the oldest beyond `capacity`.  A context
+    /// the log lent comes back as its rings; any other has its steps and
+    /// wakeups moved in.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        capacity: usize,
+        time: u64,
+        pid: Option<Pid>,
+        tid: Option<Tid>,
+        call: Call<V>,
+        outcome: EventOutcome<V>,
+        mut ctx: Ctx<V>,
+    ) {
+        let nsteps = ctx.steps.len().saturating_sub(ctx.first_step);
+        let nwoke = ctx.woke.len().saturating_sub(ctx.first_woke);
+        if self.steps.is_empty() && self.woke.is_empty() {
+            // The rings were lent (or were empty): take them back whole.
+            self.steps = std::mem::take(&mut ctx.steps);
+            self.woke = std::mem::take(&mut ctx.woke);
+        } else {
+            self.steps.extend(ctx.steps.drain(ctx.first_step.min(ctx.steps.len())..));
+            self.woke.extend(ctx.woke.drain(ctx.first_woke.min(ctx.woke.len())..));
         }
-        self.events.push_back(event);
+        let excess = (self.heads.len() + 1).saturating_sub(capacity.max(1));
+        if excess > 0 {
+            let (mut nsteps, mut nwoke) = (0usize, 0usize);
+            for old in self.heads.range(..excess) {
+                nsteps += old.nsteps as usize;
+                nwoke += old.nwoke as usize;
+            }
+            // Dropped in place: an evicted event is never copied out.
+            self.heads.drain(..excess);
+            self.steps.drain(..nsteps.min(self.steps.len()));
+            self.woke.drain(..nwoke.min(self.woke.len()));
+        }
+        self.heads.push_back(Head {
+            seq: self.next,
+            time,
+            pid,
+            tid,
+            call,
+            outcome,
+            nsteps: u32::try_from(nsteps).unwrap_or(u32::MAX),
+            nwoke: u32::try_from(nwoke).unwrap_or(u32::MAX),
+        });
+        self.next += 1;
+    }
+
+    /// The events with their steps and wakeups, oldest first, from the
+    /// `skip`-th kept one.
+    fn assemble(&self, skip: usize) -> Vec<Event<V>> {
+        let (mut s, mut w) = (0usize, 0usize);
+        let mut out = Vec::with_capacity(self.heads.len().saturating_sub(skip));
+        for (i, h) in self.heads.iter().enumerate() {
+            let (ns, nw) = (h.nsteps as usize, h.nwoke as usize);
+            if i >= skip {
+                out.push(Event {
+                    seq: h.seq,
+                    time: h.time,
+                    pid: h.pid,
+                    tid: h.tid,
+                    call: h.call.clone(),
+                    outcome: h.outcome.clone(),
+                    woke: self.woke.range(w.min(self.woke.len())..(w + nw).min(self.woke.len())).cloned().collect(),
+                    steps: self.steps.range(s.min(self.steps.len())..(s + ns).min(self.steps.len())).cloned().collect(),
+                });
+            }
+            s += ns;
+            w += nw;
+        }
+        out
     }
 
     /// Events with `seq >= cursor` still kept, and the cursor to pass next
     /// time.  If `cursor` is older than the oldest kept event, reading
     /// starts at the oldest (the first event's `seq` tells how many were missed).
     pub fn since(&self, cursor: u64) -> (Vec<Event<V>>, u64) {
-        let first = self.events.front().map_or(self.next, |e| e.seq);
+        let first = self.heads.front().map_or(self.next, |e| e.seq);
         let skip = usize::try_from(cursor.saturating_sub(first)).unwrap_or(usize::MAX);
-        (self.events.iter().skip(skip).cloned().collect(), self.next)
+        if skip >= self.heads.len() {
+            return (Vec::new(), self.next);
+        }
+        (self.assemble(skip), self.next)
     }
 
-    pub fn last(&self) -> Option<&Event<V>> {
-        self.events.back()
+    /// The newest event, assembled.
+    pub fn last(&self) -> Option<Event<V>> {
+        let h = self.heads.back()?;
+        let steps = self.steps.iter().skip(self.steps.len().saturating_sub(h.nsteps as usize)).cloned().collect();
+        let woke = self.woke.iter().skip(self.woke.len().saturating_sub(h.nwoke as usize)).cloned().collect();
+        Some(Event {
+            seq: h.seq,
+            time: h.time,
+            pid: h.pid,
+            tid: h.tid,
+            call: h.call.clone(),
+            outcome: h.outcome.clone(),
+            woke,
+            steps,
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.heads.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.heads.is_empty()
     }
 
-    /// Kept within `capacity` and numbered without gaps up to `next`.
+    /// Kept within `capacity`, numbered without gaps up to `next`, and the
+    /// rings hold exactly the steps and wakeups the heads count.
     pub fn check(&self, capacity: usize) -> Result<(), String> {
-        let n = self.events.len();
-        if n > capacity || self.events.iter().enumerate().any(|(i, e)| e.seq + (n - i) as u64 != self.next) {
+        let n = self.heads.len();
+        if n > capacity || self.heads.iter().enumerate().any(|(i, e)| e.seq + (n - i) as u64 != self.next) {
             return Err("event log: over capacity or not numbered up to next".into());
         }
+        let steps: u64 = self.heads.iter().map(|h| u64::from(h.nsteps)).sum();
+        let woke: u64 = self.heads.iter().map(|h| u64::from(h.nwoke)).sum();
+        if steps != self.steps.len() as u64 || woke != self.woke.len() as u64 {
+            return Err("event log: step or wakeup counts do not match the rings".into());
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hooks::Ipc;
+    use crate::msg::MsgChan;
+    use proptest::prelude::*;
+
+    fn step(n: u32) -> Step<Ipc> {
+        Step::Denied { facility: None, errno: Errno::EINVAL, rule: n.to_string() }
+    }
+
+    fn wakeup(n: u32) -> Wakeup<Ipc> {
+        Wakeup {
+            tid: n,
+            pid: n,
+            chan: MsgChan::Recv { queue: 0, msqid: 0, msgtyp: 0 }.into(),
+            result: Err(Errno::EINTR),
+        }
+    }
+
+    proptest! {
+        /// The three rings give back exactly what a plain vector of whole
+        /// events, cut to the newest `capacity`, would.
+        #[test]
+        fn the_ring_log_matches_a_vector_of_events(
+            capacity in 1usize..6,
+            ops in proptest::collection::vec((0u32..4, 0u32..3, 0u64..12), 0..40),
+        ) {
+            let mut log: EventLog<Ipc> = EventLog::default();
+            let mut model: Vec<Event<Ipc>> = Vec::new();
+            for (i, &(nsteps, nwoke, cursor)) in ops.iter().enumerate() {
+                let i = i as u32;
+                // Every other event uses a context of its own instead of a lent one.
+                let mut ctx = if i.is_multiple_of(2) { log.lend(true) } else { Ctx::new(true) };
+                for k in 0..nsteps {
+                    ctx.steps.push_back(step(i * 10 + k));
+                }
+                for k in 0..nwoke {
+                    ctx.wake(wakeup(i * 10 + k));
+                }
+                let event = Event {
+                    seq: u64::from(i),
+                    time: u64::from(i),
+                    pid: Some(i),
+                    tid: None,
+                    call: Call::Advance { ns: u64::from(i) },
+                    outcome: EventOutcome::Ok(Value::Now(u64::from(i))),
+                    woke: ctx.woke().cloned().collect(),
+                    steps: ctx.steps().cloned().collect(),
+                };
+                log.push(capacity, event.time, event.pid, event.tid, event.call.clone(), event.outcome.clone(), ctx);
+                model.push(event);
+                if model.len() > capacity {
+                    model.remove(0);
+                }
+                prop_assert_eq!(log.check(capacity), Ok(()));
+                prop_assert_eq!(log.last(), model.last().cloned());
+                let want: Vec<Event<Ipc>> = model.iter().filter(|e| e.seq >= cursor).cloned().collect();
+                prop_assert_eq!(log.since(cursor), (want, u64::from(i) + 1));
+            }
+        }
     }
 }

@@ -61,7 +61,7 @@ pub mod proc;
 use self::proc::{Completion, Process, Thread, ThreadState, Wait};
 use crate::cred::{Caller, Credentials, GLOBAL_ZONEID, Pid, ProjId, Tid, ZoneId};
 use crate::errno::{Errno, SysResult};
-use crate::event::{Call, Ctx, Data, Event, EventLog, EventOutcome, Value, Vocabulary, Wakeup};
+use crate::event::{Call, Ctx, Data, Event, EventLog, EventOutcome, Taken, Value, Vocabulary, Wakeup};
 use crate::namespace::{Facility, RctlScope, Sink};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -229,13 +229,16 @@ impl<F: Facilities> Kernel<F> {
 
     // ----- the event log -----
 
-    fn ctx(&self) -> Ctx<F> {
-        Ctx::new(self.record_steps)
+    /// A context for one operation, writing into the log's rings.  Every
+    /// operation that takes one ends by [`record`](Self::record)ing it.
+    fn ctx(&mut self) -> Ctx<F> {
+        self.events.lend(self.record_steps)
     }
 
+    /// Appends the operation's event (giving the log its rings back).
     fn record(&mut self, pid: Option<Pid>, tid: Option<Tid>, call: Call<F>, outcome: EventOutcome<F>, ctx: Ctx<F>) {
-        let event = Event { seq: 0, time: self.clock, pid, tid, call, outcome, woke: ctx.woke, steps: ctx.steps };
-        self.events.push(F::event_capacity(&self.config), event);
+        let capacity = F::event_capacity(&self.config);
+        self.events.push(capacity, self.clock, pid, tid, call, outcome, ctx);
     }
 
     fn record_result<T>(
@@ -261,7 +264,7 @@ impl<F: Facilities> Kernel<F> {
     }
 
     /// The newest event, if any.
-    pub fn last_event(&self) -> Option<&Event<F>> {
+    pub fn last_event(&self) -> Option<Event<F>> {
         self.events.last()
     }
 
@@ -375,12 +378,7 @@ impl<F: Facilities> Kernel<F> {
     pub(crate) fn complete(&mut self, tid: Tid, result: SysResult<F::Reply>, ctx: &mut Ctx<F>) {
         let Some(chan) = self.unpark(tid, ctx) else { return };
         let pid = self.threads.get(&tid).map_or(0, |t| t.pid);
-        ctx.woke.push(Wakeup {
-            tid,
-            pid,
-            chan: chan.clone(),
-            result: result.as_ref().map(F::value_of).map_err(|e| *e),
-        });
+        ctx.wake(Wakeup { tid, pid, chan: chan.clone(), result: result.as_ref().map(F::value_of).map_err(|e| *e) });
         if let Some(t) = self.threads.get_mut(&tid) {
             t.state = ThreadState::Finished(Completion { chan, result });
         }
@@ -402,9 +400,11 @@ impl<F: Facilities> Kernel<F> {
             },
         };
         let ctx = self.ctx();
-        let value = |c: &Completion<F>| Value::Taken {
-            call: c.chan.clone(),
-            result: c.result.as_ref().map(F::value_of).map_err(|e| *e),
+        let value = |c: &Completion<F>| {
+            Value::Taken(Box::new(Taken {
+                call: c.chan.clone(),
+                result: c.result.as_ref().map(F::value_of).map_err(|e| *e),
+            }))
         };
         self.record_result(pid, Some(tid), Call::TakeResult, &r, value, ctx);
         r

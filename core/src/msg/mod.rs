@@ -105,6 +105,7 @@ use crate::namespace::{
     IpcService, RctlScope, Sink,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -173,13 +174,40 @@ pub struct MsgQueue {
     pub stime: u64,
     pub rtime: u64,
     pub ctime: u64,
-    /// Parked senders, oldest first.
-    pub senders: VecDeque<SendWait>,
-    /// Parked receivers, oldest first.
-    pub receivers: VecDeque<RecvWait>,
+    /// Parked senders and receivers; `None` while nobody waits, so an idle
+    /// queue costs a pointer here.
+    waiters: Option<Box<Waiters>>,
+}
+
+/// The threads parked on a queue, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Waiters {
+    senders: VecDeque<SendWait>,
+    receivers: VecDeque<RecvWait>,
 }
 
 impl MsgQueue {
+    /// Parked senders, oldest first.
+    pub fn senders(&self) -> impl Iterator<Item = &SendWait> {
+        self.waiters.iter().flat_map(|w| w.senders.iter())
+    }
+
+    /// Parked receivers, oldest first.
+    pub fn receivers(&self) -> impl Iterator<Item = &RecvWait> {
+        self.waiters.iter().flat_map(|w| w.receivers.iter())
+    }
+
+    fn waiters_mut(&mut self) -> &mut Waiters {
+        self.waiters.get_or_insert_with(Box::default)
+    }
+
+    /// Frees the waiter lists once nobody waits.
+    fn tidy(&mut self) {
+        if self.waiters.as_ref().is_some_and(|w| w.senders.is_empty() && w.receivers.is_empty()) {
+            self.waiters = None;
+        }
+    }
+
     fn fits(&self, size: u64) -> bool {
         self.cbytes.checked_add(size).is_some_and(|total| total <= self.qbytes) && self.qnum < self.qmax
     }
@@ -483,8 +511,7 @@ impl<F: MsgHost> Kernel<F> {
                     stime: 0,
                     rtime: 0,
                     ctime: now,
-                    senders: VecDeque::new(),
-                    receivers: VecDeque::new(),
+                    waiters: None,
                 };
                 let h = msg.svc.commit(caller, perm, queue, msgflg, ctx)?;
                 Ok(msg.svc.object(h).ok_or(Errno::EINVAL)?.perm.id)
@@ -503,6 +530,33 @@ impl<F: MsgHost> Kernel<F> {
         msgflg: i32,
         timeout: Option<u64>,
     ) -> Outcome<()> {
+        self.msgsnd_cow(tid, msqid, mtype, Cow::Borrowed(data), msgflg, timeout)
+    }
+
+    /// [`msgsnd`](Self::msgsnd) taking the message by value: an embedder
+    /// that already owns the bytes (the component, which receives them as
+    /// a list) hands them over instead of having them copied.
+    pub fn msgsnd_vec(
+        &mut self,
+        tid: Tid,
+        msqid: i32,
+        mtype: i64,
+        data: Vec<u8>,
+        msgflg: i32,
+        timeout: Option<u64>,
+    ) -> Outcome<()> {
+        self.msgsnd_cow(tid, msqid, mtype, Cow::Owned(data), msgflg, timeout)
+    }
+
+    fn msgsnd_cow(
+        &mut self,
+        tid: Tid,
+        msqid: i32,
+        mtype: i64,
+        data: Cow<'_, [u8]>,
+        msgflg: i32,
+        timeout: Option<u64>,
+    ) -> Outcome<()> {
         let call = MsgCall::Msgsnd { msqid, mtype, size: data.len() as u64, msgflg }.into();
         self.syscall(
             tid,
@@ -518,7 +572,7 @@ impl<F: MsgHost> Kernel<F> {
         caller: &Caller,
         msqid: i32,
         mtype: i64,
-        data: &[u8],
+        data: Cow<'_, [u8]>,
         msgflg: i32,
         timeout: Option<u64>,
         ctx: &mut Ctx<F>,
@@ -553,10 +607,13 @@ impl<F: MsgHost> Kernel<F> {
         if let Err(e) = msg.svc.perm_access(&obj.perm, IPC_W, caller, ctx) {
             return Progress::Done(Err(e));
         }
-        if self.msg_try_send(h, caller.pid, mtype, data, ctx) {
-            self.msg_wake(h, ctx);
-            return Progress::Done(Ok(()));
-        }
+        let data = match self.msg_try_send(h, caller.pid, mtype, data, ctx) {
+            Ok(()) => {
+                self.msg_wake(h, ctx);
+                return Progress::Done(Ok(()));
+            }
+            Err(data) => data,
+        };
         let msg = self.fac.msg_mut();
         if msgflg & IPC_NOWAIT != 0 {
             let o = msg.svc.object(h).map(|o| (o.body.qnum, o.body.qmax, o.body.cbytes, o.body.qbytes));
@@ -570,27 +627,34 @@ impl<F: MsgHost> Kernel<F> {
         }
         msg.svc.hold(h, ctx);
         if let Some(o) = msg.svc.object_mut(h) {
-            o.body.senders.push_back(SendWait { tid: caller.tid, mtype, data: data.to_vec() });
+            o.body.waiters_mut().senders.push_back(SendWait { tid: caller.tid, mtype, data: data.into_owned() });
         }
         Progress::Park { chan: MsgChan::Send { queue: h, msqid, mtype, size }.into(), timeout }
     }
 
-    /// Appends the message if it fits now.
-    fn msg_try_send(&mut self, h: Handle, pid: Pid, mtype: i64, data: &[u8], ctx: &mut Ctx<F>) -> bool {
+    /// Appends the message if it fits now; gives it back if not.
+    fn msg_try_send<'a>(
+        &mut self,
+        h: Handle,
+        pid: Pid,
+        mtype: i64,
+        data: Cow<'a, [u8]>,
+        ctx: &mut Ctx<F>,
+    ) -> Result<(), Cow<'a, [u8]>> {
         let now = self.clock;
-        let Some(obj) = self.fac.msg_mut().svc.object_mut(h) else { return false };
+        let Some(obj) = self.fac.msg_mut().svc.object_mut(h) else { return Err(data) };
         let q = &mut obj.body;
         let size = data.len() as u64;
         if !obj.perm.allocated() || !q.fits(size) {
-            return false;
+            return Err(data);
         }
-        q.messages.push_back(mtype, data.to_vec());
+        q.messages.push_back(mtype, data.into_owned());
         q.qnum += 1;
         q.cbytes += size;
         q.lspid = pid;
         q.stime = now;
         ctx.sys(MsgStep::Enqueue { msqid: obj.perm.id, mtype, size });
-        true
+        Ok(())
     }
 
     /// `msgrcv(msqid, msgsz, msgtyp, msgflg)`, with an optional timeout in
@@ -651,7 +715,7 @@ impl<F: MsgHost> Kernel<F> {
         let msg = self.fac.msg_mut();
         msg.svc.hold(h, ctx);
         if let Some(o) = msg.svc.object_mut(h) {
-            o.body.receivers.push_back(want);
+            o.body.waiters_mut().receivers.push_back(want);
         }
         Progress::Park { chan: MsgChan::Recv { queue: h, msqid, msgtyp }.into(), timeout }
     }
@@ -699,7 +763,7 @@ impl<F: MsgHost> Kernel<F> {
     fn msg_wake(&mut self, h: Handle, ctx: &mut Ctx<F>) {
         loop {
             let Some(obj) = self.fac.msg().svc.object(h) else { return };
-            if !obj.perm.allocated() || (obj.body.receivers.is_empty() && obj.body.senders.is_empty()) {
+            if !obj.perm.allocated() || obj.body.waiters.is_none() {
                 return;
             }
             if !self.msg_wake_receiver(h, ctx) && !self.msg_wake_sender(h, ctx) {
@@ -712,7 +776,7 @@ impl<F: MsgHost> Kernel<F> {
     /// buffer is too small: E2BIG ends its wait too).
     fn msg_wake_receiver(&mut self, h: Handle, ctx: &mut Ctx<F>) -> bool {
         let mut i = 0;
-        while let Some(want) = self.fac.msg().svc.object(h).and_then(|o| o.body.receivers.get(i).copied()) {
+        while let Some(want) = self.fac.msg().svc.object(h).and_then(|o| o.body.receivers().nth(i).copied()) {
             let pid = self.thread(want.tid).map_or(0, |t| t.pid);
             if let Some(result) = self.msg_try_receive(h, pid, &want, ctx) {
                 self.complete(want.tid, result.map(|m| MsgReply::Received(m).into()), ctx);
@@ -726,10 +790,10 @@ impl<F: MsgHost> Kernel<F> {
     /// Queues the message of the oldest sender that fits and completes it.
     fn msg_wake_sender(&mut self, h: Handle, ctx: &mut Ctx<F>) -> bool {
         let Some(q) = self.fac.msg_mut().svc.object_mut(h).map(|o| &mut o.body) else { return false };
-        let Some(i) = q.senders.iter().position(|s| q.fits(s.data.len() as u64)) else { return false };
-        let Some(SendWait { tid, mtype, data }) = q.senders.remove(i) else { return false };
+        let Some(i) = q.senders().position(|s| q.fits(s.data.len() as u64)) else { return false };
+        let Some(SendWait { tid, mtype, data }) = q.waiters_mut().senders.remove(i) else { return false };
         let pid = self.thread(tid).map_or(0, |t| t.pid);
-        if self.msg_try_send(h, pid, mtype, &data, ctx) {
+        if self.msg_try_send(h, pid, mtype, Cow::Owned(data), ctx).is_ok() {
             self.complete(tid, Ok(MsgReply::Sent.into()), ctx);
         }
         true
@@ -823,7 +887,7 @@ impl<F: MsgHost> Kernel<F> {
     fn msg_rmid(&mut self, h: Handle, ctx: &mut Ctx<F>) {
         let Some(obj) = self.fac.msg_mut().svc.object_mut(h) else { return };
         let q = &mut obj.body;
-        let waiters: Vec<Tid> = q.receivers.iter().map(|r| r.tid).chain(q.senders.iter().map(|s| s.tid)).collect();
+        let waiters: Vec<Tid> = q.receivers().map(|r| r.tid).chain(q.senders().map(|s| s.tid)).collect();
         q.messages = MessageList::default();
         q.qnum = 0;
         q.cbytes = 0;
@@ -852,9 +916,10 @@ pub(crate) fn unpark<F: MsgHost>(k: &mut Kernel<F>, tid: Tid, chan: &MsgChan, ct
     let h = chan.queue();
     if let Some(o) = svc.object_mut(h) {
         match chan {
-            MsgChan::Send { .. } => o.body.senders.retain(|s| s.tid != tid),
-            MsgChan::Recv { .. } => o.body.receivers.retain(|r| r.tid != tid),
+            MsgChan::Send { .. } => o.body.waiters_mut().senders.retain(|s| s.tid != tid),
+            MsgChan::Recv { .. } => o.body.waiters_mut().receivers.retain(|r| r.tid != tid),
         }
+        o.body.tidy();
     }
     svc.rele(h, ctx);
 }
@@ -890,15 +955,17 @@ pub(crate) fn check<F: MsgHost>(k: &Kernel<F>) -> Result<(), String> {
         if bytes != q.cbytes {
             return Err(format!("msqid {id:#x}: cbytes {} but {bytes} bytes queued", q.cbytes));
         }
-        let waiters = (q.senders.len() + q.receivers.len()) as u32;
+        if q.waiters.as_ref().is_some_and(|w| w.senders.is_empty() && w.receivers.is_empty()) {
+            return Err(format!("msqid {id:#x}: empty waiter lists kept"));
+        }
+        let waiters = (q.senders().count() + q.receivers().count()) as u32;
         if o.perm.refs != u32::from(o.perm.allocated()) + waiters {
             return Err(format!("msqid {id:#x}: {} refs, {waiters} waiters", o.perm.refs));
         }
         let sends = q
-            .senders
-            .iter()
+            .senders()
             .map(|s| (s.tid, MsgChan::Send { queue: h, msqid: id, mtype: s.mtype, size: s.data.len() as u64 }));
-        let recvs = q.receivers.iter().map(|r| (r.tid, MsgChan::Recv { queue: h, msqid: id, msgtyp: r.msgtyp }));
+        let recvs = q.receivers().map(|r| (r.tid, MsgChan::Recv { queue: h, msqid: id, msgtyp: r.msgtyp }));
         for (tid, chan) in sends.chain(recvs) {
             if k.wait_of(tid).map(|w| &w.chan) != Some(&chan.into()) {
                 return Err(format!("msqid {id:#x}: waiter {tid} is not parked on it as listed"));
@@ -912,8 +979,8 @@ pub(crate) fn check<F: MsgHost>(k: &Kernel<F>) -> Result<(), String> {
 pub(crate) fn check_parked<F: MsgHost>(k: &Kernel<F>, tid: Tid, chan: &MsgChan) -> Result<(), String> {
     let o = k.fac.msg().svc.object(chan.queue()).ok_or(format!("thread {tid} parked on no queue"))?;
     let listed = match chan {
-        MsgChan::Send { .. } => o.body.senders.iter().any(|s| s.tid == tid),
-        MsgChan::Recv { .. } => o.body.receivers.iter().any(|r| r.tid == tid),
+        MsgChan::Send { .. } => o.body.senders().any(|s| s.tid == tid),
+        MsgChan::Recv { .. } => o.body.receivers().any(|r| r.tid == tid),
     };
     if !listed {
         return Err(format!("thread {tid} parked on msqid {:#x} but not listed", o.perm.id));
@@ -925,10 +992,10 @@ pub(crate) fn check_parked<F: MsgHost>(k: &Kernel<F>, tid: Tid, chan: &MsgChan) 
 /// MSG_RWAIT/MSG_WWAIT in the mode while threads wait.
 pub fn msq_stat(perm: &IpcPerm, q: &MsgQueue) -> MsqidDs {
     let mut perm = perm.clone();
-    if !q.receivers.is_empty() {
+    if q.receivers().next().is_some() {
         perm.mode |= MSG_RWAIT;
     }
-    if !q.senders.is_empty() {
+    if q.senders().next().is_some() {
         perm.mode |= MSG_WWAIT;
     }
     MsqidDs {

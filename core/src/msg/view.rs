@@ -85,8 +85,8 @@ impl<F: MsgHost> Kernel<F> {
                     head: m.data.iter().take(32).copied().collect(),
                 })
                 .collect(),
-            senders: q.senders.iter().filter_map(|s| self.waiter_view(s.tid)).collect(),
-            receivers: q.receivers.iter().filter_map(|r| self.waiter_view(r.tid)).collect(),
+            senders: q.senders().filter_map(|s| self.waiter_view(s.tid)).collect(),
+            receivers: q.receivers().filter_map(|r| self.waiter_view(r.tid)).collect(),
         }
     }
 }

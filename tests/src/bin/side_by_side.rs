@@ -1,0 +1,442 @@
+//! # `side-by-side`: the Linux kernel, `ipc-core` and the component, in one run
+//!
+//! The same System V operations, timed in the same process run on
+//! (a) the Linux kernel's own System V IPC through real system calls
+//! (`libc`), (b) `ipc-core` natively and (c) the `ipc-component` in
+//! wasmtime 48 (`concurrency_support(false)`), printed as one Markdown
+//! table with ratios.  Times vary between machines (this machine's System
+//! V calls are slow and vary too); the ratios, taken inside one run, are
+//! what the project's targets are stated in.
+//!
+//! Each figure is the **median of several runs** of a timed loop.  With
+//! `--quick` (what `cargo xtask test` runs in CI) the loops are short and
+//! nothing is asserted: the point is that the benchmark keeps working.
+//! `cargo xtask bench` runs the full mode and writes the table into the
+//! README.
+//!
+//! It also reports the heap an idle message queue costs in `ipc-core` (a
+//! counting global allocator, 10^5 keyed queues, a one-event log).
+//!
+//! Linux objects are private scratch objects removed at the end of the run
+//! (and on every error path that can be reached).  On a host that is not
+//! Linux the Linux column says "n/a".
+
+use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_PRIVATE};
+use ipc_core::{Config, Credentials, Kernel, Outcome};
+use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+// ----- a counting allocator, for bytes per idle queue -----
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same layout as given.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: ptr came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: forwarded as given.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+// ----- timing -----
+
+#[derive(Clone, Copy)]
+struct Mode {
+    /// Iterations per timed run.
+    iters: u32,
+    /// Timed runs; the median is reported.
+    runs: usize,
+    /// Live keys for the large-namespace rows.
+    big: u32,
+}
+
+/// Median ns per iteration of `f` over `mode.runs` runs (one warm-up run first).
+fn time(mode: Mode, mut f: impl FnMut()) -> f64 {
+    let mut samples = Vec::with_capacity(mode.runs);
+    for run in 0..=mode.runs {
+        let start = Instant::now();
+        for _ in 0..mode.iters {
+            f();
+        }
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(mode.iters);
+        if run > 0 {
+            samples.push(ns);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+// ----- (a) Linux -----
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::{Mode, time};
+    use std::hint::black_box;
+
+    /// `struct msgbuf` with room for 64 bytes.
+    #[repr(C)]
+    struct MsgBuf {
+        mtype: libc::c_long,
+        mtext: [u8; 64],
+    }
+
+    /// Private queues and keyed queues this run created; removed on drop.
+    pub struct Scratch {
+        ids: Vec<i32>,
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            for &id in &self.ids {
+                // SAFETY: IPC_RMID takes no buffer.
+                unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
+            }
+        }
+    }
+
+    fn check(r: i32, what: &str) -> Result<i32, String> {
+        if r < 0 { Err(format!("{what}: {}", std::io::Error::last_os_error())) } else { Ok(r) }
+    }
+
+    impl Scratch {
+        pub fn new() -> Scratch {
+            Scratch { ids: Vec::new() }
+        }
+
+        fn msgget(&mut self, key: i32, flags: i32) -> Result<i32, String> {
+            // SAFETY: plain system call.
+            let id = check(unsafe { libc::msgget(key, flags) }, "msgget")?;
+            if flags & libc::IPC_CREAT != 0 {
+                self.ids.push(id);
+            }
+            Ok(id)
+        }
+
+        /// msgsnd + msgrcv of a `size`-byte message, IPC_NOWAIT.
+        pub fn pair(&mut self, mode: Mode, size: usize) -> Result<f64, String> {
+            let id = self.msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600)?;
+            let mut buf = MsgBuf { mtype: 1, mtext: [0x5a; 64] };
+            let p = &mut buf as *mut MsgBuf as *mut libc::c_void;
+            // One round outside the timing, to see that it works at all.
+            // SAFETY: buf holds mtype plus 64 bytes >= size.
+            check(unsafe { libc::msgsnd(id, p, size, libc::IPC_NOWAIT) }, "msgsnd")?;
+            // SAFETY: as above.
+            check(unsafe { libc::msgrcv(id, p, 64, 0, libc::IPC_NOWAIT) } as i32, "msgrcv")?;
+            Ok(time(mode, || {
+                // SAFETY: as above.
+                unsafe {
+                    libc::msgsnd(id, p, size, libc::IPC_NOWAIT);
+                    black_box(libc::msgrcv(id, p, 64, 0, libc::IPC_NOWAIT));
+                }
+            }))
+        }
+
+        pub fn stat(&mut self, mode: Mode) -> Result<f64, String> {
+            let id = self.msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600)?;
+            // SAFETY: msqid_ds is plain data; IPC_STAT fills it.
+            let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+            // SAFETY: as above.
+            check(unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) }, "msgctl IPC_STAT")?;
+            Ok(time(mode, || {
+                // SAFETY: as above.
+                black_box(unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) });
+            }))
+        }
+
+        /// msgget of existing keys among `n` keyed queues.
+        pub fn get_existing(&mut self, mode: Mode, n: i32, base: i32) -> Result<f64, String> {
+            for i in 0..n {
+                self.msgget(base + i, libc::IPC_CREAT | libc::IPC_EXCL | 0o600)?;
+            }
+            let mut i = 0;
+            Ok(time(mode, || {
+                i = (i + 7) % n;
+                // SAFETY: plain system call.
+                black_box(unsafe { libc::msgget(base + i, 0) });
+            }))
+        }
+    }
+}
+
+// ----- the table -----
+
+struct Row {
+    op: String,
+    linux: Option<f64>,
+    core: Option<f64>,
+    component: Option<f64>,
+}
+
+fn cell(v: Option<f64>) -> String {
+    v.map_or("—".to_string(), |ns| if ns < 10.0 { format!("{ns:.1} ns") } else { format!("{ns:.0} ns") })
+}
+
+fn ratio(num: Option<f64>, den: Option<f64>) -> String {
+    match (num, den) {
+        (Some(n), Some(d)) if n > 0.0 => {
+            let r = d / n;
+            if r >= 1.0 { format!("{r:.1}× faster") } else { format!("{:.1}× slower", 1.0 / r) }
+        }
+        _ => "—".to_string(),
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| operation | Linux | core | component | core vs Linux | component vs Linux |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            r.op,
+            cell(r.linux),
+            cell(r.core),
+            cell(r.component),
+            ratio(r.core, r.linux),
+            ratio(r.component, r.linux)
+        );
+    }
+}
+
+// ----- (b) ipc-core -----
+
+fn core_kernel(steps: bool) -> (Kernel, u32) {
+    let mut cfg = Config::default();
+    cfg.msg.max_queues = 1 << 20;
+    let mut k = Kernel::new(cfg).expect("kernel");
+    k.set_step_recording(steps);
+    let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
+    (k, t)
+}
+
+fn core_pair(mode: Mode, size: usize, steps: bool) -> f64 {
+    let (mut k, t) = core_kernel(steps);
+    let id = k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    let data = vec![0x5a; size];
+    time(mode, || {
+        assert_eq!(k.msgsnd(t, id, 1, black_box(&data), IPC_NOWAIT, None), Outcome::Done(Ok(())));
+        black_box(k.msgrcv(t, id, 64, 0, IPC_NOWAIT, None));
+    })
+}
+
+fn core_stat(mode: Mode, ids: u32) -> f64 {
+    let (mut k, t) = core_kernel(true);
+    for _ in 1..ids {
+        k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    }
+    let id = k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    time(mode, || {
+        black_box(k.msgctl_stat(t, id).expect("stat"));
+    })
+}
+
+fn core_get(mode: Mode, n: i32) -> f64 {
+    let (mut k, t) = core_kernel(true);
+    for i in 0..n {
+        k.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
+    }
+    let mut i = 0;
+    time(mode, || {
+        i = (i + 7) % n;
+        black_box(k.msgget(t, 0x1000 + i, 0).expect("existing key"));
+    })
+}
+
+/// Heap bytes per idle keyed queue at `n` queues (one-event log, no steps).
+fn core_bytes_per_queue(n: i32) -> f64 {
+    let mut cfg = Config { event_capacity: 1, ..Config::default() };
+    cfg.msg.max_queues = 1 << 20;
+    let mut k = Kernel::new(cfg).expect("kernel");
+    k.set_step_recording(false);
+    let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
+    k.msgget(t, 1, IPC_CREAT | 0o600).expect("queue");
+    let before = LIVE.load(Ordering::Relaxed);
+    for i in 2..=n {
+        k.msgget(t, i, IPC_CREAT | 0o600).expect("queue");
+    }
+    let after = LIVE.load(Ordering::Relaxed);
+    black_box(&k);
+    (after.saturating_sub(before)) as f64 / f64::from(n - 1)
+}
+
+// ----- (c) the component -----
+
+fn lab() -> (Lab, ipc_host_tests::Res) {
+    let mut lab = Lab::new();
+    lab.set_project_limit(1, ipc_host_tests::Facility::Msg, 1 << 20);
+    let p = lab.spawn(100, 10);
+    (lab, p.thread)
+}
+
+fn component_pair(mode: Mode, size: usize) -> f64 {
+    let (mut lab, t) = lab();
+    let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    let data = vec![0x5a; size];
+    time(mode, || {
+        assert_eq!(lab.msgsnd(t, id, 1, black_box(&data), IPC_NOWAIT, None), Ok(SendOutcome::Sent));
+        let got = lab.msgrcv(t, id, 64, 0, IPC_NOWAIT, None);
+        assert!(matches!(got, Ok(RecvOutcome::Received(_))));
+    })
+}
+
+fn component_stat(mode: Mode, ids: u32) -> f64 {
+    let (mut lab, t) = lab();
+    for _ in 1..ids {
+        lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    }
+    let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    time(mode, || {
+        black_box(lab.stat(t, id).expect("stat"));
+    })
+}
+
+fn component_get(mode: Mode, n: i32) -> f64 {
+    let (mut lab, t) = lab();
+    for i in 0..n {
+        lab.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
+    }
+    let mut i = 0;
+    time(mode, || {
+        i = (i + 7) % n;
+        black_box(lab.msgget(t, 0x1000 + i, 0).expect("existing key"));
+    })
+}
+
+/// ns per operation of a 64-operation batch (32 send+receive pairs of 64 B).
+fn component_batch(mode: Mode) -> f64 {
+    let (mut lab, t) = lab();
+    let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
+    let send = Op::Msgsnd(SendOp { msqid: id, mtype: 1, data: vec![0x5a; 64], msgflg: IPC_NOWAIT });
+    let recv = Op::Msgrcv(RecvOp { msqid: id, msgsz: 64, msgtyp: 0, msgflg: IPC_NOWAIT });
+    let ops: Vec<Op> = (0..32).flat_map(|_| [send.clone(), recv.clone()]).collect();
+    let per_batch = time(Mode { iters: mode.iters / 32 + 1, ..mode }, || {
+        let r = lab.batch(t, &ops).expect("batch");
+        assert!(matches!(r.last(), Some(Ok(OpResult::Received(_)))) && r.len() == 64);
+    });
+    per_batch / 64.0
+}
+
+/// The floor: the cheapest call into the component (`kernel.now`).
+fn component_empty(mode: Mode) -> f64 {
+    let (mut lab, _) = lab();
+    time(mode, || {
+        black_box(lab.now());
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let mode =
+        if quick { Mode { iters: 2_000, runs: 3, big: 2_000 } } else { Mode { iters: 100_000, runs: 9, big: 100_000 } };
+    eprintln!(
+        "side-by-side: {} mode, {} iterations x {} runs (medians), large namespace = {} keys",
+        if quick { "quick" } else { "full" },
+        mode.iters,
+        mode.runs,
+        mode.big
+    );
+
+    #[cfg(target_os = "linux")]
+    let (l_pair8, l_pair64, l_stat, l_get) = {
+        let mut s = linux::Scratch::new();
+        let base = 0x1f00_0000 + (std::process::id() as i32 & 0xffff) * 0x1000;
+        let r = (|| -> Result<_, String> {
+            Ok((s.pair(mode, 8)?, s.pair(mode, 64)?, s.stat(mode)?, s.get_existing(mode, 1000, base)?))
+        })();
+        match r {
+            Ok((a, b, c, d)) => (Some(a), Some(b), Some(c), Some(d)),
+            Err(e) => {
+                eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
+                (None, None, None, None)
+            }
+        }
+    };
+    #[cfg(not(target_os = "linux"))]
+    let (l_pair8, l_pair64, l_stat, l_get) = {
+        eprintln!("side-by-side: not a Linux host; the Linux column is empty");
+        (None, None, None, None)
+    };
+
+    let big = mode.big as i32;
+    let rows = vec![
+        Row {
+            op: "msgsnd+msgrcv pair, 8 B, IPC_NOWAIT".into(),
+            linux: l_pair8,
+            core: Some(core_pair(mode, 8, true)),
+            component: Some(component_pair(mode, 8)),
+        },
+        Row {
+            op: "msgsnd+msgrcv pair, 64 B, IPC_NOWAIT".into(),
+            linux: l_pair64,
+            core: Some(core_pair(mode, 64, true)),
+            component: Some(component_pair(mode, 64)),
+        },
+        Row {
+            op: "… the same, kernel recording no steps".into(),
+            linux: l_pair64,
+            core: Some(core_pair(mode, 64, false)),
+            component: None,
+        },
+        Row {
+            op: "… per operation, in a batch of 64 (component: one crossing)".into(),
+            linux: l_pair64.map(|p| p / 2.0),
+            core: None,
+            component: Some(component_batch(mode)),
+        },
+        Row {
+            op: "msgctl IPC_STAT, 16 ids".into(),
+            linux: l_stat,
+            core: Some(core_stat(mode, 16)),
+            component: Some(component_stat(mode, 16)),
+        },
+        Row {
+            op: format!("msgctl IPC_STAT, {} ids", mode.big),
+            linux: None,
+            core: Some(core_stat(mode, mode.big)),
+            component: Some(component_stat(mode, mode.big)),
+        },
+        Row {
+            op: "msgget of an existing key, 1000 keys".into(),
+            linux: l_get,
+            core: Some(core_get(mode, 1000)),
+            component: Some(component_get(mode, 1000)),
+        },
+        Row {
+            op: format!("msgget of an existing key, {} keys", mode.big),
+            linux: None,
+            core: Some(core_get(mode, big)),
+            component: Some(component_get(mode, big)),
+        },
+        Row {
+            op: "empty call into the component (floor)".into(),
+            linux: None,
+            core: None,
+            component: Some(component_empty(mode)),
+        },
+    ];
+    print_table(&rows);
+    let n = if quick { 2_000 } else { 100_000 };
+    println!();
+    println!("Heap per idle keyed queue in `ipc-core` at {n} queues: {:.0} bytes.", core_bytes_per_queue(n));
+}
