@@ -141,8 +141,8 @@ pub fn test_all() -> Result {
 /// Builds the component and copies it to `target/ipc-component.wasm`.
 pub fn build_component() -> Result {
     ensure_rust_target(WASIP2)?;
-    cargo(&["build", "-p", "ipc-component", "--target", WASIP2, "--profile", "wasm-release"])?;
-    let built = target_dir().join(WASIP2).join("wasm-release/ipc_component.wasm");
+    cargo(&["build", "-p", "ipc-component", "--target", WASIP2, "--profile", "component-release"])?;
+    let built = target_dir().join(WASIP2).join("component-release/ipc_component.wasm");
     let stable = component_wasm()?;
     let bytes = fs::copy(&built, &stable)
         .map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), stable.display()))?;
