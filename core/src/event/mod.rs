@@ -485,27 +485,33 @@ impl<V: Vocabulary> EventLog<V> {
         self.next += 1;
     }
 
-    /// The events with their steps and wakeups, oldest first, from the
-    /// `skip`-th kept one.
+    /// The whole event of `h`, whose steps and wakeups start at `s` and `w`
+    /// in the rings.
+    fn event(&self, h: &Head<V>, s: usize, w: usize) -> Event<V> {
+        let steps = s.min(self.steps.len())..(s + h.nsteps as usize).min(self.steps.len());
+        let woke = w.min(self.woke.len())..(w + h.nwoke as usize).min(self.woke.len());
+        Event {
+            seq: h.seq,
+            time: h.time,
+            pid: h.pid,
+            tid: h.tid,
+            call: h.call.clone(),
+            outcome: h.outcome.clone(),
+            woke: self.woke.range(woke).cloned().collect(),
+            steps: self.steps.range(steps).cloned().collect(),
+        }
+    }
+
+    /// The events, oldest first, from the `skip`-th kept one.
     fn assemble(&self, skip: usize) -> Vec<Event<V>> {
         let (mut s, mut w) = (0usize, 0usize);
         let mut out = Vec::with_capacity(self.heads.len().saturating_sub(skip));
         for (i, h) in self.heads.iter().enumerate() {
-            let (ns, nw) = (h.nsteps as usize, h.nwoke as usize);
             if i >= skip {
-                out.push(Event {
-                    seq: h.seq,
-                    time: h.time,
-                    pid: h.pid,
-                    tid: h.tid,
-                    call: h.call.clone(),
-                    outcome: h.outcome.clone(),
-                    woke: self.woke.range(w.min(self.woke.len())..(w + nw).min(self.woke.len())).cloned().collect(),
-                    steps: self.steps.range(s.min(self.steps.len())..(s + ns).min(self.steps.len())).cloned().collect(),
-                });
+                out.push(self.event(h, s, w));
             }
-            s += ns;
-            w += nw;
+            s += h.nsteps as usize;
+            w += h.nwoke as usize;
         }
         out
     }
@@ -525,18 +531,9 @@ impl<V: Vocabulary> EventLog<V> {
     /// The newest event, assembled.
     pub fn last(&self) -> Option<Event<V>> {
         let h = self.heads.back()?;
-        let steps = self.steps.iter().skip(self.steps.len().saturating_sub(h.nsteps as usize)).cloned().collect();
-        let woke = self.woke.iter().skip(self.woke.len().saturating_sub(h.nwoke as usize)).cloned().collect();
-        Some(Event {
-            seq: h.seq,
-            time: h.time,
-            pid: h.pid,
-            tid: h.tid,
-            call: h.call.clone(),
-            outcome: h.outcome.clone(),
-            woke,
-            steps,
-        })
+        let s = self.steps.len().saturating_sub(h.nsteps as usize);
+        let w = self.woke.len().saturating_sub(h.nwoke as usize);
+        Some(self.event(h, s, w))
     }
 
     pub fn len(&self) -> usize {
