@@ -12,7 +12,7 @@ use std::hint::black_box;
 fn populated(n: u32) -> (Kernel, u32, Vec<i32>) {
     let msg =
         MsgLimits { max_queues: n + 1, max_queue_messages: 1 << 20, max_queue_bytes: 1 << 30, ..MsgLimits::default() };
-    let mut k = Kernel::new(Config { ids: IdSpace::default(), msg, event_capacity: 16 }).unwrap();
+    let mut k = Kernel::new(Config { ids: IdSpace::default(), msg, event_capacity: 16, ..Config::default() }).unwrap();
     let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
     let ids = (1..=n as i32).map(|key| k.msgget(t, key, IPC_CREAT | 0o600).unwrap()).collect();
     (k, t, ids)

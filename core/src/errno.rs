@@ -22,7 +22,8 @@ pub enum Errno {
     ESRCH,
     /// A parked call was interrupted (the thread was signalled).
     EINTR,
-    /// Message longer than the receive buffer and no `MSG_NOERROR`.
+    /// Message longer than the receive buffer and no `MSG_NOERROR`; or
+    /// more semaphore operations than the set allows.
     E2BIG,
     /// Resource temporarily unavailable: `IPC_NOWAIT` on a full queue, or a timeout passed.
     EAGAIN,
@@ -36,6 +37,8 @@ pub enum Errno {
     EEXIST,
     /// Invalid argument: unknown or stale id, bad size, type, flag or command.
     EINVAL,
+    /// A semop names a semaphore beyond the set (`sem_num >= nsems`).
+    EFBIG,
     /// No space: the id table is at its maximum or a resource control denied it.
     ENOSPC,
     /// No message of the wanted type and `IPC_NOWAIT` was given.
@@ -48,7 +51,7 @@ pub enum Errno {
 
 impl Errno {
     /// Every errno, in numeric order.
-    pub const ALL: [Errno; 15] = [
+    pub const ALL: [Errno; 16] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
@@ -60,6 +63,7 @@ impl Errno {
         Errno::EBUSY,
         Errno::EEXIST,
         Errno::EINVAL,
+        Errno::EFBIG,
         Errno::ENOSPC,
         Errno::ERANGE,
         Errno::ENOMSG,
@@ -80,6 +84,7 @@ impl Errno {
             Errno::EBUSY => 16,
             Errno::EEXIST => 17,
             Errno::EINVAL => 22,
+            Errno::EFBIG => 27,
             Errno::ENOSPC => 28,
             Errno::ERANGE => 34,
             Errno::ENOMSG => 35,
@@ -101,6 +106,7 @@ impl Errno {
             Errno::EBUSY => "EBUSY",
             Errno::EEXIST => "EEXIST",
             Errno::EINVAL => "EINVAL",
+            Errno::EFBIG => "EFBIG",
             Errno::ENOSPC => "ENOSPC",
             Errno::ERANGE => "ERANGE",
             Errno::ENOMSG => "ENOMSG",
@@ -122,6 +128,7 @@ impl Errno {
             Errno::EBUSY => "thread busy",
             Errno::EEXIST => "key exists",
             Errno::EINVAL => "invalid argument",
+            Errno::EFBIG => "semaphore number out of range",
             Errno::ENOSPC => "no space left (id limit)",
             Errno::ERANGE => "value out of range",
             Errno::ENOMSG => "no message of desired type",

@@ -17,9 +17,9 @@
 //!
 //! ## Per-process state
 //! System V message queues keep none (a process holds no reference to a
-//! queue between calls), so their fork, exec and exit arms do nothing;
-//! facilities with attachments or descriptors (shm, POSIX semaphores,
-//! ports) act there.
+//! queue between calls), so their fork, exec and exit arms do nothing.
+//! Semaphore arrays keep undo records per process: a forked child starts
+//! without any, exec keeps them, exit applies them (`semexit`).
 
 use crate::cred::{Pid, Tid, ZoneId};
 use crate::errno::{Errno, SysResult};
@@ -29,6 +29,7 @@ use crate::kernel::proc::ThreadState;
 use crate::kernel::{self, Facilities};
 use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
 use crate::namespace::{Facility, IdSpace, IpcService, RctlScope};
+use crate::sem::{self, SemCall, SemChan, SemHost, SemLimits, SemReply, SemStep, SemValue, Sems};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -49,13 +50,14 @@ pub struct Config {
     /// Shape of every System V facility's id space.
     pub ids: IdSpace,
     pub msg: MsgLimits,
+    pub sem: SemLimits,
     /// How many events the log keeps (older ones are dropped).
     pub event_capacity: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { ids: IdSpace::default(), msg: MsgLimits::default(), event_capacity: 4096 }
+        Config { ids: IdSpace::default(), msg: MsgLimits::default(), sem: SemLimits::default(), event_capacity: 4096 }
     }
 }
 
@@ -63,6 +65,7 @@ impl Config {
     pub fn validate(&self) -> SysResult<()> {
         self.ids.validate()?;
         self.msg.validate()?;
+        self.sem.validate()?;
         if self.event_capacity == 0 {
             return Err(Errno::EINVAL);
         }
@@ -74,11 +77,25 @@ impl Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ipc {
     msg: Msg,
+    sem: Sems,
 }
 
 impl Ipc {
     pub fn msg(&self) -> &Msg {
         &self.msg
+    }
+
+    pub fn sem(&self) -> &Sems {
+        &self.sem
+    }
+}
+
+impl SemHost for Ipc {
+    fn sem(&self) -> &Sems {
+        &self.sem
+    }
+    fn sem_mut(&mut self) -> &mut Sems {
+        &mut self.sem
     }
 }
 
@@ -122,32 +139,39 @@ macro_rules! named {
 
 union!(
     /// A facility's system call and its arguments.
-    SysCall { Msg(MsgCall) }
+    SysCall { Msg(MsgCall), Sem(SemCall) }
 );
-named!(SysCall { Msg });
+named!(SysCall { Msg, Sem });
 union!(
     /// What a facility's call returned, as the log keeps it.
-    SysValue { Msg(MsgValue) }
+    SysValue { Msg(MsgValue), Sem(SemValue) }
 );
 union!(
     /// A facility's internal step.
-    SysStep { Msg(MsgStep) }
+    SysStep { Msg(MsgStep), Sem(SemStep) }
 );
 union!(
     /// What a parked thread waits on.
-    SysChan { Msg(MsgChan) }
+    SysChan { Msg(MsgChan), Sem(SemChan) }
 );
-named!(SysChan { Msg });
+named!(SysChan { Msg, Sem });
 
 /// What a parked call completes with ([`kernel::Kernel::take_result`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
     Msg(MsgReply),
+    Sem(SemReply),
 }
 
 impl From<MsgReply> for Reply {
     fn from(r: MsgReply) -> Self {
         Reply::Msg(r)
+    }
+}
+
+impl From<SemReply> for Reply {
+    fn from(r: SemReply) -> Self {
+        Reply::Sem(r)
     }
 }
 
@@ -161,6 +185,7 @@ impl Vocabulary for Ipc {
     fn value_of(reply: &Reply) -> SysValue {
         match reply {
             Reply::Msg(r) => r.value().into(),
+            Reply::Sem(r) => r.value().into(),
         }
     }
 }
@@ -170,7 +195,7 @@ impl Facilities for Ipc {
 
     fn new(config: &Config) -> SysResult<Self> {
         config.validate()?;
-        Ok(Ipc { msg: Msg::new(config.ids, config.msg)? })
+        Ok(Ipc { msg: Msg::new(config.ids, config.msg)?, sem: Sems::new(config.ids, config.sem)? })
     }
 
     fn event_capacity(config: &Config) -> usize {
@@ -179,40 +204,47 @@ impl Facilities for Ipc {
 
     fn fork(_: &mut Kernel, _: Pid, _: Pid, _: &mut Ctx<Self>) {
         // msg: no per-process state to inherit.
+        // sem: a child starts with no undo records.
     }
 
     fn exec(_: &mut Kernel, _: Pid, _: &mut Ctx<Self>) {
         // msg: nothing survives or dies with an image.
+        // sem: undo records survive exec.
     }
 
-    fn exit(_: &mut Kernel, _: Pid, _: &mut Ctx<Self>) {
+    fn exit(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
         // msg: nothing held between calls (parked calls were unparked).
+        sem::exit(k, pid, ctx);
     }
 
     fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
-        msg::zone_remove(k, zone, ctx)
+        msg::zone_remove(k, zone, ctx) + sem::zone_remove(k, zone, ctx)
     }
 
     fn unpark(k: &mut Kernel, tid: Tid, chan: &SysChan, ctx: &mut Ctx<Self>) {
         match chan {
             SysChan::Msg(c) => msg::unpark(k, tid, c, ctx),
+            SysChan::Sem(c) => sem::unpark(k, tid, c, ctx),
         }
     }
 
     fn set_ids_limit(k: &mut Kernel, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()> {
         match facility {
             Facility::Msg => msg::set_ids_limit(k, scope, max_ids),
-            Facility::Sem | Facility::Shm => return Err(Errno::EINVAL),
+            Facility::Sem => sem::set_ids_limit(k, scope, max_ids),
+            Facility::Shm => return Err(Errno::EINVAL),
         }
         Ok(())
     }
 
     fn check(k: &Kernel) -> Result<(), String> {
         msg::check(k)?;
+        sem::check(k)?;
         for t in k.threads() {
             if let ThreadState::Blocked(w) = &t.state {
                 match &w.chan {
                     SysChan::Msg(c) => msg::check_parked(k, t.tid, c)?,
+                    SysChan::Sem(c) => sem::check_parked(k, t.tid, c)?,
                 }
             }
         }
@@ -226,7 +258,8 @@ impl Kernel {
     pub fn namespace_view(&self, facility: Facility) -> NamespaceView {
         match facility {
             Facility::Msg => namespace_view(self.fac.msg.service()),
-            Facility::Sem | Facility::Shm => namespace_view(&IpcService::<()>::new(facility, self.config.ids, 0)),
+            Facility::Sem => namespace_view(self.fac.sem.service()),
+            Facility::Shm => namespace_view(&IpcService::<()>::new(facility, self.config.ids, 0)),
         }
     }
 }

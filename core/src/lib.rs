@@ -16,7 +16,8 @@
 //! * [`kernel`] — the state machine, generic over its facilities: system
 //!   calls, parking and waking, the logical clock, processes and threads,
 //!   the lifecycle hooks, snapshots.
-//! * [`msg`] — System V message queues (`msg.c`): the first facility.
+//! * [`msg`] — System V message queues (`msg.c`).
+//! * [`sem`] — System V semaphore arrays (`sem.c`), with undo records.
 //! * [`inspect`] — plain-data views for viewers.
 //! * [`hooks`] — the one place that names every facility: their state,
 //!   their words and one arm per hook.  [`Kernel`] is the kernel with them.
@@ -57,6 +58,7 @@ pub mod inspect;
 pub mod kernel;
 pub mod msg;
 pub mod namespace;
+pub mod sem;
 
 pub use cred::{Credentials, Pid, Tid};
 pub use errno::{Errno, SysResult};

@@ -145,7 +145,7 @@ proptest! {
     ) {
         let (seq_bits, ids_min, project_limit) = shape;
         let msg = MsgLimits { max_message_bytes: MSGMAX, max_queue_bytes: QBYTES, max_queue_messages: QMAX, max_queues: 128 };
-        let config = Config { ids: IdSpace { seq_bits, ids_min }, msg, event_capacity: 64 };
+        let config = Config { ids: IdSpace { seq_bits, ids_min }, msg, event_capacity: 64, ..Config::default() };
         let mut k = Kernel::new(config).unwrap();
         k.set_project_limit(1, Facility::Msg, project_limit as u32).unwrap();
         let t = user(&mut k, 100, 10);
@@ -289,7 +289,7 @@ proptest! {
             let queue = &k.msg_queue_views()[0];
             for &t in &workers {
                 let Some(w) = k.wait_of(t) else { continue };
-                let SysChan::Msg(chan) = &w.chan;
+                let SysChan::Msg(chan) = &w.chan else { continue };
                 match chan {
                     MsgChan::Recv { msgtyp, .. } => {
                         let satisfiable = queue.messages.iter().any(|m| match *msgtyp {

@@ -373,6 +373,15 @@ impl<F: Facilities> Kernel<F> {
         Some(w.chan)
     }
 
+    /// Moves a parked thread to another channel of its facility (a retried
+    /// call that must wait again, now for something else).  Its park order
+    /// and deadline stay.
+    pub(crate) fn repark(&mut self, tid: Tid, chan: F::Chan) {
+        if let Some(Thread { state: ThreadState::Blocked(w), .. }) = self.threads.get_mut(&tid) {
+            w.chan = chan;
+        }
+    }
+
     /// Completes a parked call with `result`; the thread keeps it until
     /// [`take_result`](Self::take_result).
     pub(crate) fn complete(&mut self, tid: Tid, result: SysResult<F::Reply>, ctx: &mut Ctx<F>) {
