@@ -43,6 +43,11 @@ use ipc_core::msg::{
     MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
 };
 use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
+use ipc_core::sem::view::{SemSetView as CSemSetView, SemWaiterView as CSemWaiterView};
+use ipc_core::sem::{
+    SemArg as CSemArg, SemBuf as CSemBuf, SemGet, SemLimits as CSemLimits, SemReply, SemSetPerm as CSemSetPerm,
+    SemStep, SemctlReply as CSemctlReply, SemidDs as CSemidDs,
+};
 use ipc_core::{
     Completion as CCompletion, Config as CConfig, Credentials as CCredentials, Errno as CErrno, Event as CEvent,
     EventOutcome as CEventOutcome, Kernel as CKernel, Outcome, Reply as CReply, Step as CStep,
@@ -52,14 +57,17 @@ wit_bindgen::generate!({ world: "kernel", path: "../wit" });
 
 use exports::ipclab::ipc::inspect::{
     self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, RemovedObject,
-    SlotView, ThreadState, ThreadView, WaiterView,
+    SemSetView, SemView, SemWaiterView, SlotView, ThreadState, ThreadView, UndoView, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
+use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, SemopOutcome};
 use exports::ipclab::ipc::system::{
-    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, Step,
-    StepKind, Wakeup,
+    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, SemLimits,
+    Step, StepKind, Wakeup,
 };
-use exports::ipclab::ipc::types::{Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received};
+use exports::ipclab::ipc::types::{
+    Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
+};
 
 /// Largest `event-capacity` a `create` accepts: the log is a ring that
 /// grows to this many events, so a hostile value must not reserve gigabytes.
@@ -93,6 +101,7 @@ fn errno(e: CErrno) -> Errno {
         CErrno::EBUSY => Errno::Ebusy,
         CErrno::EEXIST => Errno::Eexist,
         CErrno::EINVAL => Errno::Einval,
+        CErrno::EFBIG => Errno::Efbig,
         CErrno::ENOSPC => Errno::Enospc,
         CErrno::ERANGE => Errno::Erange,
         CErrno::ENOMSG => Errno::Enomsg,
@@ -115,6 +124,7 @@ fn core_errno(e: Errno) -> CErrno {
         Errno::Ebusy => CErrno::EBUSY,
         Errno::Eexist => CErrno::EEXIST,
         Errno::Einval => CErrno::EINVAL,
+        Errno::Efbig => CErrno::EFBIG,
         Errno::Enospc => CErrno::ENOSPC,
         Errno::Erange => CErrno::ERANGE,
         Errno::Enomsg => CErrno::ENOMSG,
@@ -155,6 +165,12 @@ fn config(c: &CConfig) -> Config {
             max_queue_messages: m.max_queue_messages,
             max_queues: m.max_queues,
         },
+        sem: SemLimits {
+            max_nsems: c.sem.max_nsems,
+            max_ops: c.sem.max_ops,
+            value_max: c.sem.value_max,
+            max_sets: c.sem.max_sets,
+        },
         // The default (and every accepted configuration) fits in u32.
         event_capacity: u32::try_from(c.event_capacity).unwrap_or(u32::MAX),
     }
@@ -173,6 +189,12 @@ fn core_config(c: &Config) -> Result<CConfig, CErrno> {
             max_queue_bytes: m.max_queue_bytes,
             max_queue_messages: m.max_queue_messages,
             max_queues: m.max_queues,
+        },
+        sem: CSemLimits {
+            max_nsems: c.sem.max_nsems,
+            max_ops: c.sem.max_ops,
+            value_max: c.sem.value_max,
+            max_sets: c.sem.max_sets,
         },
         event_capacity: usize::try_from(c.event_capacity).map_err(|_| CErrno::EINVAL)?,
     };
@@ -232,6 +254,7 @@ fn reply(r: CReply) -> Reply {
     match r {
         CReply::Msg(MsgReply::Sent) => Reply::None,
         CReply::Msg(MsgReply::Received(m)) => Reply::Message(received(m)),
+        CReply::Sem(SemReply::Done) => Reply::None,
     }
 }
 
@@ -244,6 +267,22 @@ fn msgctl_reply(r: MsgctlReply) -> Reply {
 
 fn completion(c: CCompletion) -> Completion {
     Completion { call: c.call().to_string(), result: c.result.map(reply).map_err(errno) }
+}
+
+fn sembuf(b: &Sembuf) -> CSemBuf {
+    CSemBuf { sem_num: b.sem_num, sem_op: b.sem_op, sem_flg: b.sem_flg }
+}
+
+fn wit_sembuf(b: &CSemBuf) -> Sembuf {
+    Sembuf { sem_num: b.sem_num, sem_op: b.sem_op, sem_flg: b.sem_flg }
+}
+
+fn semid_ds(d: CSemidDs) -> SemidDs {
+    SemidDs { perm: ipc_perm(d.perm), nsems: d.nsems, otime: d.otime, ctime: d.ctime }
+}
+
+fn semid_set(s: SemidSet) -> CSemSetPerm {
+    CSemSetPerm { uid: s.uid, gid: s.gid, mode: s.mode }
 }
 
 // ----- events: typed in the core, put into words here -----
@@ -284,6 +323,14 @@ fn step(s: &CStep) -> Step {
         }
         CStep::Sys(SysStep::Msg(MsgStep::Dequeue { msqid, .. })) => {
             (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(*msqid), None)
+        }
+        CStep::Sys(SysStep::Sem(s)) => {
+            let (kind, semid) = match *s {
+                SemStep::Applied { semid, .. } => (StepKind::SemApply, semid),
+                SemStep::Set { semid, .. } | SemStep::ExitAdjust { semid, .. } => (StepKind::SemSet, semid),
+                SemStep::UndoAlloc { semid, .. } => (StepKind::SemUndo, semid),
+            };
+            (kind, Some(CFacility::Sem), None, Some(semid), None)
         }
         CStep::Park { .. } => (StepKind::Park, None, None, None, None),
         CStep::Denied { facility: f, .. } => (StepKind::Denied, *f, None, None, None),
@@ -355,6 +402,28 @@ fn msg_queue_view(q: CMsgQueueView) -> MsgQueueView {
         senders: q.senders.into_iter().map(waiter_view).collect(),
         receivers: q.receivers.into_iter().map(waiter_view).collect(),
     }
+}
+
+fn sem_set_view(v: CSemSetView) -> SemSetView {
+    SemSetView {
+        id: v.id,
+        perm: ipc_perm(v.perm),
+        removed: v.removed,
+        refs: v.refs,
+        otime: v.otime,
+        ctime: v.ctime,
+        sems: v
+            .sems
+            .into_iter()
+            .map(|s| SemView { semval: s.semval, sempid: s.sempid, semncnt: s.semncnt, semzcnt: s.semzcnt })
+            .collect(),
+        waiters: v.waiters.into_iter().map(sem_waiter_view).collect(),
+        undos: v.undos.into_iter().map(|u| UndoView { pid: u.pid, adjust: u.adjust }).collect(),
+    }
+}
+
+fn sem_waiter_view(w: CSemWaiterView) -> SemWaiterView {
+    SemWaiterView { waiter: waiter_view(w.waiter), sops: w.sops.iter().map(wit_sembuf).collect(), sem_num: w.sem_num }
 }
 
 fn thread_state(s: CThreadState) -> ThreadState {
@@ -627,6 +696,13 @@ impl msg::Guest for Component {
                     Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
                 },
                 Op::MsgctlStat(msqid) => err(k.msgctl_stat(tid, msqid)).map(|d| OpResult::Stat(msqid_ds(d))),
+                Op::Semop(o) => {
+                    let sops: Vec<CSemBuf> = o.sops.iter().map(sembuf).collect();
+                    match k.semop(tid, o.semid, &sops, None) {
+                        Outcome::Done(r) => err(r).map(|()| OpResult::Done),
+                        Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
+                    }
+                }
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
             results.push(r);
@@ -636,6 +712,118 @@ impl msg::Guest for Component {
         }
         Ok(results)
     }
+}
+
+// ----- sem -----
+
+impl sem::Guest for Component {
+    fn semget(t: system::ThreadBorrow<'_>, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semget(tid, key, nsems, semflg);
+        err(r)
+    }
+
+    fn semop(
+        t: system::ThreadBorrow<'_>,
+        semid: i32,
+        sops: Vec<Sembuf>,
+        timeout_ns: Option<u64>,
+    ) -> Result<SemopOutcome, Errno> {
+        let (k, tid) = caller(&t);
+        let sops: Vec<CSemBuf> = sops.iter().map(sembuf).collect();
+        let r = k.borrow_mut().semop(tid, semid, &sops, timeout_ns);
+        match r {
+            Outcome::Done(r) => err(r).map(|()| SemopOutcome::Done),
+            Outcome::Blocked(reason) => Ok(SemopOutcome::Blocked(reason)),
+        }
+    }
+
+    fn semctl_getval(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32) -> Result<u32, Errno> {
+        sem_get(t, semid, semnum, SemGet::Val)
+    }
+
+    fn semctl_getpid(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32) -> Result<u32, Errno> {
+        sem_get(t, semid, semnum, SemGet::Pid)
+    }
+
+    fn semctl_getncnt(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32) -> Result<u32, Errno> {
+        sem_get(t, semid, semnum, SemGet::Ncnt)
+    }
+
+    fn semctl_getzcnt(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32) -> Result<u32, Errno> {
+        sem_get(t, semid, semnum, SemGet::Zcnt)
+    }
+
+    fn semctl_getall(t: system::ThreadBorrow<'_>, semid: i32) -> Result<Vec<u32>, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_getall(tid, semid);
+        err(r)
+    }
+
+    fn semctl_setval(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32, val: i32) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_setval(tid, semid, semnum, val);
+        err(r)
+    }
+
+    fn semctl_setall(t: system::ThreadBorrow<'_>, semid: i32, vals: Vec<u32>) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_setall(tid, semid, &vals);
+        err(r)
+    }
+
+    fn semctl_stat(t: system::ThreadBorrow<'_>, semid: i32) -> Result<SemidDs, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_stat(tid, semid);
+        err(r).map(semid_ds)
+    }
+
+    fn semctl_set(t: system::ThreadBorrow<'_>, semid: i32, buf: SemidSet) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_set(tid, semid, semid_set(buf));
+        err(r)
+    }
+
+    fn semctl_rmid(t: system::ThreadBorrow<'_>, semid: i32) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl_rmid(tid, semid);
+        err(r)
+    }
+
+    fn semctl(
+        t: system::ThreadBorrow<'_>,
+        semid: i32,
+        semnum: u32,
+        cmd: i32,
+        arg: SemctlArg,
+    ) -> Result<SemctlReply, Errno> {
+        let arg = match arg {
+            SemctlArg::None => CSemArg::None,
+            SemctlArg::Val(v) => CSemArg::Val(v),
+            SemctlArg::Array(v) => CSemArg::Array(v),
+            SemctlArg::Buf(b) => CSemArg::Buf(semid_set(b)),
+        };
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semctl(tid, semid, semnum, cmd, arg);
+        err(r).map(|r| match r {
+            CSemctlReply::Value(v) => SemctlReply::Value(v),
+            CSemctlReply::Values(v) => SemctlReply::Values(v),
+            CSemctlReply::Stat(d) => SemctlReply::Stat(semid_ds(d)),
+            CSemctlReply::Done => SemctlReply::Done,
+        })
+    }
+
+    fn semids(t: system::ThreadBorrow<'_>) -> Result<Vec<i32>, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semids(tid);
+        err(r)
+    }
+}
+
+fn sem_get(t: system::ThreadBorrow<'_>, semid: i32, semnum: u32, what: SemGet) -> Result<u32, Errno> {
+    let (k, tid) = caller(&t);
+    let r = k.borrow_mut().semctl_get(tid, semid, semnum, what);
+    err(r)
 }
 
 // ----- inspect -----
@@ -651,6 +839,12 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().msg_queue_views();
         v.into_iter().map(msg_queue_view).collect()
+    }
+
+    fn sem_sets(k: system::KernelBorrow<'_>) -> Vec<SemSetView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().sem_set_views();
+        v.into_iter().map(sem_set_view).collect()
     }
 
     fn processes(k: system::KernelBorrow<'_>) -> Vec<ProcessView> {

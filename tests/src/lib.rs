@@ -42,13 +42,17 @@ pub mod bindings {
 }
 
 pub use bindings::exports::ipclab::ipc::inspect::{
-    KeyNode, MsgQueueView, NamespaceView, ProcessView, ThreadState, WaiterView,
+    KeyNode, MsgQueueView, NamespaceView, ProcessView, SemSetView, ThreadState, WaiterView,
 };
+pub use bindings::exports::ipclab::ipc::msg::SemopOp;
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
+pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, SemopOutcome};
 pub use bindings::exports::ipclab::ipc::system::{
-    Completion, Config, Event, EventOutcome, MsgLimits, Reply, Step, StepKind,
+    Completion, Config, Event, EventOutcome, MsgLimits, Reply, SemLimits, Step, StepKind,
 };
-pub use bindings::exports::ipclab::ipc::types::{Credentials, Errno, Facility, MsqidDs, MsqidSet, Received};
+pub use bindings::exports::ipclab::ipc::types::{
+    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
+};
 pub use wasmtime::component::ResourceAny as Res;
 
 /// Flag values (octal), as in the WIT's `msg` interface.
@@ -64,6 +68,21 @@ pub const IPC_STAT: i32 = 12;
 pub const IPC_ALLOC: u32 = 0o100000;
 pub const MSG_RWAIT: u32 = 0o1000;
 pub const MSG_WWAIT: u32 = 0o2000;
+/// semop flag: adjust on exit.
+pub const SEM_UNDO: i16 = 0o10000;
+/// semctl commands (illumos numbers).
+pub const GETNCNT: i32 = 3;
+pub const GETPID: i32 = 4;
+pub const GETVAL: i32 = 5;
+pub const GETALL: i32 = 6;
+pub const GETZCNT: i32 = 7;
+pub const SETVAL: i32 = 8;
+pub const SETALL: i32 = 9;
+
+/// One semop operation.
+pub fn sembuf(sem_num: u16, sem_op: i16, sem_flg: i16) -> Sembuf {
+    Sembuf { sem_num, sem_op, sem_flg }
+}
 
 /// The store's data: what WASI needs (the component imports wasi:io and wasi:cli).
 pub struct State {
@@ -393,6 +412,89 @@ impl Lab {
     pub fn batch(&mut self, t: ResourceAny, ops: &[Op]) -> Result<Vec<Result<OpResult, Errno>>, Errno> {
         let m = self.world.ipclab_ipc_msg();
         no_trap(m.call_batch(&mut self.store, t, ops), "batch")
+    }
+
+    // ----- sem -----
+
+    pub fn semget(&mut self, t: ResourceAny, key: i32, nsems: i32, semflg: i32) -> Result<i32, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semget(&mut self.store, t, key, nsems, semflg), "semget")
+    }
+
+    pub fn semop(
+        &mut self,
+        t: ResourceAny,
+        semid: i32,
+        sops: &[Sembuf],
+        timeout: Option<u64>,
+    ) -> Result<SemopOutcome, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semop(&mut self.store, t, semid, sops, timeout), "semop")
+    }
+
+    /// GETVAL / GETPID / GETNCNT / GETZCNT through their typed exports.
+    pub fn semctl_get(&mut self, t: ResourceAny, semid: i32, semnum: u32, cmd: i32) -> Result<u32, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        let r = match cmd {
+            GETVAL => m.call_semctl_getval(&mut self.store, t, semid, semnum),
+            GETPID => m.call_semctl_getpid(&mut self.store, t, semid, semnum),
+            GETNCNT => m.call_semctl_getncnt(&mut self.store, t, semid, semnum),
+            GETZCNT => m.call_semctl_getzcnt(&mut self.store, t, semid, semnum),
+            other => panic!("semctl_get takes GETVAL/GETPID/GETNCNT/GETZCNT, not {other}"),
+        };
+        no_trap(r, "semctl-get*")
+    }
+
+    pub fn semctl_getall(&mut self, t: ResourceAny, semid: i32) -> Result<Vec<u32>, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_getall(&mut self.store, t, semid), "semctl-getall")
+    }
+
+    pub fn semctl_setval(&mut self, t: ResourceAny, semid: i32, semnum: u32, val: i32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_setval(&mut self.store, t, semid, semnum, val), "semctl-setval")
+    }
+
+    pub fn semctl_setall(&mut self, t: ResourceAny, semid: i32, vals: &[u32]) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_setall(&mut self.store, t, semid, vals), "semctl-setall")
+    }
+
+    pub fn semctl_stat(&mut self, t: ResourceAny, semid: i32) -> Result<SemidDs, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_stat(&mut self.store, t, semid), "semctl-stat")
+    }
+
+    pub fn semctl_set(&mut self, t: ResourceAny, semid: i32, buf: SemidSet) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_set(&mut self.store, t, semid, buf), "semctl-set")
+    }
+
+    pub fn semctl_rmid(&mut self, t: ResourceAny, semid: i32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl_rmid(&mut self.store, t, semid), "semctl-rmid")
+    }
+
+    pub fn semctl(
+        &mut self,
+        t: ResourceAny,
+        semid: i32,
+        semnum: u32,
+        cmd: i32,
+        arg: &SemctlArg,
+    ) -> Result<SemctlReply, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semctl(&mut self.store, t, semid, semnum, cmd, arg), "semctl")
+    }
+
+    pub fn semids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semids(&mut self.store, t), "semids")
+    }
+
+    pub fn sem_sets(&mut self) -> Vec<SemSetView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_sem_sets(&mut self.store, self.kernel), "inspect.sem-sets")
     }
 
     // ----- inspect -----

@@ -28,6 +28,10 @@ fn one_by_one(lab: &mut Lab, t: Res, ops: &[Op]) -> Vec<Result<OpResult, Errno>>
                 RecvOutcome::Blocked(r) => OpResult::Blocked(r),
             }),
             Op::MsgctlStat(id) => lab.stat(t, *id).map(OpResult::Stat),
+            Op::Semop(o) => lab.semop(t, o.semid, &o.sops, None).map(|o| match o {
+                SemopOutcome::Done => OpResult::Done,
+                SemopOutcome::Blocked(r) => OpResult::Blocked(r),
+            }),
         };
         let parked = matches!(r, Ok(OpResult::Blocked(_)));
         out.push(r);
@@ -117,7 +121,7 @@ fn an_oversized_or_empty_batch() {
 fn zone_limits_through_the_component() {
     let mut lab = Lab::new();
     assert_eq!(lab.set_zone_limit(5, Facility::Msg, 1), Ok(()));
-    assert_eq!(lab.set_zone_limit(5, Facility::Sem, 1), Err(Errno::Einval), "no semaphore arrays yet");
+    assert_eq!(lab.set_zone_limit(5, Facility::Shm, 1), Err(Errno::Einval), "no shared memory yet");
     let z = lab.spawn_in(&user(100, 10), 5, 1);
     let other_project = lab.spawn_in(&user(100, 10), 5, 2);
     lab.msgget(z.thread, IPC_PRIVATE, IPC_CREAT | 0o600).unwrap();

@@ -586,8 +586,17 @@ struct Changed {
 }
 
 impl Changed {
+    /// A semaphore's value went from `from` to `to`.
     fn note(&mut self, sem_num: u16, from: u32, to: u32) {
-        if from != to && !self.marks.contains(&sem_num) {
+        if from != to {
+            self.touch(sem_num);
+        }
+    }
+
+    /// An operation changed a semaphore (perhaps back again later in the
+    /// same array; sem.c broadcasts on each change too).
+    fn touch(&mut self, sem_num: u16) {
+        if !self.marks.contains(&sem_num) {
             self.marks.push(sem_num);
         }
     }
@@ -784,7 +793,6 @@ impl<F: SemHost> Kernel<F> {
         let semid = o.perm.id;
         let mut undo = sems.undo.get_mut(&pid).and_then(|m| m.get_mut(&h));
         let set = &mut o.body;
-        let before: Vec<u32> = sops.iter().map(|op| set.sems[op.sem_num as usize].semval).collect();
         let mut outcome = Applied::Done;
         let mut applied = 0;
         for op in sops {
@@ -838,10 +846,13 @@ impl<F: SemHost> Kernel<F> {
             }
             return outcome;
         }
-        for (op, &from) in sops.iter().zip(&before) {
-            let sem = &mut set.sems[op.sem_num as usize];
-            sem.sempid = pid;
-            changed.note(op.sem_num, from, sem.semval);
+        // Only a set with parked callers needs to know what changed.
+        let noting = !set.waiters.is_empty();
+        for op in sops {
+            set.sems[op.sem_num as usize].sempid = pid;
+            if noting && op.sem_op != 0 {
+                changed.touch(op.sem_num);
+            }
         }
         set.otime = now;
         ctx.sys(SemStep::Applied { semid, nsops: u32::try_from(sops.len()).unwrap_or(u32::MAX) });
@@ -853,6 +864,9 @@ impl<F: SemHost> Kernel<F> {
     /// more; one that must wait again goes back to sleep where its array
     /// stopped, keeping its place in line.
     fn sem_wake(&mut self, h: Handle, changed: Changed, ctx: &mut Ctx<F>) {
+        if changed.marks.is_empty() {
+            return;
+        }
         let mut woken: BTreeSet<Tid> = BTreeSet::new();
         let mut changed = changed;
         loop {

@@ -22,8 +22,9 @@
 //! Linux the Linux column says "n/a".
 
 use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_PRIVATE};
+use ipc_core::sem::SemBuf;
 use ipc_core::{Config, Credentials, Kernel, Outcome};
-use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
+use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, SemopOutcome, SendOp, SendOutcome, sembuf};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,6 +105,7 @@ mod linux {
     /// Private queues and keyed queues this run created; removed on drop.
     pub struct Scratch {
         ids: Vec<i32>,
+        sems: Vec<i32>,
     }
 
     impl Drop for Scratch {
@@ -111,6 +113,10 @@ mod linux {
             for &id in &self.ids {
                 // SAFETY: IPC_RMID takes no buffer.
                 unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
+            }
+            for &id in &self.sems {
+                // SAFETY: IPC_RMID takes no fourth argument.
+                unsafe { libc::semctl(id, 0, libc::IPC_RMID) };
             }
         }
     }
@@ -121,7 +127,28 @@ mod linux {
 
     impl Scratch {
         pub fn new() -> Scratch {
-            Scratch { ids: Vec::new() }
+            Scratch { ids: Vec::new(), sems: Vec::new() }
+        }
+
+        /// semop +1 then semop -1 on a one-semaphore set, IPC_NOWAIT.
+        pub fn sem_pair(&mut self, mode: Mode) -> Result<f64, String> {
+            // SAFETY: plain system call.
+            let id = check(unsafe { libc::semget(libc::IPC_PRIVATE, 1, libc::IPC_CREAT | 0o600) }, "semget")?;
+            self.sems.push(id);
+            let nowait = libc::IPC_NOWAIT as libc::c_short;
+            let mut up = libc::sembuf { sem_num: 0, sem_op: 1, sem_flg: nowait };
+            let mut down = libc::sembuf { sem_num: 0, sem_op: -1, sem_flg: nowait };
+            // SAFETY: one valid sembuf each.
+            check(unsafe { libc::semop(id, &mut up, 1) }, "semop +1")?;
+            // SAFETY: as above.
+            check(unsafe { libc::semop(id, &mut down, 1) }, "semop -1")?;
+            Ok(time(mode, || {
+                // SAFETY: as above.
+                unsafe {
+                    libc::semop(id, &mut up, 1);
+                    black_box(libc::semop(id, &mut down, 1));
+                }
+            }))
         }
 
         fn msgget(&mut self, key: i32, flags: i32) -> Result<i32, String> {
@@ -239,6 +266,18 @@ fn core_pair(mode: Mode, size: usize, steps: bool) -> f64 {
     })
 }
 
+fn core_sem_pair(mode: Mode) -> f64 {
+    let (mut k, t) = core_kernel(true);
+    let id = k.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
+    let nowait = IPC_NOWAIT as i16;
+    let up = [SemBuf { sem_num: 0, sem_op: 1, sem_flg: nowait }];
+    let down = [SemBuf { sem_num: 0, sem_op: -1, sem_flg: nowait }];
+    time(mode, || {
+        assert_eq!(k.semop(t, id, &up, None), Outcome::Done(Ok(())));
+        black_box(k.semop(t, id, &down, None));
+    })
+}
+
 fn core_stat(mode: Mode, ids: u32) -> f64 {
     let (mut k, t) = core_kernel(true);
     for _ in 1..ids {
@@ -322,6 +361,17 @@ fn component_get(mode: Mode, n: i32) -> f64 {
     })
 }
 
+fn component_sem_pair(mode: Mode) -> f64 {
+    let (mut lab, t) = lab();
+    let id = lab.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
+    let nowait = IPC_NOWAIT as i16;
+    let (up, down) = ([sembuf(0, 1, nowait)], [sembuf(0, -1, nowait)]);
+    time(mode, || {
+        assert_eq!(lab.semop(t, id, &up, None), Ok(SemopOutcome::Done));
+        black_box(lab.semop(t, id, &down, None).expect("semop -1"));
+    })
+}
+
 /// ns per operation of a 64-operation batch (32 send+receive pairs of 64 B).
 fn component_batch(mode: Mode) -> f64 {
     let (mut lab, t) = lab();
@@ -358,24 +408,30 @@ fn main() {
     );
 
     #[cfg(target_os = "linux")]
-    let (l_pair8, l_pair64, l_stat, l_get) = {
+    let (l_pair8, l_pair64, l_stat, l_get, l_sem) = {
         let mut s = linux::Scratch::new();
         let base = 0x1f00_0000 + (std::process::id() as i32 & 0xffff) * 0x1000;
         let r = (|| -> Result<_, String> {
-            Ok((s.pair(mode, 8)?, s.pair(mode, 64)?, s.stat(mode)?, s.get_existing(mode, 1000, base)?))
+            Ok((
+                s.pair(mode, 8)?,
+                s.pair(mode, 64)?,
+                s.stat(mode)?,
+                s.get_existing(mode, 1000, base)?,
+                s.sem_pair(mode)?,
+            ))
         })();
         match r {
-            Ok((a, b, c, d)) => (Some(a), Some(b), Some(c), Some(d)),
+            Ok((a, b, c, d, e)) => (Some(a), Some(b), Some(c), Some(d), Some(e)),
             Err(e) => {
                 eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-                (None, None, None, None)
+                (None, None, None, None, None)
             }
         }
     };
     #[cfg(not(target_os = "linux"))]
-    let (l_pair8, l_pair64, l_stat, l_get) = {
+    let (l_pair8, l_pair64, l_stat, l_get, l_sem) = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        (None, None, None, None)
+        (None, None, None, None, None)
     };
 
     let big = mode.big as i32;
@@ -427,6 +483,12 @@ fn main() {
             linux: None,
             core: Some(core_get(mode, big)),
             component: Some(component_get(mode, big)),
+        },
+        Row {
+            op: "semop +1 then semop -1, one semaphore, IPC_NOWAIT".into(),
+            linux: l_sem,
+            core: Some(core_sem_pair(mode)),
+            component: Some(component_sem_pair(mode)),
         },
         Row {
             op: "empty call into the component (floor)".into(),
