@@ -10,6 +10,7 @@
 
 let system = null;
 let msg = null;
+let sem = null;
 let inspect = null;
 let kernel = null;
 /** pid -> process handle */
@@ -110,6 +111,7 @@ export async function bridgeInit() {
     const mod = await import(url.href);
     system = mod.system;
     msg = mod.msg;
+    sem = mod.sem;
     inspect = mod.inspect;
     kernel = system.Kernel.create(playgroundConfig());
     return JSON.stringify({ ok: true });
@@ -189,6 +191,41 @@ export function msgctlRmid(tid, msqid) {
   });
 }
 
+export function semget(tid, key, nsems, flags) {
+  return action(() => ({ value: sem.semget(thread(tid), key | 0, nsems | 0, flags | 0) }));
+}
+
+/** sops: a JSON array of [sem_num, sem_op, sem_flg]; timeoutNs < 0 means none (semop), else semtimedop. */
+export function semop(tid, semid, sops, timeoutNs) {
+  return action(() => {
+    const list = JSON.parse(sops).map(([semNum, semOp, semFlg]) => ({ semNum, semOp, semFlg }));
+    const out = sem.semop(thread(tid), semid | 0, list, timeout(timeoutNs));
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: null };
+  });
+}
+
+export function semctlSetval(tid, semid, semnum, val) {
+  return action(() => {
+    sem.semctlSetval(thread(tid), semid | 0, semnum >>> 0, val | 0);
+    return { value: null };
+  });
+}
+
+export function semctlGetall(tid, semid) {
+  return action(() => ({ value: Array.from(sem.semctlGetall(thread(tid), semid | 0)) }));
+}
+
+export function semctlStat(tid, semid) {
+  return action(() => ({ value: plain(sem.semctlStat(thread(tid), semid | 0)) }));
+}
+
+export function semctlRmid(tid, semid) {
+  return action(() => {
+    sem.semctlRmid(thread(tid), semid | 0);
+    return { value: null };
+  });
+}
+
 /** The completed result of a parked call: {call, ok, errno?, value?}. */
 export function takeResult(tid) {
   return action(() => {
@@ -218,6 +255,7 @@ export function state(cursor) {
         now: Number(kernel.now()),
         namespace: plain(inspect.namespace(kernel, 'msg')),
         queues: plain(inspect.msgQueues(kernel)),
+        semSets: plain(inspect.semSets(kernel)),
         processes: plain(inspect.processes(kernel)),
         events: plain(events),
         cursor: Number(next),

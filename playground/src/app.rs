@@ -6,6 +6,7 @@ use crate::bridge::{self, Answer, Call};
 use crate::errno;
 use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
+use crate::sem::{SemPanel, sembuf_words};
 use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
 use serde_json::Value;
 use yew::prelude::*;
@@ -33,6 +34,7 @@ pub enum Msg {
     Do(Call),
     Actor(u32),
     Msqid(String),
+    Semid(String),
     StepBack,
     /// A form could not be read.
     Invalid(String),
@@ -49,6 +51,7 @@ pub struct App {
     state: KernelState,
     actor: Option<u32>,
     msqid: String,
+    semid: String,
     report: Option<Report>,
 }
 
@@ -89,6 +92,18 @@ fn title(call: &Call, state: &KernelState) -> String {
             format!("msgctl({msqid}, IPC_SET, uid {uid} gid {gid} mode {mode:04o} qbytes {qbytes}){}", by(*tid))
         }
         Call::Rmid { tid, msqid } => format!("msgctl({msqid}, IPC_RMID){}", by(*tid)),
+        Call::Semget { tid, key, nsems, flags } => {
+            format!("semget({}, nsems {nsems}, {}){}", key_hex(*key), flag_words(*flags, true), by(*tid))
+        }
+        Call::Semop { tid, semid, sops, timeout_ns } => {
+            let ops = sops.iter().map(|&(n, o, f)| sembuf_words(n, o, f)).collect::<Vec<_>>().join(", ");
+            let name = if timeout_ns.is_some() { "semtimedop" } else { "semop" };
+            format!("{name}({semid}, [{ops}], {}{}){}", sops.len(), timeout(timeout_ns), by(*tid))
+        }
+        Call::SemSetval { tid, semid, semnum, val } => format!("semctl({semid}, {semnum}, SETVAL, {val}){}", by(*tid)),
+        Call::SemGetall { tid, semid } => format!("semctl({semid}, 0, GETALL){}", by(*tid)),
+        Call::SemStat { tid, semid } => format!("semctl({semid}, 0, IPC_STAT){}", by(*tid)),
+        Call::SemRmid { tid, semid } => format!("semctl({semid}, 0, IPC_RMID){}", by(*tid)),
         Call::Advance { ns: t } => format!("advance the clock by {}", ns(*t as f64)),
     }
 }
@@ -167,6 +182,24 @@ fn value_words(call: &Call, v: &Value) -> (String, Vec<String>) {
         Call::Stat { .. } => ("IPC_STAT".into(), stat_lines(v)),
         Call::Set { .. } => ("IPC_SET done".into(), vec![]),
         Call::Rmid { .. } => ("queue removed".into(), vec![]),
+        Call::Semget { .. } => (format!("semid {}", id_both(v.as_i64().unwrap_or(0) as i32)), vec![]),
+        Call::Semop { .. } => ("the whole array was applied".into(), vec![]),
+        Call::SemSetval { .. } => ("SETVAL done".into(), vec![]),
+        Call::SemGetall { .. } => (format!("values {v}"), vec![]),
+        Call::SemStat { .. } => {
+            let perm = v.get("perm").cloned().unwrap_or(Value::Null);
+            let line = format!(
+                "sem_perm: uid {} gid {} mode {:04o} · sem_nsems {} · sem_otime {} · sem_ctime {}",
+                num(&perm, "uid"),
+                num(&perm, "gid"),
+                perm.get("mode").and_then(Value::as_u64).unwrap_or(0) & 0o777,
+                num(v, "nsems"),
+                num(v, "otime"),
+                num(v, "ctime")
+            );
+            ("IPC_STAT".into(), vec![line])
+        }
+        Call::SemRmid { .. } => ("set removed".into(), vec![]),
         Call::Exit { .. } => ("exited".into(), vec![]),
         Call::Interrupt { .. } => {
             if v.as_bool() == Some(true) {
@@ -220,6 +253,9 @@ impl App {
                 if let (Call::Msgget { .. }, Some(id)) = (&call, v.as_i64()) {
                     self.msqid = id.to_string();
                 }
+                if let (Call::Semget { .. }, Some(id)) = (&call, v.as_i64()) {
+                    self.semid = id.to_string();
+                }
                 if let (Call::Spawn { .. } | Call::Fork { .. }, Some(tid)) =
                     (&call, v.get("tid").and_then(Value::as_u64))
                 {
@@ -263,7 +299,14 @@ impl Component for App {
         wasm_bindgen_futures::spawn_local(async move {
             link.send_message(Msg::Loaded(bridge::init().await));
         });
-        App { status: Status::Loading, state: KernelState::default(), actor: None, msqid: String::new(), report: None }
+        App {
+            status: Status::Loading,
+            state: KernelState::default(),
+            actor: None,
+            msqid: String::new(),
+            semid: String::new(),
+            report: None,
+        }
     }
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
@@ -282,6 +325,7 @@ impl Component for App {
             Msg::Do(call) => self.run(call),
             Msg::Actor(tid) => self.actor = Some(tid),
             Msg::Msqid(s) => self.msqid = s,
+            Msg::Semid(s) => self.semid = s,
             Msg::StepBack => {
                 let before = self.state.clone();
                 match bridge::undo() {
@@ -334,7 +378,7 @@ impl Component for App {
         html! {
             <main data-testid="app" data-ready={ready.to_string()}>
                 <header class="top">
-                    <h1>{ "ipclab · System V message queues" }</h1>
+                    <h1>{ "ipclab · System V message queues and semaphores" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}
                         title="Restore the kernel state from before the last action">
@@ -347,6 +391,10 @@ impl Component for App {
                               of keys or creates a queue: it takes a free slot in the slot table, and the queue's id is \
                               the slot's sequence number shifted left, or-ed with the slot index. Removing the queue frees \
                               the slot and bumps its sequence number, so the old id becomes stale (EINVAL)." }</p>
+                        <p>{ "Semaphore arrays live in their own namespace beside the queues. semop applies an array of \
+                              operations atomically: all or nothing. A thread whose array cannot proceed parks, counted \
+                              on the semaphore where its array stopped; SEM_UNDO records what to give back when the \
+                              process exits." }</p>
                         <p>{ "A call that must wait (msgrcv on an empty queue, msgsnd on a full one) parks its thread: \
                               the process list shows it ‖ blocked with the reason, and the queue lists it. A later call \
                               that makes progress possible wakes it; the event log says who was woken, and the thread \
@@ -400,7 +448,7 @@ impl App {
                     <ProcessesPanel state={self.state.clone()} actor={self.actor}
                         on_actor={link.callback(Msg::Actor)} on_call={on_call.clone()} on_error={on_error.clone()} />
                     <CallsPanel state={self.state.clone()} actor={self.actor} msqid={AttrValue::from(self.msqid.clone())}
-                        on_msqid={link.callback(Msg::Msqid)} {on_call} {on_error} />
+                        on_msqid={link.callback(Msg::Msqid)} on_call={on_call.clone()} on_error={on_error.clone()} />
                 </div>
                 <div class="col col-b">
                     <section class="panel result" data-testid="result" aria-live="polite" aria-labelledby="result-h">
@@ -414,6 +462,8 @@ impl App {
                 </div>
                 <div class="col col-c">
                     <Queues state={self.state.clone()} />
+                    <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}
+                        on_semid={link.callback(Msg::Semid)} {on_call} {on_error} />
                     <EventLog state={self.state.clone()} />
                 </div>
             </div>

@@ -29,6 +29,16 @@ extern "C" {
     fn msgctl_set(tid: u32, msqid: i32, uid: u32, gid: u32, mode: u32, qbytes: &str) -> String;
     #[wasm_bindgen(js_name = msgctlRmid)]
     fn msgctl_rmid(tid: u32, msqid: i32) -> String;
+    fn semget(tid: u32, key: i32, nsems: i32, flags: i32) -> String;
+    fn semop(tid: u32, semid: i32, sops: &str, timeout_ns: f64) -> String;
+    #[wasm_bindgen(js_name = semctlSetval)]
+    fn semctl_setval(tid: u32, semid: i32, semnum: u32, val: i32) -> String;
+    #[wasm_bindgen(js_name = semctlGetall)]
+    fn semctl_getall(tid: u32, semid: i32) -> String;
+    #[wasm_bindgen(js_name = semctlStat)]
+    fn semctl_stat(tid: u32, semid: i32) -> String;
+    #[wasm_bindgen(js_name = semctlRmid)]
+    fn semctl_rmid(tid: u32, semid: i32) -> String;
     #[wasm_bindgen(js_name = takeResult)]
     fn take_result(tid: u32) -> String;
     fn interrupt(tid: u32) -> String;
@@ -98,6 +108,13 @@ pub enum Call {
     Stat { tid: u32, msqid: i32 },
     Set { tid: u32, msqid: i32, uid: u32, gid: u32, mode: u32, qbytes: u64 },
     Rmid { tid: u32, msqid: i32 },
+    Semget { tid: u32, key: i32, nsems: i32, flags: i32 },
+    /// `sops` as (sem_num, sem_op, sem_flg).
+    Semop { tid: u32, semid: i32, sops: Vec<(u16, i16, i16)>, timeout_ns: Option<u64> },
+    SemSetval { tid: u32, semid: i32, semnum: u32, val: i32 },
+    SemGetall { tid: u32, semid: i32 },
+    SemStat { tid: u32, semid: i32 },
+    SemRmid { tid: u32, semid: i32 },
     Advance { ns: u64 },
 }
 
@@ -127,6 +144,16 @@ impl Call {
                 msgctl_set(*tid, *msqid, *uid, *gid, *mode, &qbytes.to_string())
             }
             Call::Rmid { tid, msqid } => msgctl_rmid(*tid, *msqid),
+            Call::Semget { tid, key, nsems, flags } => semget(*tid, *key, *nsems, *flags),
+            Call::Semop { tid, semid, sops, timeout_ns } => {
+                let list: Vec<[i32; 3]> = sops.iter().map(|&(n, o, f)| [i32::from(n), i32::from(o), i32::from(f)]).collect();
+                let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+                semop(*tid, *semid, &json, timeout(*timeout_ns))
+            }
+            Call::SemSetval { tid, semid, semnum, val } => semctl_setval(*tid, *semid, *semnum, *val),
+            Call::SemGetall { tid, semid } => semctl_getall(*tid, *semid),
+            Call::SemStat { tid, semid } => semctl_stat(*tid, *semid),
+            Call::SemRmid { tid, semid } => semctl_rmid(*tid, *semid),
             Call::Advance { ns } => advance(&ns.to_string()),
         };
         parse(&json)
@@ -141,6 +168,12 @@ impl Call {
             | Call::Stat { tid, .. }
             | Call::Set { tid, .. }
             | Call::Rmid { tid, .. }
+            | Call::Semget { tid, .. }
+            | Call::Semop { tid, .. }
+            | Call::SemSetval { tid, .. }
+            | Call::SemGetall { tid, .. }
+            | Call::SemStat { tid, .. }
+            | Call::SemRmid { tid, .. }
             | Call::TakeResult { tid }
             | Call::Interrupt { tid } => Some(*tid),
             _ => None,

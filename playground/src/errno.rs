@@ -14,19 +14,22 @@ pub fn describe(errno: &str) -> (String, &'static str) {
         "enoent" => "no such key, and IPC_CREAT was not given",
         "esrch" => "no such process or thread: it has exited",
         "eintr" => "the parked call was interrupted",
-        "e2big" => "the message is longer than msgsz and MSG_NOERROR was not given (it stays queued)",
+        "e2big" => {
+            "too big: the message is longer than msgsz without MSG_NOERROR (it stays queued), or the semop array is longer than the set allows"
+        }
         "eagain" => {
-            "try again: the queue is full and IPC_NOWAIT was given, the timeout passed, or the call is still parked"
+            "try again: the call would wait and IPC_NOWAIT was given, the timeout passed, or the call is still parked"
         }
         "eacces" => "permission denied by the object's mode bits",
         "efault" => "a required buffer was missing",
         "ebusy" => "busy: the thread is parked or holds a result that has not been taken",
         "eexist" => "IPC_CREAT|IPC_EXCL was given and the key already exists",
-        "einval" => "invalid argument: unknown or stale id, bad size, type, flag or value",
+        "einval" => "invalid argument: unknown or stale id, bad size, type, flag, semnum or value",
+        "efbig" => "a semop names a semaphore beyond the set",
         "enospc" => "no space: the id limit or the slot table's maximum was reached",
-        "erange" => "a value is out of range",
+        "erange" => "a semaphore value or adjustment would leave its range; nothing was applied",
         "enomsg" => "no message of the wanted type, and IPC_NOWAIT was given",
-        "eidrm" => "the queue was removed while the caller waited on it",
+        "eidrm" => "the queue or semaphore set was removed while the caller waited on it",
         "bridge" => "the page could not make the call",
         _ => "unknown error",
     };

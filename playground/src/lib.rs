@@ -8,8 +8,8 @@
 //! and event log after every call.
 //!
 //! Modules: [`bridge`] calls into the component, [`model`] mirrors the state
-//! it reports, [`app`] runs calls and reports results, [`panels`] and
-//! [`views`] draw the page, [`form`] and [`errno`] are helpers.
+//! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`]
+//! and [`views`] draw the page, [`form`] and [`errno`] are helpers.
 
 pub mod app;
 pub mod bridge;
@@ -17,6 +17,7 @@ pub mod errno;
 pub mod form;
 pub mod model;
 pub mod panels;
+pub mod sem;
 pub mod views;
 
 use wasm_bindgen::prelude::*;

@@ -17,6 +17,7 @@ pub struct KernelState {
     pub now: Big,
     pub namespace: NamespaceView,
     pub queues: Vec<MsgQueueView>,
+    pub sem_sets: Vec<SemSetView>,
     pub processes: Vec<ProcessView>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
@@ -96,6 +97,54 @@ pub struct MsgQueueView {
     pub messages: Vec<MessageView>,
     pub senders: Vec<WaiterView>,
     pub receivers: Vec<WaiterView>,
+}
+
+/// One semop operation.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Sembuf {
+    pub sem_num: u16,
+    pub sem_op: i16,
+    pub sem_flg: i16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SemView {
+    pub semval: u32,
+    pub sempid: u32,
+    pub semncnt: u32,
+    pub semzcnt: u32,
+}
+
+/// A parked semop: who and why, its whole array, the semaphore it is counted on.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SemWaiterView {
+    pub waiter: WaiterView,
+    pub sops: Vec<Sembuf>,
+    pub sem_num: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UndoView {
+    pub pid: u32,
+    pub adjust: Vec<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SemSetView {
+    pub id: i32,
+    pub perm: IpcPerm,
+    pub removed: bool,
+    pub refs: u32,
+    pub otime: Big,
+    pub ctime: Big,
+    pub sems: Vec<SemView>,
+    pub waiters: Vec<SemWaiterView>,
+    pub undos: Vec<UndoView>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -190,6 +190,52 @@ async function main() {
       await waitText(page, tid('events'), /EINVAL/, 'event log shows EINVAL');
     });
 
+    await group('semaphores: A parks on -1, B\'s +1 wakes it; IPC_RMID wakes a third process with EIDRM', async () => {
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('semget-key')).fill('20');
+      await page.locator(tid('semget-nsems')).fill('1');
+      await page.locator(tid('semget-mode')).fill('0666');
+      await page.locator(tid('semget')).click();
+      await waitText(page, tid('result-text'), /ok: semid 0x[0-9a-f]+ \(\d+\)/, 'semget by A');
+      const semid = Number(await page.locator(tid('semid')).inputValue());
+      assert(Number.isInteger(semid), 'the semid field was not set to the new id');
+      await waitText(page, tid(`semval-${semid}-0`), /^0$/, 'the new semaphore is 0');
+
+      await page.locator(tid('semop-sops')).fill('0 -1');
+      await page.locator(tid('semop')).click();
+      await waitText(page, tid('result-text'), /parked: semop: semaphore 0 of semid 0x[0-9a-f]+ needs semval ≥ 1/, 'semop -1 by A');
+      await waitText(page, tid(`thread-state-${a}`), /blocked: semop/, "A's thread state");
+      await waitText(page, tid(`semcnt-${semid}-0`), /ncnt 1 · zcnt 0/, 'A counted in semncnt');
+      await waitText(page, tid(`sem-waiter-${a}`), /needs semval ≥ 1/, 'A queued beside semaphore 0');
+
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('semop-sops')).fill('0 +1');
+      await page.locator(tid('semop')).click();
+      await waitText(page, tid('result-text'), /ok: the whole array was applied/, 'semop +1 by B');
+      await waitText(page, tid('events'), new RegExp(`woke tid ${a}\\b.*semop`), 'event log shows the wakeup');
+      await waitText(page, tid(`semcnt-${semid}-0`), /ncnt 0/, 'nobody counted any more');
+      await page.locator(tid(`take-${a}`)).click();
+      await waitText(page, tid('result-text'), /semop completed: done/, 'A takes its result');
+
+      // A third process parks; IPC_RMID wakes it with EIDRM.
+      const before = await page.locator('[data-testid^="thread-state-"]').count();
+      await page.locator(tid('spawn')).click();
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="thread-state-"]').length > n, before);
+      const tids = await page
+        .locator('[data-testid^="thread-state-"]')
+        .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
+      const c = Math.max(...tids);
+      await page.locator(tid(`actor-${c}`)).check();
+      await page.locator(tid('semop-sops')).fill('0 -1');
+      await page.locator(tid('semop')).click();
+      await waitText(page, tid(`thread-state-${c}`), /blocked: semop/, "C's thread parks");
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('semctl-rmid')).click();
+      await waitText(page, tid('result-text'), /set removed/, 'IPC_RMID by A');
+      await waitText(page, tid(`thread-state-${c}`), /finished semop: ✖ EIDRM/, 'C woken with EIDRM');
+      await waitText(page, tid('semaphores'), /No semaphore sets yet/, 'the set is gone');
+    });
+
     await group('step back, table growth and layout at 1366×768 (no horizontal scroll); screenshot', async () => {
       const events = await page.locator('[data-testid^="event-"]').count();
       await page.locator(tid('step-back')).click();
