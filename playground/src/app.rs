@@ -461,9 +461,9 @@ impl App {
                     <IdList state={self.state.clone()} />
                 </div>
                 <div class="col col-c">
-                    <Queues state={self.state.clone()} />
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}
                         on_semid={link.callback(Msg::Semid)} {on_call} {on_error} />
+                    <Queues state={self.state.clone()} />
                     <EventLog state={self.state.clone()} />
                 </div>
             </div>

@@ -96,26 +96,98 @@ pub async fn init() -> Result<(), String> {
 /// A call the playground can make.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Spawn { uid: u32, gid: u32, groups: String, privileged: bool },
-    Fork { pid: u32 },
-    ThreadCreate { pid: u32 },
-    Exit { pid: u32 },
-    TakeResult { tid: u32 },
-    Interrupt { tid: u32 },
-    Msgget { tid: u32, key: i32, flags: i32 },
-    Msgsnd { tid: u32, msqid: i32, mtype: i64, text: String, flags: i32, timeout_ns: Option<u64> },
-    Msgrcv { tid: u32, msqid: i32, msgsz: u64, msgtyp: i64, flags: i32, timeout_ns: Option<u64> },
-    Stat { tid: u32, msqid: i32 },
-    Set { tid: u32, msqid: i32, uid: u32, gid: u32, mode: u32, qbytes: u64 },
-    Rmid { tid: u32, msqid: i32 },
-    Semget { tid: u32, key: i32, nsems: i32, flags: i32 },
+    Spawn {
+        uid: u32,
+        gid: u32,
+        groups: String,
+        privileged: bool,
+    },
+    Fork {
+        pid: u32,
+    },
+    ThreadCreate {
+        pid: u32,
+    },
+    Exit {
+        pid: u32,
+    },
+    TakeResult {
+        tid: u32,
+    },
+    Interrupt {
+        tid: u32,
+    },
+    Msgget {
+        tid: u32,
+        key: i32,
+        flags: i32,
+    },
+    Msgsnd {
+        tid: u32,
+        msqid: i32,
+        mtype: i64,
+        text: String,
+        flags: i32,
+        timeout_ns: Option<u64>,
+    },
+    Msgrcv {
+        tid: u32,
+        msqid: i32,
+        msgsz: u64,
+        msgtyp: i64,
+        flags: i32,
+        timeout_ns: Option<u64>,
+    },
+    Stat {
+        tid: u32,
+        msqid: i32,
+    },
+    Set {
+        tid: u32,
+        msqid: i32,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+        qbytes: u64,
+    },
+    Rmid {
+        tid: u32,
+        msqid: i32,
+    },
+    Semget {
+        tid: u32,
+        key: i32,
+        nsems: i32,
+        flags: i32,
+    },
     /// `sops` as (sem_num, sem_op, sem_flg).
-    Semop { tid: u32, semid: i32, sops: Vec<(u16, i16, i16)>, timeout_ns: Option<u64> },
-    SemSetval { tid: u32, semid: i32, semnum: u32, val: i32 },
-    SemGetall { tid: u32, semid: i32 },
-    SemStat { tid: u32, semid: i32 },
-    SemRmid { tid: u32, semid: i32 },
-    Advance { ns: u64 },
+    Semop {
+        tid: u32,
+        semid: i32,
+        sops: Vec<(u16, i16, i16)>,
+        timeout_ns: Option<u64>,
+    },
+    SemSetval {
+        tid: u32,
+        semid: i32,
+        semnum: u32,
+        val: i32,
+    },
+    SemGetall {
+        tid: u32,
+        semid: i32,
+    },
+    SemStat {
+        tid: u32,
+        semid: i32,
+    },
+    SemRmid {
+        tid: u32,
+        semid: i32,
+    },
+    Advance {
+        ns: u64,
+    },
 }
 
 fn timeout(t: Option<u64>) -> f64 {
@@ -146,7 +218,8 @@ impl Call {
             Call::Rmid { tid, msqid } => msgctl_rmid(*tid, *msqid),
             Call::Semget { tid, key, nsems, flags } => semget(*tid, *key, *nsems, *flags),
             Call::Semop { tid, semid, sops, timeout_ns } => {
-                let list: Vec<[i32; 3]> = sops.iter().map(|&(n, o, f)| [i32::from(n), i32::from(o), i32::from(f)]).collect();
+                let list: Vec<[i32; 3]> =
+                    sops.iter().map(|&(n, o, f)| [i32::from(n), i32::from(o), i32::from(f)]).collect();
                 let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
                 semop(*tid, *semid, &json, timeout(*timeout_ns))
             }

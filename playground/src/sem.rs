@@ -119,7 +119,12 @@ pub fn SemPanel(props: &SemProps) -> Html {
     let semop = {
         let (sops, timeout) = (sops.clone(), timeout.clone());
         submit(Box::new(move |tid, semid| {
-            Ok(Call::Semop { tid, semid: id_of(semid)?, sops: parse_sops(&sops)?, timeout_ns: parse_timeout(&timeout)? })
+            Ok(Call::Semop {
+                tid,
+                semid: id_of(semid)?,
+                sops: parse_sops(&sops)?,
+                timeout_ns: parse_timeout(&timeout)?,
+            })
         }))
     };
     let setval = {
@@ -253,7 +258,10 @@ mod tests {
     #[test]
     fn operation_arrays_parse() {
         assert_eq!(parse_sops("0 -1"), Ok(vec![(0, -1, 0)]));
-        assert_eq!(parse_sops("0 -1; 1 +1 undo ; 2 0 nowait undo"), Ok(vec![(0, -1, 0), (1, 1, SEM_UNDO), (2, 0, 0o14000)]));
+        assert_eq!(
+            parse_sops("0 -1; 1 +1 undo ; 2 0 nowait undo"),
+            Ok(vec![(0, -1, 0), (1, 1, SEM_UNDO), (2, 0, 0o14000)])
+        );
         assert_eq!(parse_sops(""), Ok(vec![]));
         assert!(parse_sops("0").is_err());
         assert!(parse_sops("0 1 later").is_err());

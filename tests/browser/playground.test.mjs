@@ -103,6 +103,7 @@ async function main() {
     // Thread ids of the two initial processes, found from the DOM.
     let a = null;
     let b = null;
+    let c = null;
     let msqid = null;
 
     await group('page loads with two processes (uid 100, uid 200)', async () => {
@@ -224,7 +225,7 @@ async function main() {
       const tids = await page
         .locator('[data-testid^="thread-state-"]')
         .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
-      const c = Math.max(...tids);
+      c = Math.max(...tids);
       await page.locator(tid(`actor-${c}`)).check();
       await page.locator(tid('semop-sops')).fill('0 -1');
       await page.locator(tid('semop')).click();
@@ -234,6 +235,8 @@ async function main() {
       await waitText(page, tid('result-text'), /set removed/, 'IPC_RMID by A');
       await waitText(page, tid(`thread-state-${c}`), /finished semop: ✖ EIDRM/, 'C woken with EIDRM');
       await waitText(page, tid('semaphores'), /No semaphore sets yet/, 'the set is gone');
+      await page.locator(tid(`take-${c}`)).click();
+      await waitText(page, tid('result-text'), /semop had failed: EIDRM/, 'C takes its EIDRM');
     });
 
     await group('step back, table growth and layout at 1366×768 (no horizontal scroll); screenshot', async () => {
@@ -263,6 +266,23 @@ async function main() {
       await page.locator(tid('msgrcv')).click();
       await waitText(page, tid(`thread-state-${b}`), /blocked/, 'B parked on type 3');
       await waitText(page, tid('queues'), /2\/8 messages/, 'two messages queued');
+      // And a semaphore set: C's array {0, -1, SEM_UNDO} {1, -2, 0} parks on semaphore 1.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('semget-key')).fill('30');
+      await page.locator(tid('semget-nsems')).fill('3');
+      await page.locator(tid('semget')).click();
+      await waitText(page, tid('result-text'), /ok: semid/, 'semget of a 3-semaphore set');
+      await page.locator(tid('semctl-semnum')).fill('0');
+      await page.locator(tid('semctl-val')).fill('2');
+      await page.locator(tid('semctl-setval')).click();
+      await waitText(page, tid('result-text'), /SETVAL done/, 'SETVAL');
+      // Step back undid C's take-result: C still holds its EIDRM.
+      await page.locator(tid(`take-${c}`)).click();
+      await waitText(page, tid(`thread-state-${c}`), /runnable/, 'C runnable again');
+      await page.locator(tid(`actor-${c}`)).check();
+      await page.locator(tid('semop-sops')).fill('0 -1 undo; 1 -2');
+      await page.locator(tid('semop')).click();
+      await waitText(page, tid(`thread-state-${c}`), /blocked: semop: semaphore 1 .* needs semval ≥ 2/, 'C parks on semaphore 1');
 
       const { scrollWidth, clientWidth } = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
@@ -270,6 +290,7 @@ async function main() {
       }));
       assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366 (client ${clientWidth})`);
       mkdirSync(SHOTS, { recursive: true });
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: SHOT });
       if (process.env.IPC_FULL_SHOT) await page.screenshot({ path: process.env.IPC_FULL_SHOT, fullPage: true });
       // The README's picture is refreshed only on request, so a test run
