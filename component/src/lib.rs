@@ -3,7 +3,10 @@
 //! A thin adapter from the WIT world `ipclab:ipc/kernel` (`wit/ipc.wit`) to
 //! [`ipc_core`].  It holds no kernel logic: every export converts its
 //! arguments to core types, makes exactly one call on an
-//! [`ipc_core::Kernel`], and converts the answer back.
+//! [`ipc_core::Kernel`] (`batch`: one per operation, in order, stopping at
+//! the first that parks), and converts the answer back.  The core's events
+//! are typed data; this adapter puts them into words (`call`, `args`,
+//! `text`) only when `events` is called.
 //!
 //! ## Handles and kernel state
 //! * A `kernel` resource owns an `Rc<RefCell<Kernel>>`.
@@ -730,8 +733,19 @@ impl sem::Guest for Component {
         timeout_ns: Option<u64>,
     ) -> Result<SemopOutcome, Errno> {
         let (k, tid) = caller(&t);
-        let sops: Vec<CSemBuf> = sops.iter().map(sembuf).collect();
-        let r = k.borrow_mut().semop(tid, semid, &sops, timeout_ns);
+        // Short arrays (the common case) convert on the stack.
+        let mut small = [CSemBuf { sem_num: 0, sem_op: 0, sem_flg: 0 }; 8];
+        let heap: Vec<CSemBuf>;
+        let sops: &[CSemBuf] = if sops.len() <= small.len() {
+            for (dst, src) in small.iter_mut().zip(&sops) {
+                *dst = sembuf(src);
+            }
+            &small[..sops.len()]
+        } else {
+            heap = sops.iter().map(sembuf).collect();
+            &heap
+        };
+        let r = k.borrow_mut().semop(tid, semid, sops, timeout_ns);
         match r {
             Outcome::Done(r) => err(r).map(|()| SemopOutcome::Done),
             Outcome::Blocked(reason) => Ok(SemopOutcome::Blocked(reason)),

@@ -791,7 +791,9 @@ impl<F: SemHost> Kernel<F> {
             return Applied::Failed(Errno::EIDRM);
         }
         let semid = o.perm.id;
-        let mut undo = sems.undo.get_mut(&pid).and_then(|m| m.get_mut(&h));
+        // The caller's undo record, looked up only if an operation needs it.
+        let wants_undo = sops.iter().any(|op| op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0);
+        let mut undo = if wants_undo { sems.undo.get_mut(&pid).and_then(|m| m.get_mut(&h)) } else { None };
         let set = &mut o.body;
         let mut outcome = Applied::Done;
         let mut applied = 0;
