@@ -132,6 +132,51 @@ pub fn ms_to_ns(what: &str, ms: u64) -> Result<u64, String> {
     ms.checked_mul(1_000_000).ok_or_else(|| format!("{what}: {ms} ms is out of range"))
 }
 
+/// A key written in hex (0 is IPC_PRIVATE); values up to 0xffffffff wrap
+/// to the negative `key_t` they are.
+pub fn parse_key(s: &str) -> Result<i32, String> {
+    let k = parse_hex("key", s)?;
+    i32::try_from(k).or_else(|_| u32::try_from(k).map(|u| u as i32)).map_err(|_| "key: out of range".to_string())
+}
+
+/// GET flags from a mode field and the IPC_CREAT / IPC_EXCL boxes.
+pub fn get_flags(mode: &str, creat: bool, excl: bool) -> Result<i32, String> {
+    let mut flags: i32 = fit("mode", parse_octal("mode", mode)?)?;
+    if creat {
+        flags |= 0o1000;
+    }
+    if excl {
+        flags |= 0o2000;
+    }
+    Ok(flags)
+}
+
+/// Reads a call form, given the acting tid and the form's id field.
+pub type Builder<C> = Box<dyn Fn(u32, &str) -> Result<C, String>>;
+
+/// A submit handler: reads the form with `build` for the acting thread and
+/// the id field, then emits the call, or says why it could not.
+pub fn submitter<C: 'static>(
+    actor: Option<u32>,
+    id_field: String,
+    on_call: Callback<C>,
+    on_error: Callback<String>,
+) -> impl Fn(Builder<C>) -> Callback<SubmitEvent> {
+    move |build: Builder<C>| {
+        let (on_call, on_error, id_field) = (on_call.clone(), on_error.clone(), id_field.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match actor {
+                None => on_error.emit("no thread is selected to make the call".to_string()),
+                Some(tid) => match build(tid, &id_field) {
+                    Ok(call) => on_call.emit(call),
+                    Err(msg) => on_error.emit(msg),
+                },
+            }
+        })
+    }
+}
+
 /// Checks that `v` fits the call's argument type.
 pub fn fit<T: TryFrom<i64>>(what: &str, v: i64) -> Result<T, String> {
     T::try_from(v).map_err(|_| format!("{what}: {v} is out of range"))
@@ -153,5 +198,8 @@ mod tests {
         assert_eq!(parse_timeout(""), Ok(None));
         assert_eq!(parse_timeout("5"), Ok(Some(5_000_000)));
         assert_eq!(fit::<i32>("id", 1 << 40), Err("id: 1099511627776 is out of range".to_string()));
+        assert_eq!(parse_key("ffffffff"), Ok(-1));
+        assert!(parse_key("1ffffffff").is_err());
+        assert_eq!(get_flags("0600", true, true), Ok(0o3600));
     }
 }

@@ -3,7 +3,10 @@
 //! the clock).  Each emits a [`Call`]; the app runs it and refreshes.
 
 use crate::bridge::Call;
-use crate::form::{Check, Field, fit, ms_to_ns, parse_hex, parse_int, parse_octal, parse_timeout, setter, toggler};
+use crate::form::{
+    Builder, Check, Field, fit, get_flags, ms_to_ns, parse_int, parse_key, parse_octal, parse_timeout, setter,
+    submitter, toggler,
+};
 use crate::model::{KernelState, ThreadState, ns};
 use yew::prelude::*;
 
@@ -165,9 +168,6 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
     }
 }
 
-/// Reads a call form into a [`Call`], given the acting tid and the msqid field.
-type Builder = Box<dyn Fn(u32, &str) -> Result<Call, String>>;
-
 #[derive(Properties, PartialEq)]
 pub struct CallsProps {
     pub state: KernelState,
@@ -202,37 +202,15 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
     let advance_ms = use_state(|| "1000".to_string());
 
     let actor = props.actor;
-    let msqid = props.msqid.to_string();
     // Builds a submit handler from a function that reads the form into a Call.
-    let submit = |build: Builder| {
-        let (on_call, on_error, msqid) = (props.on_call.clone(), props.on_error.clone(), msqid.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match actor {
-                None => on_error.emit("no thread is selected to make the call".to_string()),
-                Some(tid) => match build(tid, &msqid) {
-                    Ok(call) => on_call.emit(call),
-                    Err(msg) => on_error.emit(msg),
-                },
-            }
-        })
-    };
+    let submit: &dyn Fn(Builder<Call>) -> Callback<SubmitEvent> =
+        &submitter(actor, props.msqid.to_string(), props.on_call.clone(), props.on_error.clone());
     let id_of = |s: &str| -> Result<i32, String> { fit("msqid", parse_int("msqid", s)?) };
 
     let msgget = {
         let (key, creat, excl, mode) = (key.clone(), creat.clone(), excl.clone(), mode.clone());
         submit(Box::new(move |tid, _| {
-            let k = parse_hex("key", &key)?;
-            let k =
-                i32::try_from(k).or_else(|_| u32::try_from(k).map(|u| u as i32)).map_err(|_| "key: out of range")?;
-            let mut flags: i32 = fit("mode", parse_octal("mode", &mode)?)?;
-            if *creat {
-                flags |= IPC_CREAT;
-            }
-            if *excl {
-                flags |= IPC_EXCL;
-            }
-            Ok(Call::Msgget { tid, key: k, flags })
+            Ok(Call::Msgget { tid, key: parse_key(&key)?, flags: get_flags(&mode, *creat, *excl)? })
         }))
     };
     let msgsnd = {

@@ -5,9 +5,11 @@
 //! acting process's marked).  Everything drawn comes from `inspect`.
 
 use crate::bridge::Call;
-use crate::form::{Check, Field, fit, parse_hex, parse_int, parse_octal, parse_timeout, setter, toggler};
+use crate::form::{
+    Builder, Check, Field, fit, get_flags, parse_int, parse_key, parse_timeout, setter, submitter, toggler,
+};
 use crate::model::{KernelState, Sembuf, id_both, key_hex, ns};
-use crate::panels::{IPC_CREAT, IPC_EXCL, IPC_NOWAIT};
+use crate::panels::IPC_NOWAIT;
 use yew::prelude::*;
 
 /// `sem_flg`: adjust on exit.
@@ -67,9 +69,6 @@ pub struct SemProps {
     pub on_error: Callback<String>,
 }
 
-/// Reads a form into a [`Call`], given the acting tid and the semid field.
-type Builder = Box<dyn Fn(u32, &str) -> Result<Call, String>>;
-
 /// Semaphore forms and the sets.
 #[function_component]
 pub fn SemPanel(props: &SemProps) -> Html {
@@ -84,36 +83,19 @@ pub fn SemPanel(props: &SemProps) -> Html {
     let val = use_state(|| "1".to_string());
 
     let actor = props.actor;
-    let semid = props.semid.to_string();
-    let submit = |build: Builder| {
-        let (on_call, on_error, semid) = (props.on_call.clone(), props.on_error.clone(), semid.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match actor {
-                None => on_error.emit("no thread is selected to make the call".to_string()),
-                Some(tid) => match build(tid, &semid) {
-                    Ok(call) => on_call.emit(call),
-                    Err(msg) => on_error.emit(msg),
-                },
-            }
-        })
-    };
+    let submit: &dyn Fn(Builder<Call>) -> Callback<SubmitEvent> =
+        &submitter(actor, props.semid.to_string(), props.on_call.clone(), props.on_error.clone());
     let id_of = |s: &str| -> Result<i32, String> { fit("semid", parse_int("semid", s)?) };
 
     let semget = {
         let (key, nsems, creat, excl, mode) = (key.clone(), nsems.clone(), creat.clone(), excl.clone(), mode.clone());
         submit(Box::new(move |tid, _| {
-            let k = parse_hex("key", &key)?;
-            let k =
-                i32::try_from(k).or_else(|_| u32::try_from(k).map(|u| u as i32)).map_err(|_| "key: out of range")?;
-            let mut flags: i32 = fit("mode", parse_octal("mode", &mode)?)?;
-            if *creat {
-                flags |= IPC_CREAT;
-            }
-            if *excl {
-                flags |= IPC_EXCL;
-            }
-            Ok(Call::Semget { tid, key: k, nsems: fit("nsems", parse_int("nsems", &nsems)?)?, flags })
+            Ok(Call::Semget {
+                tid,
+                key: parse_key(&key)?,
+                nsems: fit("nsems", parse_int("nsems", &nsems)?)?,
+                flags: get_flags(&mode, *creat, *excl)?,
+            })
         }))
     };
     let semop = {
