@@ -254,6 +254,7 @@ export function state(cursor) {
       value: {
         now: Number(kernel.now()),
         namespace: plain(inspect.namespace(kernel, 'msg')),
+        semNamespace: plain(inspect.namespace(kernel, 'sem')),
         queues: plain(inspect.msgQueues(kernel)),
         semSets: plain(inspect.semSets(kernel)),
         processes: plain(inspect.processes(kernel)),

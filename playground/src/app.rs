@@ -35,6 +35,8 @@ pub enum Msg {
     Actor(u32),
     Msqid(String),
     Semid(String),
+    /// Which namespace the slot table, tree and id list draw.
+    Namespace(&'static str),
     StepBack,
     /// A form could not be read.
     Invalid(String),
@@ -52,6 +54,8 @@ pub struct App {
     actor: Option<u32>,
     msqid: String,
     semid: String,
+    /// "msg" or "sem": the namespace the namespace views draw.
+    showing: &'static str,
     report: Option<Report>,
 }
 
@@ -252,9 +256,11 @@ impl App {
             Answer::Ok(v) => {
                 if let (Call::Msgget { .. }, Some(id)) = (&call, v.as_i64()) {
                     self.msqid = id.to_string();
+                    self.showing = "msg";
                 }
                 if let (Call::Semget { .. }, Some(id)) = (&call, v.as_i64()) {
                     self.semid = id.to_string();
+                    self.showing = "sem";
                 }
                 if let (Call::Spawn { .. } | Call::Fork { .. }, Some(tid)) =
                     (&call, v.get("tid").and_then(Value::as_u64))
@@ -305,6 +311,7 @@ impl Component for App {
             actor: None,
             msqid: String::new(),
             semid: String::new(),
+            showing: "msg",
             report: None,
         }
     }
@@ -326,6 +333,7 @@ impl Component for App {
             Msg::Actor(tid) => self.actor = Some(tid),
             Msg::Msqid(s) => self.msqid = s,
             Msg::Semid(s) => self.semid = s,
+            Msg::Namespace(f) => self.showing = f,
             Msg::StepBack => {
                 let before = self.state.clone();
                 match bridge::undo() {
@@ -430,6 +438,7 @@ impl App {
                 }
             }
         };
+        let shown = self.state.showing(self.showing);
         let last = self.state.last_event().map(|e| {
             if e.text.is_empty() {
                 let woke = e
@@ -456,9 +465,19 @@ impl App {
                         { result }
                         if let Some(last) = last { <p class="last muted" data-testid="last-event">{ last }</p> }
                     </section>
-                    <SlotTable state={self.state.clone()} />
-                    <KeyTree state={self.state.clone()} />
-                    <IdList state={self.state.clone()} />
+                    <div class="ns-pick" role="group" aria-label="namespace shown" data-testid="ns-pick">
+                        <span class="muted">{ "Namespace shown: " }</span>
+                        { for ["msg", "sem"].into_iter().map(|f| html! {
+                            <button type="button" data-testid={format!("ns-{f}")} aria-pressed={(self.showing == f).to_string()}
+                                class={classes!((self.showing == f).then_some("on"))}
+                                onclick={link.callback(move |_| Msg::Namespace(f))}>
+                                { if f == "msg" { "message queues" } else { "semaphore sets" } }
+                            </button>
+                        }) }
+                    </div>
+                    <SlotTable state={shown.clone()} />
+                    <KeyTree state={shown.clone()} />
+                    <IdList state={shown} />
                 </div>
                 <div class="col col-c">
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}

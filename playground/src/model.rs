@@ -15,7 +15,10 @@ pub type Big = f64;
 pub struct KernelState {
     /// Logical time in nanoseconds.
     pub now: Big,
+    /// The message queues' namespace (or, in a view of the semaphores',
+    /// the semaphore namespace: see [`KernelState::showing`]).
     pub namespace: NamespaceView,
+    pub sem_namespace: NamespaceView,
     pub queues: Vec<MsgQueueView>,
     pub sem_sets: Vec<SemSetView>,
     pub processes: Vec<ProcessView>,
@@ -268,14 +271,33 @@ impl KernelState {
         self.events.last()
     }
 
+    /// This state with `facility`'s namespace ("msg" or "sem") as the one
+    /// the namespace views draw.
+    pub fn showing(&self, facility: &str) -> KernelState {
+        let mut s = self.clone();
+        if facility == "sem" {
+            s.namespace = self.sem_namespace.clone();
+        }
+        s
+    }
+
+    /// The newest event's steps in the namespace being drawn.
+    fn namespace_steps(&self) -> impl Iterator<Item = &Step> {
+        let facility = self.namespace.facility.clone();
+        self.last_event()
+            .into_iter()
+            .flat_map(|e| e.steps.iter())
+            .filter(move |s| s.facility.as_deref() == Some(&*facility))
+    }
+
     /// Slot indices touched by the newest event's steps.
     pub fn touched_slots(&self) -> Vec<u32> {
-        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.slot).collect()).unwrap_or_default()
+        self.namespace_steps().filter_map(|s| s.slot).collect()
     }
 
     /// Keys touched by the newest event's steps.
     pub fn touched_keys(&self) -> Vec<i32> {
-        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.key).collect()).unwrap_or_default()
+        self.namespace_steps().filter_map(|s| s.key).collect()
     }
 
     /// Ids named by the newest event's steps.

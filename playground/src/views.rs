@@ -36,7 +36,7 @@ pub fn SlotTable(props: &StateProps) -> Html {
     });
     html! {
         <section class="panel slots" data-testid="slots" aria-labelledby="slots-h">
-            <h2 id="slots-h">{ "Slot table" }</h2>
+            <h2 id="slots-h">{ format!("Slot table · {}", ns.facility) }</h2>
             <p class="help">
                 { format!("{} slots of at most {}; id = seq << {} | index. ", ns.slots.len(), ns.table_max, 31u32.saturating_sub(ns.seq_bits)) }
                 { "A freed slot's sequence number moves on, so an old id goes stale." }
@@ -128,8 +128,9 @@ pub fn KeyTree(props: &StateProps) -> Html {
     };
     html! {
         <section class="panel avl" data-testid="avl" aria-labelledby="avl-h">
-            <h2 id="avl-h">{ "AVL tree of keys" }</h2>
-            <p class="help">{ "msgget looks keys up here; each node: key, id, h = height, b = balance (left − right)." }</p>
+            <h2 id="avl-h">{ format!("AVL tree of keys · {}", props.state.namespace.facility) }</h2>
+            <p class="help">{ format!("{}get looks keys up here; each node: key, id, h = height, b = balance (left − right).",
+                props.state.namespace.facility) }</p>
             <div class="tree-box">{ body }</div>
         </section>
     }

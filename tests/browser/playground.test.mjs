@@ -201,6 +201,12 @@ async function main() {
       const semid = Number(await page.locator(tid('semid')).inputValue());
       assert(Number.isInteger(semid), 'the semid field was not set to the new id');
       await waitText(page, tid(`semval-${semid}-0`), /^0$/, 'the new semaphore is 0');
+      // The namespace views follow semget: semaphores have their own slot table and keys.
+      await waitText(page, tid('slots'), /Slot table · sem[\s\S]*◀ touched/, 'the sem slot table, its new slot marked');
+      await waitText(page, tid('avl'), /0x20/, 'the sem key tree holds key 0x20');
+      await page.locator(tid('ns-msg')).click();
+      await waitText(page, tid('slots'), /Slot table · msg/, 'back to the message queues namespace');
+      await page.locator(tid('ns-sem')).click();
 
       await page.locator(tid('semop-sops')).fill('0 -1');
       await page.locator(tid('semop')).click();
