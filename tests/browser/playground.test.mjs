@@ -260,7 +260,7 @@ async function main() {
         await page.locator(tid('msgget')).click();
         await waitText(page, tid('result-call'), new RegExp(`msgget\\(0x000000${key},`), `msgget ${key}`);
       }
-      await waitText(page, tid('slots'), /^Slot table8 slots/, 'the slot table grew to 8 slots');
+      await waitText(page, tid('slots'), /^Slot table · msg8 slots/, 'the slot table grew to 8 slots');
       for (const [mtype, text] of [['1', 'ping'], ['2', 'a longer message of type 2']]) {
         await page.locator(tid('msgsnd-mtype')).fill(mtype);
         await page.locator(tid('msgsnd-text')).fill(text);
