@@ -382,17 +382,19 @@ fn limits_come_from_the_configuration() {
 
 // ----- the property test -----
 
-/// The reference: plain vectors of values and a list of parked arrays.
-#[derive(Default)]
+/// The reference: plain vectors of values, a list of parked arrays, and
+/// each worker's adjust-on-exit values (None: no undo record).
 struct Model {
     vals: Vec<i64>,
     parked: Vec<(usize, Vec<SemBuf>)>,
+    aoe: Vec<Option<Vec<i64>>>,
 }
 
 impl Model {
-    /// Applies an array if every element can proceed, in order.
-    fn try_apply(&mut self, sops: &[SemBuf]) -> bool {
+    /// Applies `who`'s array if every element can proceed, in order.
+    fn try_apply(&mut self, who: usize, sops: &[SemBuf]) -> bool {
         let mut v = self.vals.clone();
+        let mut aoe = self.aoe[who].clone();
         for op in sops {
             let x = &mut v[op.sem_num as usize];
             match op.sem_op {
@@ -401,68 +403,97 @@ impl Model {
                 0 if *x == 0 => {}
                 _ => return false,
             }
+            if op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0 {
+                aoe.as_mut().expect("the record exists")[op.sem_num as usize] -= i64::from(op.sem_op);
+            }
         }
         self.vals = v;
+        self.aoe[who] = aoe;
         true
+    }
+
+    fn could_apply(&self, who: usize, sops: &[SemBuf]) -> bool {
+        let mut probe = Model { vals: self.vals.clone(), parked: Vec::new(), aoe: self.aoe.clone() };
+        probe.try_apply(who, sops)
     }
 
     /// Completes parked arrays, oldest applicable first, until none can.
     fn settle(&mut self) -> Vec<usize> {
         let mut woke = Vec::new();
-        while let Some(i) = (0..self.parked.len()).find(|&i| {
-            let sops = self.parked[i].1.clone();
-            let mut probe = Model { vals: self.vals.clone(), parked: Vec::new() };
-            probe.try_apply(&sops)
-        }) {
+        while let Some(i) = (0..self.parked.len()).find(|&i| self.could_apply(self.parked[i].0, &self.parked[i].1)) {
             let (who, sops) = self.parked.remove(i);
-            assert!(self.try_apply(&sops));
+            assert!(self.try_apply(who, &sops));
             woke.push(who);
         }
         woke
+    }
+
+    /// `semexit`: adjustments that stay in range are applied, others skipped.
+    fn exit(&mut self, who: usize) -> Vec<usize> {
+        self.parked.retain(|p| p.0 != who);
+        if let Some(aoe) = self.aoe[who].take() {
+            for (n, adj) in aoe.into_iter().enumerate() {
+                let v = self.vals[n] + adj;
+                if adj != 0 && (0..=65_535).contains(&v) {
+                    self.vals[n] = v;
+                }
+            }
+        }
+        self.settle()
     }
 }
 
 #[derive(Debug, Clone)]
 enum Act {
-    Semop { who: usize, sops: Vec<(u16, i16)>, nowait: bool },
+    Semop { who: usize, sops: Vec<(u16, i16, bool)>, nowait: bool },
     SetVal { sem: u16, val: u32 },
     Interrupt { who: usize },
+    Exit { who: usize },
 }
 
 fn act() -> impl Strategy<Value = Act> {
     prop_oneof![
-        5 => (0usize..4, proptest::collection::vec((0u16..3, -3i16..4), 1..4), any::<bool>())
+        6 => (0usize..4, proptest::collection::vec((0u16..3, -3i16..4, any::<bool>()), 1..4), any::<bool>())
             .prop_map(|(who, sops, nowait)| Act::Semop { who, sops, nowait }),
         1 => (0u16..3, 0u32..4).prop_map(|(sem, val)| Act::SetVal { sem, val }),
         1 => (0usize..4).prop_map(|who| Act::Interrupt { who }),
+        1 => (0usize..4).prop_map(|who| Act::Exit { who }),
     ]
+}
+
+fn woke_tids(k: &Kernel) -> Vec<Tid> {
+    k.last_event().unwrap().woke.iter().map(|w| w.tid).collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
-    /// Values, completions and counters agree with the model after every
-    /// step; no parked array could be applied (no lost wake-up); check()
-    /// holds throughout.
+    /// Values, completions, counters and undo records agree with the model
+    /// after every step; no parked array could be applied (no lost
+    /// wake-up); check() holds throughout.
     #[test]
     fn semaphores_match_the_model(acts in proptest::collection::vec(act(), 1..60)) {
         let mut k = kernel();
         let admin = user(&mut k, 0, 0);
-        let workers: Vec<Tid> = (0..4).map(|_| user(&mut k, 100, 10)).collect();
+        let mut workers: Vec<(Pid, Tid)> =
+            (0..4).map(|_| k.spawn(Credentials::user(100, 10), 0, 1).unwrap()).collect();
         let id = k.semget(admin, IPC_PRIVATE, 3, IPC_CREAT | 0o666).unwrap();
-        let mut m = Model { vals: vec![0; 3], parked: Vec::new() };
+        let mut m = Model { vals: vec![0; 3], parked: Vec::new(), aoe: vec![None; 4] };
         for a in acts {
             match a {
                 Act::Semop { who, sops, nowait } => {
-                    let t = workers[who];
+                    let t = workers[who].1;
                     if m.parked.iter().any(|p| p.0 == who) { continue; }
                     let flg = if nowait { NOWAIT } else { 0 };
-                    let sops: Vec<SemBuf> = sops.into_iter().map(|(n, d)| op(n, d, flg)).collect();
+                    let sops: Vec<SemBuf> =
+                        sops.into_iter().map(|(n, d, u)| op(n, d, flg | if u { SEM_UNDO } else { 0 })).collect();
+                    if sops.iter().any(|o| o.sem_flg & SEM_UNDO != 0 && o.sem_op != 0) && m.aoe[who].is_none() {
+                        m.aoe[who] = Some(vec![0; 3]);
+                    }
                     let got = k.semop(t, id, &sops, None);
-                    if m.try_apply(&sops) {
+                    if m.try_apply(who, &sops) {
                         prop_assert_eq!(got, Outcome::Done(Ok(())));
-                        let woke: Vec<Tid> = k.last_event().unwrap().woke.iter().map(|w| w.tid).collect();
-                        let want: Vec<Tid> = m.settle().into_iter().map(|w| workers[w]).collect();
-                        prop_assert_eq!(woke, want);
+                        let want: Vec<Tid> = m.settle().into_iter().map(|w| workers[w].1).collect();
+                        prop_assert_eq!(woke_tids(&k), want);
                     } else if nowait {
                         prop_assert_eq!(got, Outcome::Done(Err(Errno::EAGAIN)));
                     } else {
@@ -473,28 +504,41 @@ proptest! {
                 Act::SetVal { sem, val } => {
                     k.semctl_setval(admin, id, u32::from(sem), val as i32).unwrap();
                     m.vals[sem as usize] = i64::from(val);
-                    let woke: Vec<Tid> = k.last_event().unwrap().woke.iter().map(|w| w.tid).collect();
-                    let want: Vec<Tid> = m.settle().into_iter().map(|w| workers[w]).collect();
-                    prop_assert_eq!(woke, want);
+                    for aoe in m.aoe.iter_mut().flatten() {
+                        aoe[sem as usize] = 0;
+                    }
+                    let want: Vec<Tid> = m.settle().into_iter().map(|w| workers[w].1).collect();
+                    prop_assert_eq!(woke_tids(&k), want);
                 }
                 Act::Interrupt { who } => {
                     let parked = m.parked.iter().position(|p| p.0 == who);
-                    prop_assert_eq!(k.interrupt(workers[who]), Ok(parked.is_some()));
+                    prop_assert_eq!(k.interrupt(workers[who].1), Ok(parked.is_some()));
                     if let Some(i) = parked { m.parked.remove(i); }
                 }
+                Act::Exit { who } => {
+                    k.exit(workers[who].0).unwrap();
+                    let want: Vec<Tid> = m.exit(who).into_iter().map(|w| workers[w].1).collect();
+                    prop_assert_eq!(woke_tids(&k), want);
+                    workers[who] = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+                }
             }
-            for &t in &workers {
+            for &(_, t) in &workers {
                 let _ = k.take_result(t);
             }
             prop_assert_eq!(k.check(), Ok(()));
             let got: Vec<i64> = vals(&mut k, admin, id).into_iter().map(i64::from).collect();
             prop_assert_eq!(&got, &m.vals);
             let view = &k.sem_set_views()[0];
-            let ncnt: u32 = view.sems.iter().map(|s| s.semncnt + s.semzcnt).sum();
-            prop_assert_eq!(ncnt as usize, m.parked.len(), "every parked caller is counted once");
-            for (_, sops) in &m.parked {
-                let mut probe = Model { vals: m.vals.clone(), parked: Vec::new() };
-                prop_assert!(!probe.try_apply(sops), "a parked array could proceed: lost wake-up");
+            let counted: u32 = view.sems.iter().map(|s| s.semncnt + s.semzcnt).sum();
+            prop_assert_eq!(counted as usize, m.parked.len(), "every parked caller is counted once");
+            prop_assert_eq!(view.refs as usize, 1 + m.parked.len() + m.aoe.iter().flatten().count());
+            for (w, aoe) in m.aoe.iter().enumerate() {
+                let record = view.undos.iter().find(|u| u.pid == workers[w].0).map(|u| u.adjust.clone());
+                let want = aoe.as_ref().map(|a| a.iter().map(|&x| x as i32).collect::<Vec<_>>());
+                prop_assert_eq!(record, want, "worker {}'s undo record", w);
+            }
+            for (who, sops) in &m.parked {
+                prop_assert!(!m.could_apply(*who, sops), "a parked array could proceed: lost wake-up");
             }
         }
     }
