@@ -71,28 +71,53 @@ struct Mode {
     big: u32,
 }
 
-/// Median ns per iteration of `f` over `mode.runs` runs (one warm-up run first).
-fn time(mode: Mode, mut f: impl FnMut()) -> f64 {
-    let mut samples = Vec::with_capacity(mode.runs);
+/// One operation, set up and ready to be timed.
+struct Meter {
+    op: Box<dyn FnMut()>,
+    /// How many operations one call of `op` makes (a batch makes 64).
+    per_call: f64,
+    /// Calls per timed run are `iters / slow`.
+    slow: u32,
+}
+
+fn meter(op: impl FnMut() + 'static) -> Meter {
+    Meter { op: Box::new(op), per_call: 1.0, slow: 1 }
+}
+
+/// Median ns per operation of every meter over `mode.runs` runs (after one
+/// warm-up run).  The runs are **interleaved** — run 1 of every meter, then
+/// run 2 of every meter, … — so that a machine whose speed drifts during
+/// the benchmark slows every column alike and the ratios stay honest.
+fn measure(mode: Mode, meters: &mut [Option<Meter>]) -> Vec<Option<f64>> {
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(mode.runs); meters.len()];
     for run in 0..=mode.runs {
-        let start = Instant::now();
-        for _ in 0..mode.iters {
-            f();
-        }
-        let ns = start.elapsed().as_nanos() as f64 / f64::from(mode.iters);
-        if run > 0 {
-            samples.push(ns);
+        for (m, out) in meters.iter_mut().zip(samples.iter_mut()) {
+            let Some(m) = m else { continue };
+            let calls = (mode.iters / m.slow).max(1);
+            let start = Instant::now();
+            for _ in 0..calls {
+                (m.op)();
+            }
+            let ns = start.elapsed().as_nanos() as f64 / (f64::from(calls) * m.per_call);
+            if run > 0 {
+                out.push(ns);
+            }
         }
     }
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
+    samples
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        })
+        .collect()
 }
 
 // ----- (a) Linux -----
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::{Mode, time};
+    use super::{Meter, meter};
     use std::hint::black_box;
 
     /// `struct msgbuf` with room for 64 bytes.
@@ -131,7 +156,7 @@ mod linux {
         }
 
         /// semop +1 then semop -1 on a one-semaphore set, IPC_NOWAIT.
-        pub fn sem_pair(&mut self, mode: Mode) -> Result<f64, String> {
+        pub fn sem_pair(&mut self) -> Result<Meter, String> {
             // SAFETY: plain system call.
             let id = check(unsafe { libc::semget(libc::IPC_PRIVATE, 1, libc::IPC_CREAT | 0o600) }, "semget")?;
             self.sems.push(id);
@@ -142,7 +167,7 @@ mod linux {
             check(unsafe { libc::semop(id, &mut up, 1) }, "semop +1")?;
             // SAFETY: as above.
             check(unsafe { libc::semop(id, &mut down, 1) }, "semop -1")?;
-            Ok(time(mode, || {
+            Ok(meter(move || {
                 // SAFETY: as above.
                 unsafe {
                     libc::semop(id, &mut up, 1);
@@ -161,16 +186,18 @@ mod linux {
         }
 
         /// msgsnd + msgrcv of a `size`-byte message, IPC_NOWAIT.
-        pub fn pair(&mut self, mode: Mode, size: usize) -> Result<f64, String> {
+        pub fn pair(&mut self, size: usize) -> Result<Meter, String> {
             let id = self.msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600)?;
-            let mut buf = MsgBuf { mtype: 1, mtext: [0x5a; 64] };
-            let p = &mut buf as *mut MsgBuf as *mut libc::c_void;
+            let mut buf = Box::new(MsgBuf { mtype: 1, mtext: [0x5a; 64] });
+            let p = &mut *buf as *mut MsgBuf as *mut libc::c_void;
             // One round outside the timing, to see that it works at all.
             // SAFETY: buf holds mtype plus 64 bytes >= size.
             check(unsafe { libc::msgsnd(id, p, size, libc::IPC_NOWAIT) }, "msgsnd")?;
             // SAFETY: as above.
             check(unsafe { libc::msgrcv(id, p, 64, 0, libc::IPC_NOWAIT) } as i32, "msgrcv")?;
-            Ok(time(mode, || {
+            Ok(meter(move || {
+                // The box moves into the closure; its heap address, `p`, stays.
+                let _owner = &buf;
                 // SAFETY: as above.
                 unsafe {
                     libc::msgsnd(id, p, size, libc::IPC_NOWAIT);
@@ -179,25 +206,25 @@ mod linux {
             }))
         }
 
-        pub fn stat(&mut self, mode: Mode) -> Result<f64, String> {
+        pub fn stat(&mut self) -> Result<Meter, String> {
             let id = self.msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600)?;
             // SAFETY: msqid_ds is plain data; IPC_STAT fills it.
             let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
             // SAFETY: as above.
             check(unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) }, "msgctl IPC_STAT")?;
-            Ok(time(mode, || {
+            Ok(meter(move || {
                 // SAFETY: as above.
                 black_box(unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) });
             }))
         }
 
         /// msgget of existing keys among `n` keyed queues.
-        pub fn get_existing(&mut self, mode: Mode, n: i32, base: i32) -> Result<f64, String> {
+        pub fn get_existing(&mut self, n: i32, base: i32) -> Result<Meter, String> {
             for i in 0..n {
                 self.msgget(base + i, libc::IPC_CREAT | libc::IPC_EXCL | 0o600)?;
             }
             let mut i = 0;
-            Ok(time(mode, || {
+            Ok(meter(move || {
                 i = (i + 7) % n;
                 // SAFETY: plain system call.
                 black_box(unsafe { libc::msgget(base + i, 0) });
@@ -256,46 +283,46 @@ fn core_kernel(steps: bool) -> (Kernel, u32) {
     (k, t)
 }
 
-fn core_pair(mode: Mode, size: usize, steps: bool) -> f64 {
+fn core_pair(size: usize, steps: bool) -> Meter {
     let (mut k, t) = core_kernel(steps);
     let id = k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
     let data = vec![0x5a; size];
-    time(mode, || {
+    meter(move || {
         assert_eq!(k.msgsnd(t, id, 1, black_box(&data), IPC_NOWAIT, None), Outcome::Done(Ok(())));
         black_box(k.msgrcv(t, id, 64, 0, IPC_NOWAIT, None));
     })
 }
 
-fn core_sem_pair(mode: Mode) -> f64 {
+fn core_sem_pair() -> Meter {
     let (mut k, t) = core_kernel(true);
     let id = k.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
     let nowait = IPC_NOWAIT as i16;
     let up = [SemBuf { sem_num: 0, sem_op: 1, sem_flg: nowait }];
     let down = [SemBuf { sem_num: 0, sem_op: -1, sem_flg: nowait }];
-    time(mode, || {
+    meter(move || {
         assert_eq!(k.semop(t, id, &up, None), Outcome::Done(Ok(())));
         black_box(k.semop(t, id, &down, None));
     })
 }
 
-fn core_stat(mode: Mode, ids: u32) -> f64 {
+fn core_stat(ids: u32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for _ in 1..ids {
         k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
     }
     let id = k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
-    time(mode, || {
+    meter(move || {
         black_box(k.msgctl_stat(t, id).expect("stat"));
     })
 }
 
-fn core_get(mode: Mode, n: i32) -> f64 {
+fn core_get(n: i32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for i in 0..n {
         k.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
     }
     let mut i = 0;
-    time(mode, || {
+    meter(move || {
         i = (i + 7) % n;
         black_box(k.msgget(t, 0x1000 + i, 0).expect("existing key"));
     })
@@ -327,69 +354,69 @@ fn lab() -> (Lab, ipc_host_tests::Res) {
     (lab, p.thread)
 }
 
-fn component_pair(mode: Mode, size: usize) -> f64 {
+fn component_pair(size: usize) -> Meter {
     let (mut lab, t) = lab();
     let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
     let data = vec![0x5a; size];
-    time(mode, || {
+    meter(move || {
         assert_eq!(lab.msgsnd(t, id, 1, black_box(&data), IPC_NOWAIT, None), Ok(SendOutcome::Sent));
         let got = lab.msgrcv(t, id, 64, 0, IPC_NOWAIT, None);
         assert!(matches!(got, Ok(RecvOutcome::Received(_))));
     })
 }
 
-fn component_stat(mode: Mode, ids: u32) -> f64 {
+fn component_stat(ids: u32) -> Meter {
     let (mut lab, t) = lab();
     for _ in 1..ids {
         lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
     }
     let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
-    time(mode, || {
+    meter(move || {
         black_box(lab.stat(t, id).expect("stat"));
     })
 }
 
-fn component_get(mode: Mode, n: i32) -> f64 {
+fn component_get(n: i32) -> Meter {
     let (mut lab, t) = lab();
     for i in 0..n {
         lab.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
     }
     let mut i = 0;
-    time(mode, || {
+    meter(move || {
         i = (i + 7) % n;
         black_box(lab.msgget(t, 0x1000 + i, 0).expect("existing key"));
     })
 }
 
-fn component_sem_pair(mode: Mode) -> f64 {
+fn component_sem_pair() -> Meter {
     let (mut lab, t) = lab();
     let id = lab.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
     let nowait = IPC_NOWAIT as i16;
     let (up, down) = ([sembuf(0, 1, nowait)], [sembuf(0, -1, nowait)]);
-    time(mode, || {
+    meter(move || {
         assert_eq!(lab.semop(t, id, &up, None), Ok(SemopOutcome::Done));
         black_box(lab.semop(t, id, &down, None).expect("semop -1"));
     })
 }
 
 /// ns per operation of a 64-operation batch (32 send+receive pairs of 64 B).
-fn component_batch(mode: Mode) -> f64 {
+fn component_batch() -> Meter {
     let (mut lab, t) = lab();
     let id = lab.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).expect("queue");
     let send = Op::Msgsnd(SendOp { msqid: id, mtype: 1, data: vec![0x5a; 64], msgflg: IPC_NOWAIT });
     let recv = Op::Msgrcv(RecvOp { msqid: id, msgsz: 64, msgtyp: 0, msgflg: IPC_NOWAIT });
     let ops: Vec<Op> = (0..32).flat_map(|_| [send.clone(), recv.clone()]).collect();
-    let per_batch = time(Mode { iters: mode.iters / 32 + 1, ..mode }, || {
+    let op = move || {
         let r = lab.batch(t, &ops).expect("batch");
         assert!(matches!(r.last(), Some(Ok(OpResult::Received(_)))) && r.len() == 64);
-    });
-    per_batch / 64.0
+    };
+    Meter { op: Box::new(op), per_call: 64.0, slow: 32 }
 }
 
 /// The floor: the cheapest call into the component (`kernel.now`).
-fn component_empty(mode: Mode) -> f64 {
+fn component_empty() -> Meter {
     let (mut lab, _) = lab();
-    time(mode, || {
+    meter(move || {
         black_box(lab.now());
     })
 }
@@ -407,96 +434,71 @@ fn main() {
         mode.big
     );
 
+    // Everything is set up first (Linux scratch objects, kernels, component
+    // instances with up to `big` keys), then timed in interleaved runs.
     #[cfg(target_os = "linux")]
-    let (l_pair8, l_pair64, l_stat, l_get, l_sem) = {
-        let mut s = linux::Scratch::new();
+    let mut scratch = linux::Scratch::new();
+    #[cfg(target_os = "linux")]
+    let linux = {
         let base = 0x1f00_0000 + (std::process::id() as i32 & 0xffff) * 0x1000;
+        let s = &mut scratch;
         let r = (|| -> Result<_, String> {
-            Ok((
-                s.pair(mode, 8)?,
-                s.pair(mode, 64)?,
-                s.stat(mode)?,
-                s.get_existing(mode, 1000, base)?,
-                s.sem_pair(mode)?,
-            ))
+            Ok([
+                Some(s.pair(8)?),
+                Some(s.pair(64)?),
+                Some(s.stat()?),
+                Some(s.get_existing(1000, base)?),
+                Some(s.sem_pair()?),
+            ])
         })();
-        match r {
-            Ok((a, b, c, d, e)) => (Some(a), Some(b), Some(c), Some(d), Some(e)),
-            Err(e) => {
-                eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-                (None, None, None, None, None)
-            }
-        }
+        r.unwrap_or_else(|e| {
+            eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
+            [None, None, None, None, None]
+        })
     };
     #[cfg(not(target_os = "linux"))]
-    let (l_pair8, l_pair64, l_stat, l_get, l_sem) = {
+    let linux: [Option<Meter>; 5] = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        (None, None, None, None, None)
+        [None, None, None, None, None]
     };
+    let [l_pair8, l_pair64, l_stat, l_get, l_sem] = linux;
 
     let big = mode.big as i32;
-    let rows = vec![
-        Row {
-            op: "msgsnd+msgrcv pair, 8 B, IPC_NOWAIT".into(),
-            linux: l_pair8,
-            core: Some(core_pair(mode, 8, true)),
-            component: Some(component_pair(mode, 8)),
-        },
-        Row {
-            op: "msgsnd+msgrcv pair, 64 B, IPC_NOWAIT".into(),
-            linux: l_pair64,
-            core: Some(core_pair(mode, 64, true)),
-            component: Some(component_pair(mode, 64)),
-        },
-        Row {
-            op: "… the same, kernel recording no steps".into(),
-            linux: l_pair64,
-            core: Some(core_pair(mode, 64, false)),
-            component: None,
-        },
-        Row {
-            op: "… per operation, in a batch of 64 (component: one crossing)".into(),
-            linux: l_pair64.map(|p| p / 2.0),
-            core: None,
-            component: Some(component_batch(mode)),
-        },
-        Row {
-            op: "msgctl IPC_STAT, 16 ids".into(),
-            linux: l_stat,
-            core: Some(core_stat(mode, 16)),
-            component: Some(component_stat(mode, 16)),
-        },
-        Row {
-            op: format!("msgctl IPC_STAT, {} ids", mode.big),
-            linux: None,
-            core: Some(core_stat(mode, mode.big)),
-            component: Some(component_stat(mode, mode.big)),
-        },
-        Row {
-            op: "msgget of an existing key, 1000 keys".into(),
-            linux: l_get,
-            core: Some(core_get(mode, 1000)),
-            component: Some(component_get(mode, 1000)),
-        },
-        Row {
-            op: format!("msgget of an existing key, {} keys", mode.big),
-            linux: None,
-            core: Some(core_get(mode, big)),
-            component: Some(component_get(mode, big)),
-        },
-        Row {
-            op: "semop +1 then semop -1, one semaphore, IPC_NOWAIT".into(),
-            linux: l_sem,
-            core: Some(core_sem_pair(mode)),
-            component: Some(component_sem_pair(mode)),
-        },
-        Row {
-            op: "empty call into the component (floor)".into(),
-            linux: None,
-            core: None,
-            component: Some(component_empty(mode)),
-        },
+    let specs: Vec<(String, [Option<Meter>; 3])> = vec![
+        ("msgsnd+msgrcv pair, 8 B, IPC_NOWAIT".into(), [l_pair8, Some(core_pair(8, true)), Some(component_pair(8))]),
+        (
+            "msgsnd+msgrcv pair, 64 B, IPC_NOWAIT".into(),
+            [l_pair64, Some(core_pair(64, true)), Some(component_pair(64))],
+        ),
+        ("… the same, kernel recording no steps".into(), [None, Some(core_pair(64, false)), None]),
+        ("… per operation, in a batch of 64 (component: one crossing)".into(), [None, None, Some(component_batch())]),
+        ("msgctl IPC_STAT, 16 ids".into(), [l_stat, Some(core_stat(16)), Some(component_stat(16))]),
+        (
+            format!("msgctl IPC_STAT, {} ids", mode.big),
+            [None, Some(core_stat(mode.big)), Some(component_stat(mode.big))],
+        ),
+        ("msgget of an existing key, 1000 keys".into(), [l_get, Some(core_get(1000)), Some(component_get(1000))]),
+        (
+            format!("msgget of an existing key, {} keys", mode.big),
+            [None, Some(core_get(big)), Some(component_get(big))],
+        ),
+        (
+            "semop +1 then semop -1, one semaphore, IPC_NOWAIT".into(),
+            [l_sem, Some(core_sem_pair()), Some(component_sem_pair())],
+        ),
+        ("empty call into the component (floor)".into(), [None, None, Some(component_empty())]),
     ];
+    let (names, meters): (Vec<String>, Vec<[Option<Meter>; 3]>) = specs.into_iter().unzip();
+    let mut flat: Vec<Option<Meter>> = meters.into_iter().flatten().collect();
+    let medians = measure(mode, &mut flat);
+    let mut rows: Vec<Row> = names
+        .into_iter()
+        .zip(medians.chunks(3))
+        .map(|(op, m)| Row { op, linux: m[0], core: m[1], component: m[2] })
+        .collect();
+    // The batch row compares with Linux's cost per operation: half a pair.
+    rows[3].linux = rows[1].linux.map(|p| p / 2.0);
+    rows[2].linux = rows[1].linux;
     print_table(&rows);
     let n = if quick { 2_000 } else { 100_000 };
     println!();
