@@ -460,17 +460,16 @@ impl<V: Vocabulary> EventLog<V> {
             self.steps.extend(ctx.steps.drain(ctx.first_step.min(ctx.steps.len())..));
             self.woke.extend(ctx.woke.drain(ctx.first_woke.min(ctx.woke.len())..));
         }
-        let excess = (self.heads.len() + 1).saturating_sub(capacity.max(1));
-        if excess > 0 {
-            let (mut nsteps, mut nwoke) = (0usize, 0usize);
-            for old in self.heads.range(..excess) {
-                nsteps += old.nsteps as usize;
-                nwoke += old.nwoke as usize;
+        // Evict the oldest events (in steady state exactly one) with plain
+        // pops: cheaper than a drain, in native code and in wasm alike.
+        while self.heads.len() >= capacity.max(1) {
+            let Some(old) = self.heads.pop_front() else { break };
+            for _ in 0..old.nsteps {
+                self.steps.pop_front();
             }
-            // Dropped in place: an evicted event is never copied out.
-            self.heads.drain(..excess);
-            self.steps.drain(..nsteps.min(self.steps.len()));
-            self.woke.drain(..nwoke.min(self.woke.len()));
+            for _ in 0..old.nwoke {
+                self.woke.pop_front();
+            }
         }
         self.heads.push_back(Head {
             seq: self.next,
