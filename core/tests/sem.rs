@@ -543,3 +543,31 @@ proptest! {
         }
     }
 }
+
+/// A restored snapshot whose semaphore state lies is refused by `check`.
+#[test]
+fn check_refuses_tampered_semaphore_snapshots() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let w = user(&mut k, 100, 10);
+    let id = set(&mut k, t, 2);
+    done(&mut k, t, id, &[op(0, 1, SEM_UNDO)]).unwrap();
+    assert!(k.semop(w, id, &[op(1, -1, 0)], None).is_blocked());
+    let json = serde_json::to_value(&k).unwrap();
+    assert_eq!(serde_json::from_value::<Kernel>(json.clone()).unwrap().check(), Ok(()));
+    let set_path = "/fac/sem/svc/objects/cells/0/body";
+    for (path, value) in [
+        (format!("{set_path}/sems/1/semncnt"), serde_json::json!(0)),
+        (format!("{set_path}/sems/0/semval"), serde_json::json!(70_000)),
+        (format!("{set_path}/waiters"), serde_json::json!([])),
+        (format!("{set_path}/undos"), serde_json::json!([])),
+        (format!("/fac/sem/undo/{p}"), serde_json::json!({})),
+        (format!("{set_path}/waiters/0/sem_num"), serde_json::json!(0)),
+        ("/fac/sem/svc/objects/cells/0/perm/refs".to_string(), serde_json::json!(1)),
+    ] {
+        let mut j = json.clone();
+        *j.pointer_mut(&path).unwrap_or_else(|| panic!("no {path} in the snapshot")) = value.clone();
+        let tampered: Kernel = serde_json::from_value(j).unwrap();
+        assert!(tampered.check().is_err(), "tampering {path} = {value} went unnoticed");
+    }
+}
