@@ -316,15 +316,33 @@ fn core_stat(ids: u32) -> Meter {
     })
 }
 
-fn core_get(n: i32) -> Meter {
+/// The keys a GET row looks up: `m` of the `n` live keys, spread evenly
+/// (stride `n / m`), visited 7 apart.  With `m == n` every key in turn.
+struct KeyCycle {
+    n: i32,
+    m: i32,
+    j: i32,
+}
+
+impl KeyCycle {
+    fn new(n: i32, m: i32) -> Self {
+        KeyCycle { n, m: m.min(n), j: 0 }
+    }
+
+    fn next(&mut self) -> i32 {
+        self.j = (self.j + 7) % self.m;
+        0x1000 + self.j * (self.n / self.m)
+    }
+}
+
+fn core_get(n: i32, m: i32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for i in 0..n {
         k.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
     }
-    let mut i = 0;
+    let mut keys = KeyCycle::new(n, m);
     meter(move || {
-        i = (i + 7) % n;
-        black_box(k.msgget(t, 0x1000 + i, 0).expect("existing key"));
+        black_box(k.msgget(t, keys.next(), 0).expect("existing key"));
     })
 }
 
@@ -376,15 +394,14 @@ fn component_stat(ids: u32) -> Meter {
     })
 }
 
-fn component_get(n: i32) -> Meter {
+fn component_get(n: i32, m: i32) -> Meter {
     let (mut lab, t) = lab();
     for i in 0..n {
         lab.msgget(t, 0x1000 + i, IPC_CREAT | 0o600).expect("queue");
     }
-    let mut i = 0;
+    let mut keys = KeyCycle::new(n, m);
     meter(move || {
-        i = (i + 7) % n;
-        black_box(lab.msgget(t, 0x1000 + i, 0).expect("existing key"));
+        black_box(lab.msgget(t, keys.next(), 0).expect("existing key"));
     })
 }
 
@@ -477,10 +494,17 @@ fn main() {
             format!("msgctl IPC_STAT, {} ids", mode.big),
             [None, Some(core_stat(mode.big)), Some(component_stat(mode.big))],
         ),
-        ("msgget of an existing key, 1000 keys".into(), [l_get, Some(core_get(1000)), Some(component_get(1000))]),
         (
-            format!("msgget of an existing key, {} keys", mode.big),
-            [None, Some(core_get(big)), Some(component_get(big))],
+            "msgget of an existing key: each of 1000 keys in turn".into(),
+            [l_get, Some(core_get(1000, 1000)), Some(component_get(1000, 1000))],
+        ),
+        (
+            format!("msgget of an existing key: 1024 keys spread over {} (the tree's depth)", mode.big),
+            [None, Some(core_get(big, 1024)), Some(component_get(big, 1024))],
+        ),
+        (
+            format!("msgget of an existing key: each of {} keys in turn (memory-bound)", mode.big),
+            [None, Some(core_get(big, big)), Some(component_get(big, big))],
         ),
         (
             "semop +1 then semop -1, one semaphore, IPC_NOWAIT".into(),
