@@ -271,7 +271,11 @@ impl App {
                     }
                 }
                 let (text, detail) = value_words(&call, &v);
-                Report { title, verdict: Verdict::Ok, text, detail }
+                // A parked call that completed with an errno is a failure, even
+                // though taking its result succeeded.
+                let failed =
+                    matches!(call, Call::TakeResult { .. }) && v.get("ok").and_then(Value::as_bool) == Some(false);
+                Report { title, verdict: if failed { Verdict::Failed } else { Verdict::Ok }, text, detail }
             }
             Answer::Blocked(reason) => Report {
                 title,

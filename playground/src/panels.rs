@@ -111,7 +111,8 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                         (None, _) => "✔".to_string(),
                     };
                     (
-                        "finished",
+                        // A call that completed with an errno is drawn as a failure.
+                        if f.error.is_some() { "finished failed" } else { "finished" },
                         html! { <span>{ format!("■ finished {}: {how} {}", f.call, f.summary) }</span> },
                         html! {
                             <button type="button" data-testid={format!("take-{tid}")} onclick={call(Call::TakeResult { tid })}
@@ -121,7 +122,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                 }
             };
             html! {
-                <li class={classes!("thread", class, acting.then_some("acting"))} data-testid={format!("thread-{tid}")}>
+                <li class={classes!("thread", class.split(' ').collect::<Vec<_>>(), acting.then_some("acting"))} data-testid={format!("thread-{tid}")}>
                     <input type="radio" name="actor" id={format!("actor-{tid}")} data-testid={format!("actor-{tid}")}
                         checked={acting} {onchange} />
                     <label for={format!("actor-{tid}")}>

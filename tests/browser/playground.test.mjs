@@ -241,8 +241,10 @@ async function main() {
       await waitText(page, tid('result-text'), /set removed/, 'IPC_RMID by A');
       await waitText(page, tid(`thread-state-${c}`), /finished semop: ✖ EIDRM/, 'C woken with EIDRM');
       await waitText(page, tid('semaphores'), /No semaphore sets yet/, 'the set is gone');
+      const cls = await page.locator(tid(`thread-${c}`)).getAttribute('class');
+      assert(/\bfailed\b/.test(cls), `a call that failed is drawn as a failure, not a success: class "${cls}"`);
       await page.locator(tid(`take-${c}`)).click();
-      await waitText(page, tid('result-text'), /semop had failed: EIDRM/, 'C takes its EIDRM');
+      await waitText(page, tid('result-text'), /^✖ error: semop had failed: EIDRM/, 'C takes its EIDRM, reported as an error');
     });
 
     await group('step back, table growth and layout at 1366×768 (no horizontal scroll); screenshot', async () => {
