@@ -63,7 +63,7 @@ use exports::ipclab::ipc::inspect::{
     SemSetView, SemView, SemWaiterView, SlotView, ThreadState, ThreadView, UndoView, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
-use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, SemopOutcome};
+use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 use exports::ipclab::ipc::system::{
     self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, SemLimits,
     Step, StepKind, Wakeup,
@@ -701,11 +701,9 @@ impl msg::Guest for Component {
                 Op::MsgctlStat(msqid) => err(k.msgctl_stat(tid, msqid)).map(|d| OpResult::Stat(msqid_ds(d))),
                 Op::Semop(o) => {
                     let sops: Vec<CSemBuf> = o.sops.iter().map(sembuf).collect();
-                    match k.semop(tid, o.semid, &sops, None) {
-                        Outcome::Done(r) => err(r).map(|()| OpResult::Done),
-                        Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
-                    }
+                    semop_result(k.semop(tid, o.semid, &sops, None))
                 }
+                Op::Semop1(o) => semop_result(k.semop(tid, o.semid, &[sembuf(&o.op)], None)),
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
             results.push(r);
@@ -749,6 +747,20 @@ impl sem::Guest for Component {
         match r {
             Outcome::Done(r) => err(r).map(|()| SemopOutcome::Done),
             Outcome::Blocked(reason) => Ok(SemopOutcome::Blocked(reason)),
+        }
+    }
+
+    fn semop1(
+        t: system::ThreadBorrow<'_>,
+        semid: i32,
+        op: Sembuf,
+        timeout_ns: Option<u64>,
+    ) -> Result<Semop1Outcome, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().semop(tid, semid, &[sembuf(&op)], timeout_ns);
+        match r {
+            Outcome::Done(r) => err(r).map(|()| Semop1Outcome::Done),
+            Outcome::Blocked(_) => Ok(Semop1Outcome::Parked),
         }
     }
 
@@ -831,6 +843,14 @@ impl sem::Guest for Component {
         let (k, tid) = caller(&t);
         let r = k.borrow_mut().semids(tid);
         err(r)
+    }
+}
+
+/// A batch's semop outcome.
+fn semop_result(r: Outcome<()>) -> Result<OpResult, Errno> {
+    match r {
+        Outcome::Done(r) => err(r).map(|()| OpResult::Done),
+        Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
     }
 }
 

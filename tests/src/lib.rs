@@ -44,9 +44,9 @@ pub mod bindings {
 pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, SemSetView, ThreadState, WaiterView,
 };
-pub use bindings::exports::ipclab::ipc::msg::SemopOp;
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
-pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, SemopOutcome};
+pub use bindings::exports::ipclab::ipc::msg::{Semop1Op, SemopOp};
+pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 pub use bindings::exports::ipclab::ipc::system::{
     Completion, Config, Event, EventOutcome, MsgLimits, Reply, SemLimits, Step, StepKind,
 };
@@ -430,6 +430,17 @@ impl Lab {
     ) -> Result<SemopOutcome, Errno> {
         let m = self.world.ipclab_ipc_sem();
         no_trap(m.call_semop(&mut self.store, t, semid, sops, timeout), "semop")
+    }
+
+    pub fn semop1(
+        &mut self,
+        t: ResourceAny,
+        semid: i32,
+        op: Sembuf,
+        timeout: Option<u64>,
+    ) -> Result<Semop1Outcome, Errno> {
+        let m = self.world.ipclab_ipc_sem();
+        no_trap(m.call_semop1(&mut self.store, t, semid, op, timeout), "semop1")
     }
 
     /// GETVAL / GETPID / GETNCNT / GETZCNT through their typed exports.

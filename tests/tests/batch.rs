@@ -32,6 +32,10 @@ fn one_by_one(lab: &mut Lab, t: Res, ops: &[Op]) -> Vec<Result<OpResult, Errno>>
                 SemopOutcome::Done => OpResult::Done,
                 SemopOutcome::Blocked(r) => OpResult::Blocked(r),
             }),
+            Op::Semop1(o) => lab.semop(t, o.semid, &[o.op], None).map(|o| match o {
+                SemopOutcome::Done => OpResult::Done,
+                SemopOutcome::Blocked(r) => OpResult::Blocked(r),
+            }),
         };
         let parked = matches!(r, Ok(OpResult::Blocked(_)));
         out.push(r);

@@ -156,7 +156,7 @@ fn semop_in_a_batch() {
         Op::Semop(SemopOp { semid: id, sops: vec![sembuf(0, 1, 0)] }),
         Op::Semop(SemopOp { semid: id, sops: vec![sembuf(0, -1, 0)] }),
         Op::Semop(SemopOp { semid: id, sops: vec![sembuf(5, -1, 0)] }),
-        Op::Semop(SemopOp { semid: id, sops: vec![sembuf(0, -1, 0)] }),
+        Op::Semop1(Semop1Op { semid: id, op: sembuf(0, -1, 0) }),
         Op::Semop(SemopOp { semid: id, sops: vec![sembuf(0, 1, 0)] }),
     ];
     let r = lab.batch(p.thread, &ops).unwrap();
@@ -208,4 +208,31 @@ fn hostile_semaphore_input_never_traps() {
     let snap = lab.snapshot();
     lab.restore(&snap).unwrap();
     assert_eq!(lab.semctl_getall(p.thread, id).map(|v| v.len()), Ok(3));
+}
+
+/// `semop1` is `semop` with a one-element array: same results, same event words.
+#[test]
+fn semop1_is_a_one_element_semop() {
+    let run = |one: bool| {
+        let mut lab = Lab::new();
+        let p = lab.spawn(100, 10);
+        let id = set(&mut lab, p, 2, 0o600);
+        let (_, cursor) = lab.events(0);
+        let mut results = Vec::new();
+        let ops = [sembuf(0, 1, 0), sembuf(1, -1, NOWAIT), sembuf(3, 1, 0), sembuf(0, -1, SEM_UNDO), sembuf(0, 0, 0)];
+        for (op, timeout) in ops.into_iter().map(|o| (o, None)).chain([(sembuf(1, -1, 0), Some(5))]) {
+            let r = if one {
+                lab.semop1(p.thread, id, op, timeout).map(|o| o == Semop1Outcome::Parked)
+            } else {
+                lab.semop(p.thread, id, &[op], timeout).map(|o| matches!(o, SemopOutcome::Blocked(_)))
+            };
+            results.push(r);
+        }
+        let words: Vec<String> = lab.events(cursor).0.into_iter().map(|e| e.text).collect();
+        (results, words)
+    };
+    let (one, single) = (run(true), run(false));
+    assert_eq!(one, single);
+    assert_eq!(one.0, vec![Ok(false), Err(Errno::Eagain), Err(Errno::Efbig), Ok(false), Ok(false), Ok(true)]);
+    assert!(one.1.last().is_some_and(|w| w.contains("semtimedop")), "{:?}", one.1);
 }

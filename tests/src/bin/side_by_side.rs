@@ -24,7 +24,7 @@
 use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_PRIVATE};
 use ipc_core::sem::SemBuf;
 use ipc_core::{Config, Credentials, Kernel, Outcome};
-use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, SemopOutcome, SendOp, SendOutcome, sembuf};
+use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, Semop1Op, Semop1Outcome, SendOp, SendOutcome, sembuf};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -412,10 +412,10 @@ fn component_sem_pair() -> Meter {
     let (mut lab, t) = lab();
     let id = lab.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
     let nowait = IPC_NOWAIT as i16;
-    let (up, down) = ([sembuf(0, 1, nowait)], [sembuf(0, -1, nowait)]);
+    let (up, down) = (sembuf(0, 1, nowait), sembuf(0, -1, nowait));
     meter(move || {
-        assert_eq!(lab.semop(t, id, &up, None), Ok(SemopOutcome::Done));
-        black_box(lab.semop(t, id, &down, None).expect("semop -1"));
+        assert_eq!(lab.semop1(t, id, up, None), Ok(Semop1Outcome::Done));
+        black_box(lab.semop1(t, id, down, None).expect("semop -1"));
     })
 }
 
@@ -429,6 +429,21 @@ fn component_batch() -> Meter {
     let op = move || {
         let r = lab.batch(t, &ops).expect("batch");
         assert!(matches!(r.last(), Some(Ok(OpResult::Received(_)))) && r.len() == 64);
+    };
+    Meter { op: Box::new(op), per_call: 64.0, slow: 32 }
+}
+
+/// ns per semop of a 64-operation batch (32 +1/−1 pairs, IPC_NOWAIT).
+fn component_sem_batch() -> Meter {
+    let (mut lab, t) = lab();
+    let id = lab.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).expect("set");
+    let nowait = IPC_NOWAIT as i16;
+    let up = Op::Semop1(Semop1Op { semid: id, op: sembuf(0, 1, nowait) });
+    let down = Op::Semop1(Semop1Op { semid: id, op: sembuf(0, -1, nowait) });
+    let ops: Vec<Op> = (0..32).flat_map(|_| [up.clone(), down.clone()]).collect();
+    let op = move || {
+        let r = lab.batch(t, &ops).expect("batch");
+        assert!(r.len() == 64 && matches!(r.last(), Some(Ok(OpResult::Done))));
     };
     Meter { op: Box::new(op), per_call: 64.0, slow: 32 }
 }
@@ -513,6 +528,7 @@ fn main() {
             "semop +1 then semop -1, one semaphore, IPC_NOWAIT".into(),
             [l_sem, Some(core_sem_pair()), Some(component_sem_pair())],
         ),
+        ("… per semop, in a batch of 64 (component: one crossing)".into(), [None, None, Some(component_sem_batch())]),
         ("empty call into the component (floor)".into(), [None, None, Some(component_empty())]),
     ];
     let (names, meters): (Vec<String>, Vec<[Option<Meter>; 3]>) = specs.into_iter().unzip();
@@ -526,6 +542,9 @@ fn main() {
     // The batch row compares with Linux's cost per operation: half a pair.
     rows[3].linux = rows[1].linux.map(|p| p / 2.0);
     rows[2].linux = rows[1].linux;
+    // Likewise, the semop batch row compares with half a Linux semop pair.
+    let sem_row = rows.iter().position(|r| r.op.starts_with("semop +1")).unwrap_or(0);
+    rows[sem_row + 1].linux = rows[sem_row].linux.map(|p| p / 2.0);
     print_table(&rows);
     let n = if quick { 2_000 } else { 100_000 };
     println!();
