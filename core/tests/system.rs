@@ -61,7 +61,7 @@ fn every_operation_appends_exactly_one_event() {
     assert_eq!(after - before, 3);
     assert_eq!(events.len(), 3);
     assert_eq!(events[0].outcome, EventOutcome::Err(Errno::ENOENT));
-    assert!(events[1].to_string().contains("msgget(key=0x5, msgflg=0o1600) -> id 0x0 (0)"), "{}", events[1]);
+    assert!(events[1].to_string().contains("msgget(key=0x5, msgflg=01600) -> id 0x0 (0)"), "{}", events[1]);
 }
 
 #[test]
@@ -343,13 +343,13 @@ fn events_render_in_the_words_viewers_show() {
     let id = k.msgget(t, 0x2a, IPC_CREAT | 0o600).unwrap();
     assert_eq!(
         k.last_event().unwrap().to_string(),
-        format!("#1 t=0ns pid 1 tid 1: msgget(key=0x2a, msgflg=0o1600) -> id {id:#x} ({id})")
+        format!("#1 t=0ns pid 1 tid 1: msgget(key=0x2a, msgflg=01600) -> id {id:#x} ({id})")
     );
     send(&mut k, t, id, 7, b"hello").unwrap();
     let ev = k.last_event().unwrap();
     assert_eq!(
         (ev.call.name(), ev.call.args().to_string()),
-        ("msgsnd", format!("msqid={id:#x}, mtype=7, size=5, msgflg=0o4000"))
+        ("msgsnd", format!("msqid={id:#x}, mtype=7, size=5, msgflg=04000"))
     );
     assert_eq!(last_steps(&k), vec![format!("msg: queued a 5-byte message of type 7 on msqid {id:#x}")]);
     assert_eq!(k.msgctl_stat(t, id).unwrap().qnum, 1);

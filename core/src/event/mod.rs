@@ -15,8 +15,9 @@
 //! (a few integers per call), and its words are produced only when a reader
 //! asks, through `Display` — the component's event export, the playground,
 //! a test.  The words are the same a viewer always saw.  The only strings
-//! built while a call runs are the rules of refusals (`Step::Denied`), and
-//! only when steps are recorded.
+//! built while a call runs are the rules of refusals (`Step::Denied`, only
+//! when steps are recorded) and the reason a parking call returns to its
+//! caller.
 //!
 //! ## Vocabulary
 //! The kernel does not know its facilities; each adds its own words: its
@@ -40,6 +41,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fmt::{self, Debug, Display};
 use std::sync::Arc;
+
+/// An integer in C's octal notation, as a programmer writes flags and
+/// modes: `01600`, `0` (not Rust's `0o1600`).
+pub struct Octal<T>(pub T);
+
+impl<T: fmt::Octal + Default + PartialEq> Display for Octal<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == T::default() { write!(f, "0") } else { write!(f, "0{:o}", self.0) }
+    }
+}
 
 /// Plain data: what every event type must be to live in a snapshot.
 pub trait Data: Debug + Clone + PartialEq + Eq + Serialize + DeserializeOwned {}
@@ -577,6 +588,13 @@ mod tests {
             chan: MsgChan::Recv { queue: 0, msqid: 0, msgtyp: 0 }.into(),
             result: Err(Errno::EINTR),
         }
+    }
+
+    #[test]
+    fn octal_is_written_as_in_c() {
+        assert_eq!(Octal(0).to_string(), "0");
+        assert_eq!(Octal(0o1600).to_string(), "01600");
+        assert_eq!(Octal(0o4000u32).to_string(), "04000");
     }
 
     proptest! {

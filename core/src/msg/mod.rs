@@ -97,7 +97,7 @@ pub mod view;
 use self::queue::MessageList;
 use crate::cred::{Caller, Gid, Pid, Tid, Uid, ZoneId};
 use crate::errno::{Errno, SysResult};
-use crate::event::{Ctx, Named};
+use crate::event::{Ctx, Named, Octal};
 use crate::kernel::{Facilities, Kernel, Outcome, Progress};
 use crate::namespace::arena::Handle;
 use crate::namespace::{
@@ -314,12 +314,12 @@ impl fmt::Display for MsgCall {
     /// The arguments, as a C programmer would read them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            MsgCall::Msgget { key, msgflg } => write!(f, "key={key:#x}, msgflg={msgflg:#o}"),
+            MsgCall::Msgget { key, msgflg } => write!(f, "key={key:#x}, msgflg={}", Octal(msgflg)),
             MsgCall::Msgsnd { msqid, mtype, size, msgflg } => {
-                write!(f, "msqid={msqid:#x}, mtype={mtype}, size={size}, msgflg={msgflg:#o}")
+                write!(f, "msqid={msqid:#x}, mtype={mtype}, size={size}, msgflg={}", Octal(msgflg))
             }
             MsgCall::Msgrcv { msqid, msgsz, msgtyp, msgflg } => {
-                write!(f, "msqid={msqid:#x}, msgsz={msgsz}, msgtyp={msgtyp}, msgflg={msgflg:#o}")
+                write!(f, "msqid={msqid:#x}, msgsz={msgsz}, msgtyp={msgtyp}, msgflg={}", Octal(msgflg))
             }
             MsgCall::Msgctl { msqid, cmd, set } => {
                 write!(f, "msqid={msqid:#x}, cmd=")?;
@@ -330,7 +330,7 @@ impl fmt::Display for MsgCall {
                     other => write!(f, "{other}")?,
                 }
                 if let Some(s) = set {
-                    write!(f, ", uid={}, gid={}, mode={:#o}, qbytes={}", s.uid, s.gid, s.mode, s.qbytes)?;
+                    write!(f, ", uid={}, gid={}, mode={}, qbytes={}", s.uid, s.gid, Octal(s.mode), s.qbytes)?;
                 }
                 Ok(())
             }
@@ -466,7 +466,7 @@ const MSGRCV_FLAGS: i32 = IPC_NOWAIT | MSG_NOERROR;
 
 /// EINVAL for flag bits the call does not know (illumos would ignore them).
 fn unknown_flags(ctx: &mut impl Sink, bits: i32) -> Errno {
-    ctx.deny(Some(Facility::Msg), Errno::EINVAL, || format!("unknown flag bits {bits:#o}"))
+    ctx.deny(Some(Facility::Msg), Errno::EINVAL, || format!("unknown flag bits {}", Octal(bits)))
 }
 
 fn received_value(m: &Received) -> MsgValue {

@@ -126,7 +126,7 @@ pub mod view;
 
 use crate::cred::{Caller, Gid, Pid, Tid, Uid, ZoneId};
 use crate::errno::{Errno, SysResult};
-use crate::event::{Ctx, Named};
+use crate::event::{Ctx, Named, Octal};
 use crate::kernel::{Facilities, Kernel, Outcome, Progress};
 use crate::namespace::arena::Handle;
 use crate::namespace::{
@@ -440,7 +440,9 @@ fn cmd_name(cmd: i32) -> Option<&'static str> {
 impl fmt::Display for SemCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SemCall::Semget { key, nsems, semflg } => write!(f, "key={key:#x}, nsems={nsems}, semflg={semflg:#o}"),
+            SemCall::Semget { key, nsems, semflg } => {
+                write!(f, "key={key:#x}, nsems={nsems}, semflg={}", Octal(*semflg))
+            }
             SemCall::Semop { semid, sops, timeout } => {
                 write!(f, "semid={semid:#x}, sops={sops}")?;
                 if let Some(t) = timeout {
@@ -632,7 +634,7 @@ impl<F: SemHost> Kernel<F> {
     ) -> SysResult<i32> {
         if semflg & !SEMGET_FLAGS != 0 {
             let bits = semflg & !SEMGET_FLAGS;
-            return Err(deny(ctx, Errno::EINVAL, || format!("unknown flag bits {bits:#o}")));
+            return Err(deny(ctx, Errno::EINVAL, || format!("unknown flag bits {}", Octal(bits))));
         }
         let now = self.clock;
         let sems = self.fac.sem_mut();
@@ -726,7 +728,7 @@ impl<F: SemHost> Kernel<F> {
             if op.sem_flg & !SEM_FLAGS != 0 {
                 let bits = op.sem_flg & !SEM_FLAGS;
                 return Progress::Done(Err(deny(ctx, Errno::EINVAL, || {
-                    format!("operation {i} has unknown sem_flg bits {bits:#o}")
+                    format!("operation {i} has unknown sem_flg bits {}", Octal(bits))
                 })));
             }
             needundo |= op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0;
