@@ -276,6 +276,20 @@ fn sembuf(b: &Sembuf) -> CSemBuf {
     CSemBuf { sem_num: b.sem_num, sem_op: b.sem_op, sem_flg: b.sem_flg }
 }
 
+/// Runs `f` on `sops` as core operations; short arrays (the common case)
+/// are converted on the stack.
+fn with_sembufs<R>(sops: &[Sembuf], f: impl FnOnce(&[CSemBuf]) -> R) -> R {
+    let mut small = [CSemBuf { sem_num: 0, sem_op: 0, sem_flg: 0 }; 8];
+    if sops.len() <= small.len() {
+        for (dst, src) in small.iter_mut().zip(sops) {
+            *dst = sembuf(src);
+        }
+        f(&small[..sops.len()])
+    } else {
+        f(&sops.iter().map(sembuf).collect::<Vec<_>>())
+    }
+}
+
 fn wit_sembuf(b: &CSemBuf) -> Sembuf {
     Sembuf { sem_num: b.sem_num, sem_op: b.sem_op, sem_flg: b.sem_flg }
 }
@@ -699,10 +713,7 @@ impl msg::Guest for Component {
                     Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
                 },
                 Op::MsgctlStat(msqid) => err(k.msgctl_stat(tid, msqid)).map(|d| OpResult::Stat(msqid_ds(d))),
-                Op::Semop(o) => {
-                    let sops: Vec<CSemBuf> = o.sops.iter().map(sembuf).collect();
-                    semop_result(k.semop(tid, o.semid, &sops, None))
-                }
+                Op::Semop(o) => semop_result(with_sembufs(&o.sops, |sops| k.semop(tid, o.semid, sops, None))),
                 Op::Semop1(o) => semop_result(k.semop(tid, o.semid, &[sembuf(&o.op)], None)),
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
@@ -731,19 +742,7 @@ impl sem::Guest for Component {
         timeout_ns: Option<u64>,
     ) -> Result<SemopOutcome, Errno> {
         let (k, tid) = caller(&t);
-        // Short arrays (the common case) convert on the stack.
-        let mut small = [CSemBuf { sem_num: 0, sem_op: 0, sem_flg: 0 }; 8];
-        let heap: Vec<CSemBuf>;
-        let sops: &[CSemBuf] = if sops.len() <= small.len() {
-            for (dst, src) in small.iter_mut().zip(&sops) {
-                *dst = sembuf(src);
-            }
-            &small[..sops.len()]
-        } else {
-            heap = sops.iter().map(sembuf).collect();
-            &heap
-        };
-        let r = k.borrow_mut().semop(tid, semid, sops, timeout_ns);
+        let r = with_sembufs(&sops, |sops| k.borrow_mut().semop(tid, semid, sops, timeout_ns));
         match r {
             Outcome::Done(r) => err(r).map(|()| SemopOutcome::Done),
             Outcome::Blocked(reason) => Ok(SemopOutcome::Blocked(reason)),

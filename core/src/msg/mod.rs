@@ -442,7 +442,7 @@ impl MsgReply {
     pub fn value(&self) -> MsgValue {
         match self {
             MsgReply::Sent => MsgValue::Zero,
-            MsgReply::Received(m) => MsgValue::Received { mtype: m.mtype, size: m.data.len() as u64 },
+            MsgReply::Received(m) => received_value(m),
         }
     }
 }

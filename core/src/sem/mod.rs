@@ -191,6 +191,13 @@ pub struct SemBuf {
     pub sem_flg: i16,
 }
 
+impl SemBuf {
+    /// A non-zero operation with SEM_UNDO: it adjusts the caller's undo record.
+    fn undoable(&self) -> bool {
+        self.sem_flg & SEM_UNDO != 0 && self.sem_op != 0
+    }
+}
+
 impl fmt::Display for SemBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{{{}, {:+}", self.sem_num, self.sem_op)?;
@@ -731,7 +738,7 @@ impl<F: SemHost> Kernel<F> {
                     format!("operation {i} has unknown sem_flg bits {}", Octal(bits))
                 })));
             }
-            needundo |= op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0;
+            needundo |= op.undoable();
         }
         if let Err(e) = sems.svc.perm_access(&obj.perm, mode, caller, ctx) {
             return Progress::Done(Err(e));
@@ -794,7 +801,7 @@ impl<F: SemHost> Kernel<F> {
         }
         let semid = o.perm.id;
         // The caller's undo record, looked up only if an operation needs it.
-        let wants_undo = sops.iter().any(|op| op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0);
+        let wants_undo = sops.iter().any(SemBuf::undoable);
         let mut undo = if wants_undo { sems.undo.get_mut(&pid).and_then(|m| m.get_mut(&h)) } else { None };
         let set = &mut o.body;
         let mut outcome = Applied::Done;
@@ -802,7 +809,6 @@ impl<F: SemHost> Kernel<F> {
         for op in sops {
             let sem = &mut set.sems[op.sem_num as usize];
             let v = sem.semval;
-            let undoable = op.sem_flg & SEM_UNDO != 0 && op.sem_op != 0;
             let stop = if op.sem_op > 0 {
                 let nv = v + op.sem_op as u32;
                 if nv > value_max { Some(Applied::Failed(range_error(ctx, semid, op, v, value_max))) } else { None }
@@ -822,7 +828,9 @@ impl<F: SemHost> Kernel<F> {
                 outcome = s;
                 break;
             }
-            if undoable && let Some(aoe) = undo.as_deref_mut() {
+            if op.undoable()
+                && let Some(aoe) = undo.as_deref_mut()
+            {
                 let adj = aoe[op.sem_num as usize] - i32::from(op.sem_op);
                 if !(-SEM_AOE_MAX..=SEM_AOE_MAX).contains(&adj) {
                     let n = op.sem_num;
@@ -841,8 +849,7 @@ impl<F: SemHost> Kernel<F> {
             for op in sops[..applied].iter().rev() {
                 let sem = &mut set.sems[op.sem_num as usize];
                 sem.semval = (i64::from(sem.semval) - i64::from(op.sem_op)) as u32;
-                if op.sem_flg & SEM_UNDO != 0
-                    && op.sem_op != 0
+                if op.undoable()
                     && let Some(aoe) = undo.as_deref_mut()
                 {
                     aoe[op.sem_num as usize] += i32::from(op.sem_op);
