@@ -47,11 +47,19 @@ pub enum Errno {
     EIDRM,
     /// A value is out of range.
     ERANGE,
+    /// Too many semaphores in the system (POSIX semaphores: `SEM_MAX`).
+    ENFILE,
+    /// A POSIX semaphore name is longer than `SEM_MAX_NAMELEN`.
+    ENAMETOOLONG,
+    /// A value would pass its maximum (`sem_post` at `SEM_VALUE_MAX`).
+    EOVERFLOW,
+    /// An absolute deadline passed (`sem_timedwait`).
+    ETIMEDOUT,
 }
 
 impl Errno {
     /// Every errno, in numeric order.
-    pub const ALL: [Errno; 16] = [
+    pub const ALL: [Errno; 20] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
@@ -63,11 +71,15 @@ impl Errno {
         Errno::EBUSY,
         Errno::EEXIST,
         Errno::EINVAL,
+        Errno::ENFILE,
         Errno::EFBIG,
         Errno::ENOSPC,
         Errno::ERANGE,
         Errno::ENOMSG,
         Errno::EIDRM,
+        Errno::ENAMETOOLONG,
+        Errno::EOVERFLOW,
+        Errno::ETIMEDOUT,
     ];
 
     /// The numeric value on illumos.
@@ -89,6 +101,10 @@ impl Errno {
             Errno::ERANGE => 34,
             Errno::ENOMSG => 35,
             Errno::EIDRM => 36,
+            Errno::ENFILE => 23,
+            Errno::ENAMETOOLONG => 78,
+            Errno::EOVERFLOW => 79,
+            Errno::ETIMEDOUT => 145,
         }
     }
 
@@ -111,6 +127,10 @@ impl Errno {
             Errno::ERANGE => "ERANGE",
             Errno::ENOMSG => "ENOMSG",
             Errno::EIDRM => "EIDRM",
+            Errno::ENFILE => "ENFILE",
+            Errno::ENAMETOOLONG => "ENAMETOOLONG",
+            Errno::EOVERFLOW => "EOVERFLOW",
+            Errno::ETIMEDOUT => "ETIMEDOUT",
         }
     }
 
@@ -133,6 +153,10 @@ impl Errno {
             Errno::ERANGE => "value out of range",
             Errno::ENOMSG => "no message of desired type",
             Errno::EIDRM => "identifier removed",
+            Errno::ENFILE => "too many semaphores in the system",
+            Errno::ENAMETOOLONG => "name too long",
+            Errno::EOVERFLOW => "value too large",
+            Errno::ETIMEDOUT => "deadline passed",
         }
     }
 }

@@ -19,7 +19,9 @@
 //! System V message queues keep none (a process holds no reference to a
 //! queue between calls), so their fork, exec and exit arms do nothing.
 //! Semaphore arrays keep undo records per process: a forked child starts
-//! without any, exec keeps them, exit applies them (`semexit`).
+//! without any, exec keeps them, exit applies them (`semexit`).  POSIX
+//! semaphores keep a reference list per process: fork copies it, exec and
+//! exit drop it.
 
 use crate::cred::{Pid, Tid, ZoneId};
 use crate::errno::{Errno, SysResult};
@@ -29,6 +31,7 @@ use crate::kernel::proc::ThreadState;
 use crate::kernel::{self, Facilities};
 use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
 use crate::namespace::{Facility, IdSpace, IpcService, RctlScope};
+use crate::psem::{self, PsemCall, PsemChan, PsemHost, PsemLimits, PsemReply, PsemStep, PsemValue, Psems};
 use crate::sem::{self, SemCall, SemChan, SemHost, SemLimits, SemReply, SemStep, SemValue, Sems};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -51,13 +54,20 @@ pub struct Config {
     pub ids: IdSpace,
     pub msg: MsgLimits,
     pub sem: SemLimits,
+    pub psem: PsemLimits,
     /// How many events the log keeps (older ones are dropped).
     pub event_capacity: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { ids: IdSpace::default(), msg: MsgLimits::default(), sem: SemLimits::default(), event_capacity: 4096 }
+        Config {
+            ids: IdSpace::default(),
+            msg: MsgLimits::default(),
+            sem: SemLimits::default(),
+            psem: PsemLimits::default(),
+            event_capacity: 4096,
+        }
     }
 }
 
@@ -66,6 +76,7 @@ impl Config {
         self.ids.validate()?;
         self.msg.validate()?;
         self.sem.validate()?;
+        self.psem.validate()?;
         if self.event_capacity == 0 {
             return Err(Errno::EINVAL);
         }
@@ -78,6 +89,7 @@ impl Config {
 pub struct Ipc {
     msg: Msg,
     sem: Sems,
+    psem: Psems,
 }
 
 impl Ipc {
@@ -87,6 +99,19 @@ impl Ipc {
 
     pub fn sem(&self) -> &Sems {
         &self.sem
+    }
+
+    pub fn psem(&self) -> &Psems {
+        &self.psem
+    }
+}
+
+impl PsemHost for Ipc {
+    fn psem(&self) -> &Psems {
+        &self.psem
+    }
+    fn psem_mut(&mut self) -> &mut Psems {
+        &mut self.psem
     }
 }
 
@@ -139,28 +164,29 @@ macro_rules! named {
 
 union!(
     /// A facility's system call and its arguments.
-    SysCall { Msg(MsgCall), Sem(SemCall) }
+    SysCall { Msg(MsgCall), Sem(SemCall), Psem(PsemCall) }
 );
-named!(SysCall { Msg, Sem });
+named!(SysCall { Msg, Sem, Psem });
 union!(
     /// What a facility's call returned, as the log keeps it.
-    SysValue { Msg(MsgValue), Sem(SemValue) }
+    SysValue { Msg(MsgValue), Sem(SemValue), Psem(PsemValue) }
 );
 union!(
     /// A facility's internal step.
-    SysStep { Msg(MsgStep), Sem(SemStep) }
+    SysStep { Msg(MsgStep), Sem(SemStep), Psem(PsemStep) }
 );
 union!(
     /// What a parked thread waits on.
-    SysChan { Msg(MsgChan), Sem(SemChan) }
+    SysChan { Msg(MsgChan), Sem(SemChan), Psem(PsemChan) }
 );
-named!(SysChan { Msg, Sem });
+named!(SysChan { Msg, Sem, Psem });
 
 /// What a parked call completes with ([`kernel::Kernel::take_result`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reply {
     Msg(MsgReply),
     Sem(SemReply),
+    Psem(PsemReply),
 }
 
 impl From<MsgReply> for Reply {
@@ -175,6 +201,12 @@ impl From<SemReply> for Reply {
     }
 }
 
+impl From<PsemReply> for Reply {
+    fn from(r: PsemReply) -> Self {
+        Reply::Psem(r)
+    }
+}
+
 impl Vocabulary for Ipc {
     type Call = SysCall;
     type Value = SysValue;
@@ -186,6 +218,7 @@ impl Vocabulary for Ipc {
         match reply {
             Reply::Msg(r) => r.value().into(),
             Reply::Sem(r) => r.value().into(),
+            Reply::Psem(r) => r.value().into(),
         }
     }
 }
@@ -195,29 +228,37 @@ impl Facilities for Ipc {
 
     fn new(config: &Config) -> SysResult<Self> {
         config.validate()?;
-        Ok(Ipc { msg: Msg::new(config.ids, config.msg)?, sem: Sems::new(config.ids, config.sem)? })
+        Ok(Ipc {
+            msg: Msg::new(config.ids, config.msg)?,
+            sem: Sems::new(config.ids, config.sem)?,
+            psem: Psems::new(config.psem)?,
+        })
     }
 
     fn event_capacity(config: &Config) -> usize {
         config.event_capacity
     }
 
-    fn fork(_: &mut Kernel, _: Pid, _: Pid, _: &mut Ctx<Self>) {
+    fn fork(k: &mut Kernel, parent: Pid, child: Pid, ctx: &mut Ctx<Self>) {
         // msg: no per-process state to inherit.
         // sem: a child starts with no undo records.
+        psem::fork(k, parent, child, ctx);
     }
 
-    fn exec(_: &mut Kernel, _: Pid, _: &mut Ctx<Self>) {
+    fn exec(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
         // msg: nothing survives or dies with an image.
         // sem: undo records survive exec.
+        psem::drop_all(k, pid, ctx);
     }
 
     fn exit(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
         // msg: nothing held between calls (parked calls were unparked).
         sem::exit(k, pid, ctx);
+        psem::drop_all(k, pid, ctx);
     }
 
     fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
+        // psem: POSIX semaphores belong to no zone.
         msg::zone_remove(k, zone, ctx) + sem::zone_remove(k, zone, ctx)
     }
 
@@ -225,6 +266,14 @@ impl Facilities for Ipc {
         match chan {
             SysChan::Msg(c) => msg::unpark(k, tid, c, ctx),
             SysChan::Sem(c) => sem::unpark(k, tid, c, ctx),
+            SysChan::Psem(c) => psem::unpark(k, tid, c, ctx),
+        }
+    }
+
+    fn timed_out(chan: &SysChan) -> Errno {
+        match chan {
+            SysChan::Msg(_) | SysChan::Sem(_) => Errno::EAGAIN,
+            SysChan::Psem(_) => Errno::ETIMEDOUT,
         }
     }
 
@@ -240,11 +289,13 @@ impl Facilities for Ipc {
     fn check(k: &Kernel) -> Result<(), String> {
         msg::check(k)?;
         sem::check(k)?;
+        psem::check(k)?;
         for t in k.threads() {
             if let ThreadState::Blocked(w) = &t.state {
                 match &w.chan {
                     SysChan::Msg(c) => msg::check_parked(k, t.tid, c)?,
                     SysChan::Sem(c) => sem::check_parked(k, t.tid, c)?,
+                    SysChan::Psem(c) => psem::check_parked(k, t.tid, c)?,
                 }
             }
         }

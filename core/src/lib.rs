@@ -18,6 +18,8 @@
 //!   the lifecycle hooks, snapshots.
 //! * [`msg`] — System V message queues (`msg.c`).
 //! * [`sem`] — System V semaphore arrays (`sem.c`), with undo records.
+//! * [`psem`] — POSIX semaphores (NetBSD `uipc_sem.c`): names, ids and
+//!   per-process reference lists of their own, outside the namespace.
 //! * [`inspect`] — plain-data views for viewers.
 //! * [`hooks`] — the one place that names every facility: their state,
 //!   their words and one arm per hook.  [`Kernel`] is the kernel with them.
@@ -58,6 +60,7 @@ pub mod inspect;
 pub mod kernel;
 pub mod msg;
 pub mod namespace;
+pub mod psem;
 pub mod sem;
 
 pub use cred::{Credentials, Pid, Tid};
