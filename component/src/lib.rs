@@ -46,6 +46,7 @@ use ipc_core::msg::{
     MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
 };
 use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
+use ipc_core::psem::{PsemLimits as CPsemLimits, PsemReply};
 use ipc_core::sem::view::{SemSetView as CSemSetView, SemWaiterView as CSemWaiterView};
 use ipc_core::sem::{
     SemArg as CSemArg, SemBuf as CSemBuf, SemGet, SemLimits as CSemLimits, SemReply, SemSetPerm as CSemSetPerm,
@@ -58,15 +59,17 @@ use ipc_core::{
 
 wit_bindgen::generate!({ world: "kernel", path: "../wit" });
 
+mod psem;
+
 use exports::ipclab::ipc::inspect::{
-    self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, RemovedObject,
-    SemSetView, SemView, SemWaiterView, SlotView, ThreadState, ThreadView, UndoView, WaiterView,
+    self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, PsemTableView,
+    RemovedObject, SemSetView, SemView, SemWaiterView, SlotView, ThreadState, ThreadView, UndoView, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 use exports::ipclab::ipc::system::{
-    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, Reply, SemLimits,
-    Step, StepKind, Wakeup,
+    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, PsemLimits,
+    Reply, SemLimits, Step, StepKind, Wakeup,
 };
 use exports::ipclab::ipc::types::{
     Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
@@ -85,7 +88,7 @@ const NO_TID: u32 = 0;
 
 type Shared = Rc<RefCell<CKernel>>;
 
-struct Component;
+pub(crate) struct Component;
 
 export!(Component);
 
@@ -104,11 +107,15 @@ fn errno(e: CErrno) -> Errno {
         CErrno::EBUSY => Errno::Ebusy,
         CErrno::EEXIST => Errno::Eexist,
         CErrno::EINVAL => Errno::Einval,
+        CErrno::ENFILE => Errno::Enfile,
         CErrno::EFBIG => Errno::Efbig,
         CErrno::ENOSPC => Errno::Enospc,
         CErrno::ERANGE => Errno::Erange,
         CErrno::ENOMSG => Errno::Enomsg,
         CErrno::EIDRM => Errno::Eidrm,
+        CErrno::ENAMETOOLONG => Errno::Enametoolong,
+        CErrno::EOVERFLOW => Errno::Eoverflow,
+        CErrno::ETIMEDOUT => Errno::Etimedout,
     }
 }
 
@@ -127,15 +134,19 @@ fn core_errno(e: Errno) -> CErrno {
         Errno::Ebusy => CErrno::EBUSY,
         Errno::Eexist => CErrno::EEXIST,
         Errno::Einval => CErrno::EINVAL,
+        Errno::Enfile => CErrno::ENFILE,
         Errno::Efbig => CErrno::EFBIG,
         Errno::Enospc => CErrno::ENOSPC,
         Errno::Erange => CErrno::ERANGE,
         Errno::Enomsg => CErrno::ENOMSG,
         Errno::Eidrm => CErrno::EIDRM,
+        Errno::Enametoolong => CErrno::ENAMETOOLONG,
+        Errno::Eoverflow => CErrno::EOVERFLOW,
+        Errno::Etimedout => CErrno::ETIMEDOUT,
     }
 }
 
-fn err<T>(r: Result<T, CErrno>) -> Result<T, Errno> {
+pub(crate) fn err<T>(r: Result<T, CErrno>) -> Result<T, Errno> {
     r.map_err(errno)
 }
 
@@ -174,6 +185,7 @@ fn config(c: &CConfig) -> Config {
             value_max: c.sem.value_max,
             max_sets: c.sem.max_sets,
         },
+        psem: PsemLimits { max_sems: c.psem.max_sems, value_max: c.psem.value_max },
         // The default (and every accepted configuration) fits in u32.
         event_capacity: u32::try_from(c.event_capacity).unwrap_or(u32::MAX),
     }
@@ -199,6 +211,7 @@ fn core_config(c: &Config) -> Result<CConfig, CErrno> {
             value_max: c.sem.value_max,
             max_sets: c.sem.max_sets,
         },
+        psem: CPsemLimits { max_sems: c.psem.max_sems, value_max: c.psem.value_max },
         event_capacity: usize::try_from(c.event_capacity).map_err(|_| CErrno::EINVAL)?,
     };
     cfg.validate()?;
@@ -258,6 +271,7 @@ fn reply(r: CReply) -> Reply {
         CReply::Msg(MsgReply::Sent) => Reply::None,
         CReply::Msg(MsgReply::Received(m)) => Reply::Message(received(m)),
         CReply::Sem(SemReply::Done) => Reply::None,
+        CReply::Psem(PsemReply::Acquired) => Reply::None,
     }
 }
 
@@ -349,6 +363,11 @@ fn step(s: &CStep) -> Step {
             };
             (kind, Some(CFacility::Sem), None, Some(semid), None)
         }
+        CStep::Sys(SysStep::Psem(s)) => {
+            let (kind, id) = psem::step_kind(s);
+            // psem ids are u32; the step record's id is System V's s32.
+            (kind, None, None, Some(id as i32), None)
+        }
         CStep::Park { .. } => (StepKind::Park, None, None, None, None),
         CStep::Denied { facility: f, .. } => (StepKind::Denied, *f, None, None, None),
     };
@@ -396,7 +415,7 @@ fn message_view(m: CMessageView) -> MessageView {
     MessageView { mtype: m.mtype, size: m.size, head: m.head }
 }
 
-fn waiter_view(w: CWaiterView) -> WaiterView {
+pub(crate) fn waiter_view(w: CWaiterView) -> WaiterView {
     WaiterView { tid: w.tid, pid: w.pid, reason: w.reason, since: w.since, deadline: w.deadline }
 }
 
@@ -620,7 +639,7 @@ impl system::Guest for Component {
 // ----- msg -----
 
 /// The kernel and tid behind a borrowed thread handle.
-fn caller(t: &system::ThreadBorrow<'_>) -> (Shared, u32) {
+pub(crate) fn caller(t: &system::ThreadBorrow<'_>) -> (Shared, u32) {
     let t: &ThreadRes = t.get();
     (Rc::clone(&t.k), t.tid)
 }
@@ -715,6 +734,10 @@ impl msg::Guest for Component {
                 Op::MsgctlStat(msqid) => err(k.msgctl_stat(tid, msqid)).map(|d| OpResult::Stat(msqid_ds(d))),
                 Op::Semop(o) => semop_result(with_sembufs(&o.sops, |sops| k.semop(tid, o.semid, sops, None))),
                 Op::Semop1(o) => semop_result(k.semop(tid, o.semid, &[sembuf(&o.op)], None)),
+                Op::SemPost(id) => err(k.sem_post(tid, id)).map(|()| OpResult::Done),
+                Op::SemWait(id) => psem::batch_wait(k.sem_wait(tid, id)),
+                Op::SemTrywait(id) => err(k.sem_trywait(tid, id)).map(|()| OpResult::Done),
+                Op::SemGetvalue(id) => err(k.sem_getvalue(tid, id)).map(OpResult::Value),
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
             results.push(r);
@@ -878,6 +901,12 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().sem_set_views();
         v.into_iter().map(sem_set_view).collect()
+    }
+
+    fn psem(k: system::KernelBorrow<'_>) -> PsemTableView {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().psem_view();
+        psem::table_view(v)
     }
 
     fn processes(k: system::KernelBorrow<'_>) -> Vec<ProcessView> {

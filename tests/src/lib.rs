@@ -42,16 +42,18 @@ pub mod bindings {
 }
 
 pub use bindings::exports::ipclab::ipc::inspect::{
-    KeyNode, MsgQueueView, NamespaceView, ProcessView, SemSetView, ThreadState, WaiterView,
+    KeyNode, MsgQueueView, NamespaceView, ProcessView, PsemSemView, PsemState, PsemTableView, SemSetView, ThreadState,
+    WaiterView,
 };
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
 pub use bindings::exports::ipclab::ipc::msg::{Semop1Op, SemopOp};
+pub use bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
 pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 pub use bindings::exports::ipclab::ipc::system::{
-    Completion, Config, Event, EventOutcome, MsgLimits, Reply, SemLimits, Step, StepKind,
+    Completion, Config, Event, EventOutcome, MsgLimits, PsemLimits, Reply, SemLimits, Step, StepKind,
 };
 pub use bindings::exports::ipclab::ipc::types::{
-    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
+    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet, Timespec,
 };
 pub use wasmtime::component::ResourceAny as Res;
 
@@ -501,6 +503,70 @@ impl Lab {
     pub fn semids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
         let m = self.world.ipclab_ipc_sem();
         no_trap(m.call_semids(&mut self.store, t), "semids")
+    }
+
+    // ----- psem -----
+
+    pub fn sem_open(
+        &mut self,
+        t: ResourceAny,
+        name: &str,
+        oflag: OpenFlags,
+        mode: u32,
+        value: u32,
+    ) -> Result<u32, Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_open(&mut self.store, t, name, oflag, mode, value), "sem-open")
+    }
+
+    pub fn sem_init(&mut self, t: ResourceAny, value: u32, pshared: bool) -> Result<u32, Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_init(&mut self.store, t, value, pshared), "sem-init")
+    }
+
+    pub fn sem_close(&mut self, t: ResourceAny, id: u32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_close(&mut self.store, t, id), "sem-close")
+    }
+
+    pub fn sem_unlink(&mut self, t: ResourceAny, name: &str) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_unlink(&mut self.store, t, name), "sem-unlink")
+    }
+
+    pub fn sem_destroy(&mut self, t: ResourceAny, id: u32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_destroy(&mut self.store, t, id), "sem-destroy")
+    }
+
+    pub fn sem_post(&mut self, t: ResourceAny, id: u32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_post(&mut self.store, t, id), "sem-post")
+    }
+
+    pub fn sem_wait(&mut self, t: ResourceAny, id: u32) -> Result<WaitOutcome, Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_wait(&mut self.store, t, id), "sem-wait")
+    }
+
+    pub fn sem_trywait(&mut self, t: ResourceAny, id: u32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_trywait(&mut self.store, t, id), "sem-trywait")
+    }
+
+    pub fn sem_timedwait(&mut self, t: ResourceAny, id: u32, abstime: Timespec) -> Result<WaitOutcome, Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_timedwait(&mut self.store, t, id, abstime), "sem-timedwait")
+    }
+
+    pub fn sem_getvalue(&mut self, t: ResourceAny, id: u32) -> Result<u32, Errno> {
+        let m = self.world.ipclab_ipc_psem();
+        no_trap(m.call_sem_getvalue(&mut self.store, t, id), "sem-getvalue")
+    }
+
+    pub fn psem(&mut self) -> PsemTableView {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_psem(&mut self.store, self.kernel), "inspect.psem")
     }
 
     pub fn sem_sets(&mut self) -> Vec<SemSetView> {

@@ -36,6 +36,13 @@ fn one_by_one(lab: &mut Lab, t: Res, ops: &[Op]) -> Vec<Result<OpResult, Errno>>
                 SemopOutcome::Done => OpResult::Done,
                 SemopOutcome::Blocked(r) => OpResult::Blocked(r),
             }),
+            Op::SemPost(id) => lab.sem_post(t, *id).map(|()| OpResult::Done),
+            Op::SemWait(id) => lab.sem_wait(t, *id).map(|o| match o {
+                WaitOutcome::Acquired => OpResult::Done,
+                WaitOutcome::Blocked(r) => OpResult::Blocked(r),
+            }),
+            Op::SemTrywait(id) => lab.sem_trywait(t, *id).map(|()| OpResult::Done),
+            Op::SemGetvalue(id) => lab.sem_getvalue(t, *id).map(OpResult::Value),
         };
         let parked = matches!(r, Ok(OpResult::Blocked(_)));
         out.push(r);
@@ -149,4 +156,39 @@ fn a_kernel_recording_no_steps_keeps_calls_and_outcomes() {
     lab.set_step_recording(true);
     assert_eq!(lab.msgget(p.thread, 0x34, 0), Err(Errno::Enoent));
     assert!(lab.last_event().steps.iter().any(|s| s.kind == StepKind::Denied));
+}
+
+#[test]
+fn a_posix_semaphore_batch_is_its_operations_one_by_one() {
+    let ops = |id: u32| {
+        vec![
+            Op::SemPost(id),
+            Op::SemGetvalue(id),
+            Op::SemTrywait(id),
+            Op::SemTrywait(id),
+            Op::SemPost(id + 1),
+            Op::SemPost(id),
+            Op::SemWait(id),
+            Op::SemWait(id),
+            Op::SemPost(id),
+        ]
+    };
+    let run = |batched: bool| {
+        let mut lab = Lab::new();
+        let p = lab.spawn(100, 10);
+        let id = lab.sem_init(p.thread, 0, false).unwrap();
+        let (_, cursor) = lab.events(0);
+        let results =
+            if batched { lab.batch(p.thread, &ops(id)).unwrap() } else { one_by_one(&mut lab, p.thread, &ops(id)) };
+        let (events, _) = lab.events(cursor);
+        (results, events.into_iter().map(|e| e.text).collect::<Vec<_>>())
+    };
+    let (batched, batched_events) = run(true);
+    let (single, single_events) = run(false);
+    assert_eq!(batched, single);
+    assert_eq!(batched_events, single_events, "one event per operation, the same words");
+    assert_eq!(batched.len(), 8, "stops at the wait that parks");
+    assert_eq!(batched[1], Ok(OpResult::Value(1)));
+    assert_eq!(batched[3], Err(Errno::Eagain));
+    assert!(matches!(batched[7], Ok(OpResult::Blocked(_))));
 }
