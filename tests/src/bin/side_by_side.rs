@@ -1,8 +1,9 @@
 //! # `side-by-side`: the Linux kernel, `ipc-core` and the component, in one run
 //!
-//! The same System V operations, timed in the same process run on
-//! (a) the Linux kernel's own System V IPC through real system calls
-//! (`libc`), (b) `ipc-core` natively and (c) the `ipc-component` in
+//! The same operations, timed in the same process run on (a) Linux — the
+//! kernel's own System V IPC through real system calls (`libc`), and
+//! glibc's POSIX semaphores — (b) `ipc-core` natively and (c) the
+//! `ipc-component` in
 //! wasmtime 48 (`concurrency_support(false)`), printed as one Markdown
 //! table with ratios.  Times vary between machines (this machine's System
 //! V calls are slow and vary too); the ratios, taken inside one run, are
@@ -176,6 +177,30 @@ mod linux {
             }))
         }
 
+        /// glibc's `sem_post` + `sem_wait` on a process-private unnamed
+        /// semaphore: no contention, so both stay in user space (an atomic
+        /// each) — the fast path the kernel never sees.
+        pub fn psem_pair(&mut self) -> Result<Meter, String> {
+            // SAFETY: sem_t is plain data that sem_init initialises.
+            let mut sem: Box<libc::sem_t> = Box::new(unsafe { std::mem::zeroed() });
+            let p: *mut libc::sem_t = &mut *sem;
+            // SAFETY: p points to a live sem_t; pshared 0, value 0.
+            check(unsafe { libc::sem_init(p, 0, 0) }, "sem_init")?;
+            // SAFETY: initialised above.
+            check(unsafe { libc::sem_post(p) }, "sem_post")?;
+            // SAFETY: as above; the value is 1, so this does not block.
+            check(unsafe { libc::sem_wait(p) }, "sem_wait")?;
+            Ok(meter(move || {
+                // The box moves into the closure; its heap address, `p`, stays.
+                let _owner = &sem;
+                // SAFETY: as above; every wait follows a post.
+                unsafe {
+                    libc::sem_post(p);
+                    black_box(libc::sem_wait(p));
+                }
+            }))
+        }
+
         fn msgget(&mut self, key: i32, flags: i32) -> Result<i32, String> {
             // SAFETY: plain system call.
             let id = check(unsafe { libc::msgget(key, flags) }, "msgget")?;
@@ -305,6 +330,15 @@ fn core_sem_pair() -> Meter {
     })
 }
 
+fn core_psem_pair(steps: bool) -> Meter {
+    let (mut k, t) = core_kernel(steps);
+    let id = k.sem_init(t, 0, false).expect("sem_init");
+    meter(move || {
+        assert_eq!(k.sem_post(t, id), Ok(()));
+        black_box(k.sem_wait(t, id));
+    })
+}
+
 fn core_stat(ids: u32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for _ in 1..ids {
@@ -419,6 +453,27 @@ fn component_sem_pair() -> Meter {
     })
 }
 
+fn component_psem_pair() -> Meter {
+    let (mut lab, t) = lab();
+    let id = lab.sem_init(t, 0, false).expect("sem-init");
+    meter(move || {
+        assert_eq!(lab.sem_post(t, id), Ok(()));
+        black_box(lab.sem_wait(t, id).expect("sem-wait"));
+    })
+}
+
+/// ns per call of a 64-operation batch (32 sem-post + sem-wait pairs).
+fn component_psem_batch() -> Meter {
+    let (mut lab, t) = lab();
+    let id = lab.sem_init(t, 0, false).expect("sem-init");
+    let ops: Vec<Op> = (0..32).flat_map(|_| [Op::SemPost(id), Op::SemWait(id)]).collect();
+    let op = move || {
+        let r = lab.batch(t, &ops).expect("batch");
+        assert!(r.len() == 64 && matches!(r.last(), Some(Ok(OpResult::Done))));
+    };
+    Meter { op: Box::new(op), per_call: 64.0, slow: 32 }
+}
+
 /// ns per operation of a 64-operation batch (32 send+receive pairs of 64 B).
 fn component_batch() -> Meter {
     let (mut lab, t) = lab();
@@ -484,19 +539,20 @@ fn main() {
                 Some(s.stat()?),
                 Some(s.get_existing(1000, base)?),
                 Some(s.sem_pair()?),
+                Some(s.psem_pair()?),
             ])
         })();
         r.unwrap_or_else(|e| {
             eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-            [None, None, None, None, None]
+            [None, None, None, None, None, None]
         })
     };
     #[cfg(not(target_os = "linux"))]
-    let linux: [Option<Meter>; 5] = {
+    let linux: [Option<Meter>; 6] = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        [None, None, None, None, None]
+        [None, None, None, None, None, None]
     };
-    let [l_pair8, l_pair64, l_stat, l_get, l_sem] = linux;
+    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem] = linux;
 
     let big = mode.big as i32;
     let specs: Vec<(String, [Option<Meter>; 3])> = vec![
@@ -529,6 +585,12 @@ fn main() {
             [l_sem, Some(core_sem_pair()), Some(component_sem_pair())],
         ),
         ("… per semop, in a batch of 64 (component: one crossing)".into(), [None, None, Some(component_sem_batch())]),
+        (
+            "sem_post then sem_wait, POSIX, uncontended (Linux: glibc in user space)".into(),
+            [l_psem, Some(core_psem_pair(true)), Some(component_psem_pair())],
+        ),
+        ("… the same, kernel recording no steps".into(), [None, Some(core_psem_pair(false)), None]),
+        ("… per call, in a batch of 64 (component: one crossing)".into(), [None, None, Some(component_psem_batch())]),
         ("empty call into the component (floor)".into(), [None, None, Some(component_empty())]),
     ];
     let (names, meters): (Vec<String>, Vec<[Option<Meter>; 3]>) = specs.into_iter().unzip();
@@ -545,6 +607,9 @@ fn main() {
     // Likewise, the semop batch row compares with half a Linux semop pair.
     let sem_row = rows.iter().position(|r| r.op.starts_with("semop +1")).unwrap_or(0);
     rows[sem_row + 1].linux = rows[sem_row].linux.map(|p| p / 2.0);
+    let psem_row = rows.iter().position(|r| r.op.starts_with("sem_post then")).unwrap_or(0);
+    rows[psem_row + 1].linux = rows[psem_row].linux;
+    rows[psem_row + 2].linux = rows[psem_row].linux.map(|p| p / 2.0);
     print_table(&rows);
     let n = if quick { 2_000 } else { 100_000 };
     println!();
