@@ -52,6 +52,7 @@ use ipc_core::sem::{
     SemArg as CSemArg, SemBuf as CSemBuf, SemGet, SemLimits as CSemLimits, SemReply, SemSetPerm as CSemSetPerm,
     SemStep, SemctlReply as CSemctlReply, SemidDs as CSemidDs,
 };
+use ipc_core::shm::ShmLimits as CShmLimits;
 use ipc_core::{
     Completion as CCompletion, Config as CConfig, Credentials as CCredentials, Errno as CErrno, Event as CEvent,
     EventOutcome as CEventOutcome, Kernel as CKernel, Outcome, Reply as CReply, Step as CStep,
@@ -60,16 +61,18 @@ use ipc_core::{
 wit_bindgen::generate!({ world: "kernel", path: "../wit" });
 
 mod psem;
+mod shm;
 
 use exports::ipclab::ipc::inspect::{
     self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, PsemTableView,
-    RemovedObject, SemSetView, SemView, SemWaiterView, SlotView, ThreadState, ThreadView, UndoView, WaiterView,
+    RemovedObject, SemSetView, SemView, SemWaiterView, ShmTableView, SlotView, ThreadState, ThreadView, UndoView,
+    WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 use exports::ipclab::ipc::system::{
     self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, PsemLimits,
-    Reply, SemLimits, Step, StepKind, Wakeup,
+    Reply, SemLimits, ShmLimits, Step, StepKind, Wakeup,
 };
 use exports::ipclab::ipc::types::{
     Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
@@ -102,12 +105,14 @@ fn errno(e: CErrno) -> Errno {
         CErrno::EINTR => Errno::Eintr,
         CErrno::E2BIG => Errno::E2big,
         CErrno::EAGAIN => Errno::Eagain,
+        CErrno::ENOMEM => Errno::Enomem,
         CErrno::EACCES => Errno::Eacces,
         CErrno::EFAULT => Errno::Efault,
         CErrno::EBUSY => Errno::Ebusy,
         CErrno::EEXIST => Errno::Eexist,
         CErrno::EINVAL => Errno::Einval,
         CErrno::ENFILE => Errno::Enfile,
+        CErrno::EMFILE => Errno::Emfile,
         CErrno::EFBIG => Errno::Efbig,
         CErrno::ENOSPC => Errno::Enospc,
         CErrno::ERANGE => Errno::Erange,
@@ -129,12 +134,14 @@ fn core_errno(e: Errno) -> CErrno {
         Errno::Eintr => CErrno::EINTR,
         Errno::E2big => CErrno::E2BIG,
         Errno::Eagain => CErrno::EAGAIN,
+        Errno::Enomem => CErrno::ENOMEM,
         Errno::Eacces => CErrno::EACCES,
         Errno::Efault => CErrno::EFAULT,
         Errno::Ebusy => CErrno::EBUSY,
         Errno::Eexist => CErrno::EEXIST,
         Errno::Einval => CErrno::EINVAL,
         Errno::Enfile => CErrno::ENFILE,
+        Errno::Emfile => CErrno::EMFILE,
         Errno::Efbig => CErrno::EFBIG,
         Errno::Enospc => CErrno::ENOSPC,
         Errno::Erange => CErrno::ERANGE,
@@ -186,6 +193,13 @@ fn config(c: &CConfig) -> Config {
             max_sets: c.sem.max_sets,
         },
         psem: PsemLimits { max_sems: c.psem.max_sems, value_max: c.psem.value_max },
+        shm: ShmLimits {
+            shmmax: c.shm.shmmax,
+            shmmin: c.shm.shmmin,
+            shmmni: c.shm.shmmni,
+            shmseg: c.shm.shmseg,
+            shmall: c.shm.shmall,
+        },
         // The default (and every accepted configuration) fits in u32.
         event_capacity: u32::try_from(c.event_capacity).unwrap_or(u32::MAX),
     }
@@ -212,6 +226,13 @@ fn core_config(c: &Config) -> Result<CConfig, CErrno> {
             max_sets: c.sem.max_sets,
         },
         psem: CPsemLimits { max_sems: c.psem.max_sems, value_max: c.psem.value_max },
+        shm: CShmLimits {
+            shmmax: c.shm.shmmax,
+            shmmin: c.shm.shmmin,
+            shmmni: c.shm.shmmni,
+            shmseg: c.shm.shmseg,
+            shmall: c.shm.shmall,
+        },
         event_capacity: usize::try_from(c.event_capacity).map_err(|_| CErrno::EINVAL)?,
     };
     cfg.validate()?;
@@ -229,7 +250,7 @@ fn credentials(c: Credentials) -> CCredentials {
     CCredentials { ruid: c.ruid, euid: c.euid, rgid: c.rgid, egid: c.egid, groups: c.groups, privileged: c.privileged }
 }
 
-fn ipc_perm(p: CIpcPerm) -> IpcPerm {
+pub(crate) fn ipc_perm(p: CIpcPerm) -> IpcPerm {
     IpcPerm {
         uid: p.uid,
         gid: p.gid,
@@ -362,6 +383,10 @@ fn step(s: &CStep) -> Step {
                 SemStep::UndoAlloc { semid, .. } => (StepKind::SemUndo, semid),
             };
             (kind, Some(CFacility::Sem), None, Some(semid), None)
+        }
+        CStep::Sys(SysStep::Shm(s)) => {
+            let (kind, id) = shm::step_kind(s);
+            (kind, Some(CFacility::Shm), None, Some(id), None)
         }
         CStep::Sys(SysStep::Psem(s)) => {
             let (kind, id) = psem::step_kind(s);
@@ -738,6 +763,8 @@ impl msg::Guest for Component {
                 Op::SemWait(id) => psem::batch_wait(k.sem_wait(tid, id)),
                 Op::SemTrywait(id) => err(k.sem_trywait(tid, id)).map(|()| OpResult::Done),
                 Op::SemGetvalue(id) => err(k.sem_getvalue(tid, id)).map(OpResult::Value),
+                Op::ShmRead(o) => err(k.shm_read(tid, o.addr, o.len)).map(OpResult::Bytes),
+                Op::ShmWrite(o) => err(k.shm_write(tid, o.addr, &o.data)).map(|()| OpResult::Done),
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
             results.push(r);
@@ -901,6 +928,12 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().sem_set_views();
         v.into_iter().map(sem_set_view).collect()
+    }
+
+    fn shm(k: system::KernelBorrow<'_>) -> ShmTableView {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().shm_view();
+        shm::table_view(v)
     }
 
     fn psem(k: system::KernelBorrow<'_>) -> PsemTableView {

@@ -29,8 +29,11 @@ pub enum Errno {
     EAGAIN,
     /// Permission denied by the object's mode bits.
     EACCES,
-    /// A required buffer was missing.
+    /// A required buffer was missing, or an address is not mapped.
     EFAULT,
+    /// Not enough memory: shared memory over `shmall`, or no room in the
+    /// address space.
+    ENOMEM,
     /// The thread is busy: it is parked, or holds a result not yet taken.
     EBUSY,
     /// `IPC_CREAT | IPC_EXCL` and the key exists.
@@ -49,6 +52,8 @@ pub enum Errno {
     ERANGE,
     /// Too many semaphores in the system (POSIX semaphores: `SEM_MAX`).
     ENFILE,
+    /// Too many shared-memory attachments in the process (`shmseg`).
+    EMFILE,
     /// A POSIX semaphore name is longer than `SEM_MAX_NAMELEN`.
     ENAMETOOLONG,
     /// A value would pass its maximum (`sem_post` at `SEM_VALUE_MAX`).
@@ -59,19 +64,21 @@ pub enum Errno {
 
 impl Errno {
     /// Every errno, in numeric order.
-    pub const ALL: [Errno; 20] = [
+    pub const ALL: [Errno; 22] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
         Errno::EINTR,
         Errno::E2BIG,
         Errno::EAGAIN,
+        Errno::ENOMEM,
         Errno::EACCES,
         Errno::EFAULT,
         Errno::EBUSY,
         Errno::EEXIST,
         Errno::EINVAL,
         Errno::ENFILE,
+        Errno::EMFILE,
         Errno::EFBIG,
         Errno::ENOSPC,
         Errno::ERANGE,
@@ -102,6 +109,8 @@ impl Errno {
             Errno::ENOMSG => 35,
             Errno::EIDRM => 36,
             Errno::ENFILE => 23,
+            Errno::EMFILE => 24,
+            Errno::ENOMEM => 12,
             Errno::ENAMETOOLONG => 78,
             Errno::EOVERFLOW => 79,
             Errno::ETIMEDOUT => 145,
@@ -128,6 +137,8 @@ impl Errno {
             Errno::ENOMSG => "ENOMSG",
             Errno::EIDRM => "EIDRM",
             Errno::ENFILE => "ENFILE",
+            Errno::EMFILE => "EMFILE",
+            Errno::ENOMEM => "ENOMEM",
             Errno::ENAMETOOLONG => "ENAMETOOLONG",
             Errno::EOVERFLOW => "EOVERFLOW",
             Errno::ETIMEDOUT => "ETIMEDOUT",
@@ -154,6 +165,8 @@ impl Errno {
             Errno::ENOMSG => "no message of desired type",
             Errno::EIDRM => "identifier removed",
             Errno::ENFILE => "too many semaphores in the system",
+            Errno::EMFILE => "too many attachments in the process",
+            Errno::ENOMEM => "not enough memory",
             Errno::ENAMETOOLONG => "name too long",
             Errno::EOVERFLOW => "value too large",
             Errno::ETIMEDOUT => "deadline passed",

@@ -19,7 +19,9 @@
 //! System V message queues keep none (a process holds no reference to a
 //! queue between calls), so their fork, exec and exit arms do nothing.
 //! Semaphore arrays keep undo records per process: a forked child starts
-//! without any, exec keeps them, exit applies them (`semexit`).  POSIX
+//! without any, exec keeps them, exit applies them (`semexit`).  Shared
+//! memory keeps an attach map per process: fork copies it (every segment
+//! gains an attachment), exec and exit detach everything (`shmexit`).  POSIX
 //! semaphores keep a reference list per process: fork copies it, exec and
 //! exit drop it.
 
@@ -30,9 +32,10 @@ use crate::inspect::{NamespaceView, namespace_view};
 use crate::kernel::proc::ThreadState;
 use crate::kernel::{self, Facilities};
 use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
-use crate::namespace::{Facility, IdSpace, IpcService, RctlScope};
+use crate::namespace::{Facility, IdSpace, RctlScope};
 use crate::psem::{self, PsemCall, PsemChan, PsemHost, PsemLimits, PsemReply, PsemStep, PsemValue, Psems};
 use crate::sem::{self, SemCall, SemChan, SemHost, SemLimits, SemReply, SemStep, SemValue, Sems};
+use crate::shm::{self, ShmCall, ShmHost, ShmLimits, ShmStep, ShmValue, Shms};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -55,6 +58,7 @@ pub struct Config {
     pub msg: MsgLimits,
     pub sem: SemLimits,
     pub psem: PsemLimits,
+    pub shm: ShmLimits,
     /// How many events the log keeps (older ones are dropped).
     pub event_capacity: usize,
 }
@@ -66,6 +70,7 @@ impl Default for Config {
             msg: MsgLimits::default(),
             sem: SemLimits::default(),
             psem: PsemLimits::default(),
+            shm: ShmLimits::default(),
             event_capacity: 4096,
         }
     }
@@ -77,6 +82,7 @@ impl Config {
         self.msg.validate()?;
         self.sem.validate()?;
         self.psem.validate()?;
+        self.shm.validate()?;
         if self.event_capacity == 0 {
             return Err(Errno::EINVAL);
         }
@@ -90,6 +96,7 @@ pub struct Ipc {
     msg: Msg,
     sem: Sems,
     psem: Psems,
+    shm: Shms,
 }
 
 impl Ipc {
@@ -103,6 +110,19 @@ impl Ipc {
 
     pub fn psem(&self) -> &Psems {
         &self.psem
+    }
+
+    pub fn shm(&self) -> &Shms {
+        &self.shm
+    }
+}
+
+impl ShmHost for Ipc {
+    fn shm(&self) -> &Shms {
+        &self.shm
+    }
+    fn shm_mut(&mut self) -> &mut Shms {
+        &mut self.shm
     }
 }
 
@@ -164,16 +184,16 @@ macro_rules! named {
 
 union!(
     /// A facility's system call and its arguments.
-    SysCall { Msg(MsgCall), Sem(SemCall), Psem(PsemCall) }
+    SysCall { Msg(MsgCall), Sem(SemCall), Shm(ShmCall), Psem(PsemCall) }
 );
-named!(SysCall { Msg, Sem, Psem });
+named!(SysCall { Msg, Sem, Shm, Psem });
 union!(
     /// What a facility's call returned, as the log keeps it.
-    SysValue { Msg(MsgValue), Sem(SemValue), Psem(PsemValue) }
+    SysValue { Msg(MsgValue), Sem(SemValue), Shm(ShmValue), Psem(PsemValue) }
 );
 union!(
     /// A facility's internal step.
-    SysStep { Msg(MsgStep), Sem(SemStep), Psem(PsemStep) }
+    SysStep { Msg(MsgStep), Sem(SemStep), Shm(ShmStep), Psem(PsemStep) }
 );
 union!(
     /// What a parked thread waits on.
@@ -232,6 +252,7 @@ impl Facilities for Ipc {
             msg: Msg::new(config.ids, config.msg)?,
             sem: Sems::new(config.ids, config.sem)?,
             psem: Psems::new(config.psem)?,
+            shm: Shms::new(config.ids, config.shm)?,
         })
     }
 
@@ -242,24 +263,27 @@ impl Facilities for Ipc {
     fn fork(k: &mut Kernel, parent: Pid, child: Pid, ctx: &mut Ctx<Self>) {
         // msg: no per-process state to inherit.
         // sem: a child starts with no undo records.
+        shm::fork(k, parent, child, ctx);
         psem::fork(k, parent, child, ctx);
     }
 
     fn exec(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
         // msg: nothing survives or dies with an image.
         // sem: undo records survive exec.
+        shm::detach_all(k, pid, ctx);
         psem::drop_all(k, pid, ctx);
     }
 
     fn exit(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
         // msg: nothing held between calls (parked calls were unparked).
         sem::exit(k, pid, ctx);
+        shm::detach_all(k, pid, ctx);
         psem::drop_all(k, pid, ctx);
     }
 
     fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
         // psem: POSIX semaphores belong to no zone.
-        msg::zone_remove(k, zone, ctx) + sem::zone_remove(k, zone, ctx)
+        msg::zone_remove(k, zone, ctx) + sem::zone_remove(k, zone, ctx) + shm::zone_remove(k, zone, ctx)
     }
 
     fn unpark(k: &mut Kernel, tid: Tid, chan: &SysChan, ctx: &mut Ctx<Self>) {
@@ -281,7 +305,7 @@ impl Facilities for Ipc {
         match facility {
             Facility::Msg => msg::set_ids_limit(k, scope, max_ids),
             Facility::Sem => sem::set_ids_limit(k, scope, max_ids),
-            Facility::Shm => return Err(Errno::EINVAL),
+            Facility::Shm => shm::set_ids_limit(k, scope, max_ids),
         }
         Ok(())
     }
@@ -289,6 +313,7 @@ impl Facilities for Ipc {
     fn check(k: &Kernel) -> Result<(), String> {
         msg::check(k)?;
         sem::check(k)?;
+        shm::check(k)?;
         psem::check(k)?;
         for t in k.threads() {
             if let ThreadState::Blocked(w) = &t.state {
@@ -310,7 +335,7 @@ impl Kernel {
         match facility {
             Facility::Msg => namespace_view(self.fac.msg.service()),
             Facility::Sem => namespace_view(self.fac.sem.service()),
-            Facility::Shm => namespace_view(&IpcService::<()>::new(facility, self.config.ids, 0)),
+            Facility::Shm => namespace_view(self.fac.shm.service()),
         }
     }
 }

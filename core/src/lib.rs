@@ -18,6 +18,8 @@
 //!   the lifecycle hooks, snapshots.
 //! * [`msg`] — System V message queues (`msg.c`).
 //! * [`sem`] — System V semaphore arrays (`sem.c`), with undo records.
+//! * [`shm`] — System V shared memory (NetBSD `sysv_shm.c`) on the same
+//!   namespace: segments with real bytes, per-process attach maps.
 //! * [`psem`] — POSIX semaphores (NetBSD `uipc_sem.c`): names, ids and
 //!   per-process reference lists of their own, outside the namespace.
 //! * [`inspect`] — plain-data views for viewers.
@@ -62,6 +64,7 @@ pub mod msg;
 pub mod namespace;
 pub mod psem;
 pub mod sem;
+pub mod shm;
 
 pub use cred::{Credentials, Pid, Tid};
 pub use errno::{Errno, SysResult};

@@ -209,7 +209,10 @@ fn zone_limits_count_per_zone_across_projects() {
     assert!(k.msgget(elsewhere, IPC_PRIVATE, 0o600).is_ok(), "another zone is not charged");
     rmid(&mut k, a, first).unwrap();
     assert!(k.msgget(b, IPC_PRIVATE, 0o600).is_ok(), "RMID gives the id back to the zone");
-    assert_eq!(k.set_zone_limit(3, Facility::Shm, 1), Err(Errno::EINVAL), "no shared memory facility yet");
+    // Shared memory has its own zone limit on the same framework.
+    k.set_zone_limit(3, Facility::Shm, 1).unwrap();
+    k.shmget(a, IPC_PRIVATE, 1, 0o600).unwrap();
+    assert_eq!(k.shmget(b, IPC_PRIVATE, 1, 0o600), Err(Errno::ENOSPC), "zone.max-shm-ids");
     k.check().unwrap();
 }
 
