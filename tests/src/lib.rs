@@ -45,15 +45,18 @@ pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, PsemSemView, PsemState, PsemTableView, SemSetView, ThreadState,
     WaiterView,
 };
+pub use bindings::exports::ipclab::ipc::inspect::{ShmSegView, ShmTableView};
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
 pub use bindings::exports::ipclab::ipc::msg::{Semop1Op, SemopOp};
+pub use bindings::exports::ipclab::ipc::msg::{ShmReadOp, ShmWriteOp};
 pub use bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
 pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
+pub use bindings::exports::ipclab::ipc::shm::{ShmctlReply, Tunable};
 pub use bindings::exports::ipclab::ipc::system::{
-    Completion, Config, Event, EventOutcome, MsgLimits, PsemLimits, Reply, SemLimits, Step, StepKind,
+    Completion, Config, Event, EventOutcome, MsgLimits, PsemLimits, Reply, SemLimits, ShmLimits, Step, StepKind,
 };
 pub use bindings::exports::ipclab::ipc::types::{
-    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet, Timespec,
+    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet, ShmSet, ShmidDs, Timespec,
 };
 pub use wasmtime::component::ResourceAny as Res;
 
@@ -70,6 +73,15 @@ pub const IPC_STAT: i32 = 12;
 pub const IPC_ALLOC: u32 = 0o100000;
 pub const MSG_RWAIT: u32 = 0o1000;
 pub const MSG_WWAIT: u32 = 0o2000;
+/// shmget / shmat flags and shmctl commands.
+pub const SHM_RMLINGER: i32 = 0x2000;
+pub const SHM_RDONLY: i32 = 0o10000;
+pub const SHM_RND: i32 = 0o20000;
+pub const SHM_LOCK: i32 = 3;
+pub const SHM_UNLOCK: i32 = 4;
+/// Where the kernel attaches when shmaddr is 0, and the page.
+pub const SHM_VA_BASE: u64 = 0x1000_0000;
+pub const PAGE: u64 = 4096;
 /// semop flag: adjust on exit.
 pub const SEM_UNDO: i16 = 0o10000;
 /// semctl commands (illumos numbers).
@@ -503,6 +515,73 @@ impl Lab {
     pub fn semids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
         let m = self.world.ipclab_ipc_sem();
         no_trap(m.call_semids(&mut self.store, t), "semids")
+    }
+
+    // ----- shm -----
+
+    pub fn shmget(&mut self, t: ResourceAny, key: i32, size: u64, shmflg: i32) -> Result<i32, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmget(&mut self.store, t, key, size, shmflg), "shmget")
+    }
+
+    pub fn shmat(&mut self, t: ResourceAny, shmid: i32, shmaddr: u64, shmflg: i32) -> Result<u64, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmat(&mut self.store, t, shmid, shmaddr, shmflg), "shmat")
+    }
+
+    pub fn shmdt(&mut self, t: ResourceAny, shmaddr: u64) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmdt(&mut self.store, t, shmaddr), "shmdt")
+    }
+
+    pub fn shmctl_stat(&mut self, t: ResourceAny, shmid: i32) -> Result<ShmidDs, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmctl_stat(&mut self.store, t, shmid), "shmctl-stat")
+    }
+
+    pub fn shmctl_set(&mut self, t: ResourceAny, shmid: i32, buf: ShmSet) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmctl_set(&mut self.store, t, shmid, buf), "shmctl-set")
+    }
+
+    pub fn shmctl_rmid(&mut self, t: ResourceAny, shmid: i32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmctl_rmid(&mut self.store, t, shmid), "shmctl-rmid")
+    }
+
+    pub fn shmctl_lock(&mut self, t: ResourceAny, shmid: i32, lock: bool) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmctl_lock(&mut self.store, t, shmid, lock), "shmctl-lock")
+    }
+
+    pub fn shmctl(&mut self, t: ResourceAny, shmid: i32, cmd: i32, buf: Option<ShmSet>) -> Result<ShmctlReply, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmctl(&mut self.store, t, shmid, cmd, buf), "shmctl")
+    }
+
+    pub fn shmids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_shmids(&mut self.store, t), "shmids")
+    }
+
+    pub fn shm_read(&mut self, t: ResourceAny, addr: u64, len: u64) -> Result<Vec<u8>, Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_read(&mut self.store, t, addr, len), "shm.read")
+    }
+
+    pub fn shm_write(&mut self, t: ResourceAny, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_write(&mut self.store, t, addr, data), "shm.write")
+    }
+
+    pub fn shm_set_tunable(&mut self, t: ResourceAny, set: Tunable) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_shm();
+        no_trap(m.call_set_tunable(&mut self.store, t, set), "shm.set-tunable")
+    }
+
+    pub fn shm(&mut self) -> ShmTableView {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_shm(&mut self.store, self.kernel), "inspect.shm")
     }
 
     // ----- psem -----

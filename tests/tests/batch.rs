@@ -43,6 +43,8 @@ fn one_by_one(lab: &mut Lab, t: Res, ops: &[Op]) -> Vec<Result<OpResult, Errno>>
             }),
             Op::SemTrywait(id) => lab.sem_trywait(t, *id).map(|()| OpResult::Done),
             Op::SemGetvalue(id) => lab.sem_getvalue(t, *id).map(OpResult::Value),
+            Op::ShmRead(o) => lab.shm_read(t, o.addr, o.len).map(OpResult::Bytes),
+            Op::ShmWrite(o) => lab.shm_write(t, o.addr, &o.data).map(|()| OpResult::Done),
         };
         let parked = matches!(r, Ok(OpResult::Blocked(_)));
         out.push(r);
@@ -191,4 +193,34 @@ fn a_posix_semaphore_batch_is_its_operations_one_by_one() {
     assert_eq!(batched[1], Ok(OpResult::Value(1)));
     assert_eq!(batched[3], Err(Errno::Eagain));
     assert!(matches!(batched[7], Ok(OpResult::Blocked(_))));
+}
+
+#[test]
+fn a_shared_memory_batch_is_its_operations_one_by_one() {
+    let ops = |va: u64| {
+        vec![
+            Op::ShmWrite(ShmWriteOp { addr: va + 4090, data: b"across a page".to_vec() }),
+            Op::ShmRead(ShmReadOp { addr: va + 4090, len: 13 }),
+            Op::ShmRead(ShmReadOp { addr: va + 3 * PAGE, len: 1 }),
+            Op::ShmWrite(ShmWriteOp { addr: va - 1, data: b"x".to_vec() }),
+            Op::ShmRead(ShmReadOp { addr: va, len: 2 }),
+        ]
+    };
+    let run = |batched: bool| {
+        let mut lab = Lab::new();
+        let p = lab.spawn(100, 10);
+        let id = lab.shmget(p.thread, IPC_PRIVATE, 3 * PAGE, IPC_CREAT | 0o600).unwrap();
+        let va = lab.shmat(p.thread, id, 0, 0).unwrap();
+        let (_, cursor) = lab.events(0);
+        let results =
+            if batched { lab.batch(p.thread, &ops(va)).unwrap() } else { one_by_one(&mut lab, p.thread, &ops(va)) };
+        let (events, _) = lab.events(cursor);
+        (results, events.into_iter().map(|e| e.text).collect::<Vec<_>>())
+    };
+    let (batched, batched_events) = run(true);
+    let (single, single_events) = run(false);
+    assert_eq!(batched, single);
+    assert_eq!(batched_events, single_events, "one event per operation, the same words");
+    assert_eq!(batched[1], Ok(OpResult::Bytes(b"across a page".to_vec())));
+    assert_eq!((batched[2].clone(), batched[3].clone()), (Err(Errno::Efault), Err(Errno::Efault)));
 }
