@@ -4,6 +4,8 @@
 // the process / thread handles, forwards each call, and turns what jco
 // returns into plain JSON for Rust (BigInt -> Number, typed arrays -> arrays,
 // thrown ComponentError -> {ok:false, errno}).  It holds no kernel logic.
+// Interfaces used: system, msg, sem (System V), psem (POSIX semaphores),
+// inspect.
 //
 // wasm-bindgen copies this file to pkg/snippets/<crate>/js/bridge.js, so the
 // component is loaded by a URL resolved against the page, not this file.
@@ -11,6 +13,7 @@
 let system = null;
 let msg = null;
 let sem = null;
+let psem = null;
 let inspect = null;
 let kernel = null;
 /** pid -> process handle */
@@ -112,6 +115,7 @@ export async function bridgeInit() {
     system = mod.system;
     msg = mod.msg;
     sem = mod.sem;
+    psem = mod.psem;
     inspect = mod.inspect;
     kernel = system.Kernel.create(playgroundConfig());
     return JSON.stringify({ ok: true });
@@ -226,6 +230,70 @@ export function semctlRmid(tid, semid) {
   });
 }
 
+/** A psem wait-outcome ({tag:'acquired'} or {tag:'blocked', val}) as the bridge's answer. */
+function waited(out) {
+  return out.tag === 'blocked' ? { blocked: out.val } : { value: null };
+}
+
+/** sem_open: oflag is WIT flags, lifted by jco as {creat, excl}. */
+export function semOpen(tid, name, creat, excl, mode, value) {
+  return action(() => ({
+    value: psem.semOpen(thread(tid), String(name), { creat: !!creat, excl: !!excl }, mode >>> 0, value >>> 0),
+  }));
+}
+
+export function semInit(tid, value, pshared) {
+  return action(() => ({ value: psem.semInit(thread(tid), value >>> 0, !!pshared) }));
+}
+
+export function semClose(tid, id) {
+  return action(() => {
+    psem.semClose(thread(tid), id >>> 0);
+    return { value: null };
+  });
+}
+
+export function semUnlink(tid, name) {
+  return action(() => {
+    psem.semUnlink(thread(tid), String(name));
+    return { value: null };
+  });
+}
+
+export function semDestroy(tid, id) {
+  return action(() => {
+    psem.semDestroy(thread(tid), id >>> 0);
+    return { value: null };
+  });
+}
+
+export function semPost(tid, id) {
+  return action(() => {
+    psem.semPost(thread(tid), id >>> 0);
+    return { value: null };
+  });
+}
+
+export function semWait(tid, id) {
+  return action(() => waited(psem.semWait(thread(tid), id >>> 0)));
+}
+
+export function semTrywait(tid, id) {
+  return action(() => {
+    psem.semTrywait(thread(tid), id >>> 0);
+    return { value: null };
+  });
+}
+
+/** abstime on the logical clock; sec and nsec are decimal strings (s64). */
+export function semTimedwait(tid, id, sec, nsec) {
+  return action(() => waited(psem.semTimedwait(thread(tid), id >>> 0, { sec: BigInt(sec), nsec: BigInt(nsec) })));
+}
+
+export function semGetvalue(tid, id) {
+  return action(() => ({ value: psem.semGetvalue(thread(tid), id >>> 0) }));
+}
+
 /** The completed result of a parked call: {call, ok, errno?, value?}. */
 export function takeResult(tid) {
   return action(() => {
@@ -257,6 +325,7 @@ export function state(cursor) {
         semNamespace: plain(inspect.namespace(kernel, 'sem')),
         queues: plain(inspect.msgQueues(kernel)),
         semSets: plain(inspect.semSets(kernel)),
+        psem: plain(inspect.psem(kernel)),
         processes: plain(inspect.processes(kernel)),
         events: plain(events),
         cursor: Number(next),

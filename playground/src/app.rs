@@ -6,6 +6,7 @@ use crate::bridge::{self, Answer, Call};
 use crate::errno;
 use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
+use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
 use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
 use serde_json::Value;
@@ -35,6 +36,8 @@ pub enum Msg {
     Actor(u32),
     Msqid(String),
     Semid(String),
+    /// The POSIX semaphore id field.
+    PsemId(String),
     /// Which namespace the slot table, tree and id list draw.
     Namespace(&'static str),
     StepBack,
@@ -54,6 +57,8 @@ pub struct App {
     actor: Option<u32>,
     msqid: String,
     semid: String,
+    /// The POSIX semaphore id the psem forms act on.
+    psem_id: String,
     /// "msg" or "sem": the namespace the namespace views draw.
     showing: &'static str,
     report: Option<Report>,
@@ -108,8 +113,41 @@ fn title(call: &Call, state: &KernelState) -> String {
         Call::SemGetall { tid, semid } => format!("semctl({semid}, 0, GETALL){}", by(*tid)),
         Call::SemStat { tid, semid } => format!("semctl({semid}, 0, IPC_STAT){}", by(*tid)),
         Call::SemRmid { tid, semid } => format!("semctl({semid}, 0, IPC_RMID){}", by(*tid)),
+        Call::SemOpen { tid, name, creat, excl, mode, value } => {
+            let flags = oflag_words(*creat, *excl);
+            // mode and value are read only with O_CREAT.
+            let more = if *creat { format!(", {mode:04o}, {value}") } else { String::new() };
+            format!("sem_open({name:?}, {flags}{more}){}", by(*tid))
+        }
+        Call::SemInit { tid, value, pshared } => {
+            format!("sem_init(&sem, pshared {}, {value}){}", u8::from(*pshared), by(*tid))
+        }
+        Call::SemClose { tid, id } => format!("sem_close({id}){}", by(*tid)),
+        Call::SemUnlink { tid, name } => format!("sem_unlink({name:?}){}", by(*tid)),
+        Call::SemDestroy { tid, id } => format!("sem_destroy({id}){}", by(*tid)),
+        Call::SemPost { tid, id } => format!("sem_post({id}){}", by(*tid)),
+        Call::SemWait { tid, id } => format!("sem_wait({id}){}", by(*tid)),
+        Call::SemTrywait { tid, id } => format!("sem_trywait({id}){}", by(*tid)),
+        Call::SemTimedwait { tid, id, sec, nsec } => {
+            let at = (*sec as f64) * 1e9 + *nsec as f64;
+            format!("sem_timedwait({id}, {{sec {sec}, nsec {nsec}}}: at {}){}", ns(at), by(*tid))
+        }
+        Call::SemGetvalue { tid, id } => format!("sem_getvalue({id}){}", by(*tid)),
         Call::Advance { ns: t } => format!("advance the clock by {}", ns(*t as f64)),
     }
+}
+
+/// What the newest event's POSIX semaphore steps of these kinds say, without
+/// their "psem: " prefix: e.g. "semaphore 1 unlinked; it lives on with 2
+/// reference(s)".
+fn psem_steps(after: &KernelState, kinds: &[&str]) -> Vec<String> {
+    after
+        .last_event()
+        .into_iter()
+        .flat_map(|e| e.steps.iter())
+        .filter(|s| kinds.contains(&s.kind.as_str()))
+        .map(|s| s.text.strip_prefix("psem: ").unwrap_or(&s.text).to_string())
+        .collect()
 }
 
 fn num(v: &Value, field: &str) -> String {
@@ -174,8 +212,9 @@ fn stat_lines(v: &Value) -> Vec<String> {
     ]
 }
 
-/// The success value of `call` in words.
-fn value_words(call: &Call, v: &Value) -> (String, Vec<String>) {
+/// The success value of `call` in words; `after` is the state it left.
+fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<String>) {
+    let psem_value = |id: u32| after.psem.sems.iter().find(|s| s.id == id).map(|s| s.value);
     match call {
         Call::Spawn { .. } | Call::Fork { .. } | Call::ThreadCreate { .. } => {
             (format!("pid {} with thread tid {}", num(v, "pid"), num(v, "tid")), vec![])
@@ -204,6 +243,35 @@ fn value_words(call: &Call, v: &Value) -> (String, Vec<String>) {
             ("IPC_STAT".into(), vec![line])
         }
         Call::SemRmid { .. } => ("set removed".into(), vec![]),
+        Call::SemOpen { .. } | Call::SemInit { .. } => {
+            let how = if psem_steps(after, &["psem-create"]).is_empty() {
+                "an existing semaphore: one more reference for this process"
+            } else {
+                "created; this process holds a reference"
+            };
+            (format!("sem {v} — {how}"), vec![])
+        }
+        Call::SemClose { .. } | Call::SemDestroy { .. } => {
+            ("one reference dropped".into(), psem_steps(after, &["psem-free"]))
+        }
+        Call::SemUnlink { .. } => ("the name is gone".into(), psem_steps(after, &["psem-unlink", "psem-free"])),
+        Call::SemPost { id, .. } => {
+            let took = after.last_event().and_then(|e| e.woke.first()).map(|w| {
+                format!(
+                    " and handed at once to the oldest waiter, tid {} (pid {}): its {} completes",
+                    w.tid, w.pid, w.call
+                )
+            });
+            match (took, psem_value(*id)) {
+                (Some(took), _) => (format!("posted{took}"), vec![]),
+                (None, Some(v)) => (format!("posted: the value is now {v}"), vec![]),
+                (None, None) => ("posted".into(), vec![]),
+            }
+        }
+        Call::SemWait { .. } | Call::SemTimedwait { .. } | Call::SemTrywait { .. } => {
+            ("took one: the value was above 0".into(), vec![])
+        }
+        Call::SemGetvalue { .. } => (format!("value {v}"), vec![]),
         Call::Exit { .. } => ("exited".into(), vec![]),
         Call::Interrupt { .. } => {
             if v.as_bool() == Some(true) {
@@ -270,7 +338,10 @@ impl App {
                         self.actor = Some(tid as u32);
                     }
                 }
-                let (text, detail) = value_words(&call, &v);
+                if let (Call::SemOpen { .. } | Call::SemInit { .. }, Some(id)) = (&call, v.as_u64()) {
+                    self.psem_id = id.to_string();
+                }
+                let (text, detail) = value_words(&call, &v, &self.state);
                 // A parked call that completed with an errno is a failure, even
                 // though taking its result succeeded.
                 let failed =
@@ -315,6 +386,7 @@ impl Component for App {
             actor: None,
             msqid: String::new(),
             semid: String::new(),
+            psem_id: String::new(),
             showing: "msg",
             report: None,
         }
@@ -337,6 +409,7 @@ impl Component for App {
             Msg::Actor(tid) => self.actor = Some(tid),
             Msg::Msqid(s) => self.msqid = s,
             Msg::Semid(s) => self.semid = s,
+            Msg::PsemId(s) => self.psem_id = s,
             Msg::Namespace(f) => self.showing = f,
             Msg::StepBack => {
                 let before = self.state.clone();
@@ -390,7 +463,7 @@ impl Component for App {
         html! {
             <main data-testid="app" data-ready={ready.to_string()}>
                 <header class="top">
-                    <h1>{ "ipclab · System V message queues and semaphores" }</h1>
+                    <h1>{ "ipclab · System V message queues and semaphores · POSIX semaphores" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}
                         title="Restore the kernel state from before the last action">
@@ -407,6 +480,11 @@ impl Component for App {
                               operations atomically: all or nothing. A thread whose array cannot proceed parks, counted \
                               on the semaphore where its array stopped; SEM_UNDO records what to give back when the \
                               process exits." }</p>
+                        <p>{ "POSIX semaphores (sem_open, sem_post, sem_wait, …) share nothing with System V: they are \
+                              found by a name such as /items, their ids come from a counter, and a process may use only \
+                              the ids in its own reference list — sem_open and sem_init add to it, fork copies it, exit \
+                              drops it. sem_unlink takes the name away at once; the semaphore itself lives on, unlinked, \
+                              until its last reference goes." }</p>
                         <p>{ "A call that must wait (msgrcv on an empty queue, msgsnd on a full one) parks its thread: \
                               the process list shows it ‖ blocked with the reason, and the queue lists it. A later call \
                               that makes progress possible wakes it; the event log says who was woken, and the thread \
@@ -485,7 +563,9 @@ impl App {
                 </div>
                 <div class="col col-c">
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}
-                        on_semid={link.callback(Msg::Semid)} {on_call} {on_error} />
+                        on_semid={link.callback(Msg::Semid)} on_call={on_call.clone()} on_error={on_error.clone()} />
+                    <PsemPanel state={self.state.clone()} actor={self.actor} id={AttrValue::from(self.psem_id.clone())}
+                        on_id={link.callback(Msg::PsemId)} {on_call} {on_error} />
                     <Queues state={self.state.clone()} />
                     <EventLog state={self.state.clone()} />
                 </div>

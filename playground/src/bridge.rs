@@ -39,6 +39,26 @@ extern "C" {
     fn semctl_stat(tid: u32, semid: i32) -> String;
     #[wasm_bindgen(js_name = semctlRmid)]
     fn semctl_rmid(tid: u32, semid: i32) -> String;
+    #[wasm_bindgen(js_name = semOpen)]
+    fn sem_open(tid: u32, name: &str, creat: bool, excl: bool, mode: u32, value: u32) -> String;
+    #[wasm_bindgen(js_name = semInit)]
+    fn sem_init(tid: u32, value: u32, pshared: bool) -> String;
+    #[wasm_bindgen(js_name = semClose)]
+    fn sem_close(tid: u32, id: u32) -> String;
+    #[wasm_bindgen(js_name = semUnlink)]
+    fn sem_unlink(tid: u32, name: &str) -> String;
+    #[wasm_bindgen(js_name = semDestroy)]
+    fn sem_destroy(tid: u32, id: u32) -> String;
+    #[wasm_bindgen(js_name = semPost)]
+    fn sem_post(tid: u32, id: u32) -> String;
+    #[wasm_bindgen(js_name = semWait)]
+    fn sem_wait(tid: u32, id: u32) -> String;
+    #[wasm_bindgen(js_name = semTrywait)]
+    fn sem_trywait(tid: u32, id: u32) -> String;
+    #[wasm_bindgen(js_name = semTimedwait)]
+    fn sem_timedwait(tid: u32, id: u32, sec: &str, nsec: &str) -> String;
+    #[wasm_bindgen(js_name = semGetvalue)]
+    fn sem_getvalue(tid: u32, id: u32) -> String;
     #[wasm_bindgen(js_name = takeResult)]
     fn take_result(tid: u32) -> String;
     fn interrupt(tid: u32) -> String;
@@ -185,6 +205,56 @@ pub enum Call {
         tid: u32,
         semid: i32,
     },
+    /// POSIX `sem_open(name, oflag, mode, value)`.
+    SemOpen {
+        tid: u32,
+        name: String,
+        creat: bool,
+        excl: bool,
+        mode: u32,
+        value: u32,
+    },
+    /// POSIX `sem_init(sem, pshared, value)`.
+    SemInit {
+        tid: u32,
+        value: u32,
+        pshared: bool,
+    },
+    SemClose {
+        tid: u32,
+        id: u32,
+    },
+    SemUnlink {
+        tid: u32,
+        name: String,
+    },
+    SemDestroy {
+        tid: u32,
+        id: u32,
+    },
+    SemPost {
+        tid: u32,
+        id: u32,
+    },
+    SemWait {
+        tid: u32,
+        id: u32,
+    },
+    SemTrywait {
+        tid: u32,
+        id: u32,
+    },
+    /// `abstime` as (sec, nsec) on the logical clock.
+    SemTimedwait {
+        tid: u32,
+        id: u32,
+        sec: i64,
+        nsec: i64,
+    },
+    SemGetvalue {
+        tid: u32,
+        id: u32,
+    },
     Advance {
         ns: u64,
     },
@@ -227,6 +297,16 @@ impl Call {
             Call::SemGetall { tid, semid } => semctl_getall(*tid, *semid),
             Call::SemStat { tid, semid } => semctl_stat(*tid, *semid),
             Call::SemRmid { tid, semid } => semctl_rmid(*tid, *semid),
+            Call::SemOpen { tid, name, creat, excl, mode, value } => sem_open(*tid, name, *creat, *excl, *mode, *value),
+            Call::SemInit { tid, value, pshared } => sem_init(*tid, *value, *pshared),
+            Call::SemClose { tid, id } => sem_close(*tid, *id),
+            Call::SemUnlink { tid, name } => sem_unlink(*tid, name),
+            Call::SemDestroy { tid, id } => sem_destroy(*tid, *id),
+            Call::SemPost { tid, id } => sem_post(*tid, *id),
+            Call::SemWait { tid, id } => sem_wait(*tid, *id),
+            Call::SemTrywait { tid, id } => sem_trywait(*tid, *id),
+            Call::SemTimedwait { tid, id, sec, nsec } => sem_timedwait(*tid, *id, &sec.to_string(), &nsec.to_string()),
+            Call::SemGetvalue { tid, id } => sem_getvalue(*tid, *id),
             Call::Advance { ns } => advance(&ns.to_string()),
         };
         parse(&json)
@@ -247,6 +327,16 @@ impl Call {
             | Call::SemGetall { tid, .. }
             | Call::SemStat { tid, .. }
             | Call::SemRmid { tid, .. }
+            | Call::SemOpen { tid, .. }
+            | Call::SemInit { tid, .. }
+            | Call::SemClose { tid, .. }
+            | Call::SemUnlink { tid, .. }
+            | Call::SemDestroy { tid, .. }
+            | Call::SemPost { tid, .. }
+            | Call::SemWait { tid, .. }
+            | Call::SemTrywait { tid, .. }
+            | Call::SemTimedwait { tid, .. }
+            | Call::SemGetvalue { tid, .. }
             | Call::TakeResult { tid }
             | Call::Interrupt { tid } => Some(*tid),
             _ => None,

@@ -9,27 +9,35 @@ use crate::model::KernelState;
 pub fn describe(errno: &str) -> (String, &'static str) {
     let meaning = match errno {
         "eperm" => {
-            "operation not permitted: only the owner, the creator or a privileged process may do this, and only a privileged one may raise msg_qbytes"
+            "operation not permitted: only the owner, the creator or a privileged process may do this, and only a privileged one may raise msg_qbytes; sem_open of an existing name needs a write bit of the semaphore's mode for the caller"
         }
-        "enoent" => "no such key, and IPC_CREAT was not given",
+        "enoent" => "no such key or name, and IPC_CREAT (O_CREAT for sem_open) was not given",
         "esrch" => "no such process or thread: it has exited",
         "eintr" => "the parked call was interrupted",
         "e2big" => {
             "too big: the message is longer than msgsz without MSG_NOERROR (it stays queued), or the semop array is longer than the set allows"
         }
         "eagain" => {
-            "try again: the call would wait and IPC_NOWAIT was given, the timeout passed, or the call is still parked"
+            "try again: the call would wait and IPC_NOWAIT was given (or it is sem_trywait and the value is 0), the timeout passed, or the call is still parked"
         }
         "eacces" => "permission denied by the object's mode bits",
         "efault" => "a required buffer was missing",
-        "ebusy" => "busy: the thread is parked or holds a result that has not been taken",
-        "eexist" => "IPC_CREAT|IPC_EXCL was given and the key already exists",
-        "einval" => "invalid argument: unknown or stale id, bad size, type, flag, semnum or value",
+        "ebusy" => {
+            "busy: the thread is parked or holds a result that has not been taken, or threads wait on the semaphore sem_destroy was given"
+        }
+        "eexist" => "IPC_CREAT|IPC_EXCL (O_EXCL for sem_open) was given and the key or name already exists",
+        "einval" => {
+            "invalid argument: unknown or stale id, bad size, type, flag, semnum or value; for a POSIX semaphore, an id the process holds no reference to, a malformed name, or the wrong call for its kind (sem_close wants a named, linked one; sem_destroy an unnamed one)"
+        }
         "efbig" => "a semop names a semaphore beyond the set",
         "enospc" => "no space: the id limit or the slot table's maximum was reached",
         "erange" => "a semaphore value or adjustment would leave its range; nothing was applied",
         "enomsg" => "no message of the wanted type, and IPC_NOWAIT was given",
         "eidrm" => "the queue or semaphore set was removed while the caller waited on it",
+        "enfile" => "too many POSIX semaphores: the system holds SEM_MAX of them",
+        "enametoolong" => "the POSIX semaphore name is longer than 14 bytes",
+        "eoverflow" => "sem_post would take the value past SEM_VALUE_MAX",
+        "etimedout" => "sem_timedwait's deadline passed before a sem_post came",
         "bridge" => "the page could not make the call",
         _ => "unknown error",
     };
@@ -68,5 +76,14 @@ mod tests {
         assert_eq!(without_errno_prefix("EBUSY: thread 3 is parked in msgrcv"), "thread 3 is parked in msgrcv");
         assert_eq!(without_errno_prefix("no prefix: here"), "no prefix: here");
         assert_eq!(reason(&KernelState::default()), "");
+    }
+
+    #[test]
+    fn the_posix_semaphore_errnos_are_described() {
+        for e in ["enfile", "enametoolong", "eoverflow", "etimedout"] {
+            let (name, meaning) = describe(e);
+            assert_eq!(name, e.to_ascii_uppercase());
+            assert_ne!(meaning, "unknown error", "{e} has no words");
+        }
     }
 }

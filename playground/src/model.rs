@@ -21,6 +21,8 @@ pub struct KernelState {
     pub sem_namespace: NamespaceView,
     pub queues: Vec<MsgQueueView>,
     pub sem_sets: Vec<SemSetView>,
+    /// The POSIX semaphores (`inspect.psem`).
+    pub psem: PsemTableView,
     pub processes: Vec<ProcessView>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
@@ -148,6 +150,81 @@ pub struct SemSetView {
     pub sems: Vec<SemView>,
     pub waiters: Vec<SemWaiterView>,
     pub undos: Vec<UndoView>,
+}
+
+/// How a POSIX semaphore stands (`psem-state`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
+pub enum PsemState {
+    /// Made by sem_open; its name is in the name list.
+    #[default]
+    Named,
+    /// Made by sem_init, with this pshared.
+    Anonymous(bool),
+    /// Made by sem_open, name removed by sem_unlink, still referenced.
+    Unlinked,
+}
+
+/// References one process holds to one POSIX semaphore.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PsemHolder {
+    pub pid: u32,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PsemSemView {
+    pub id: u32,
+    /// The name it was opened with (escaped), also once unlinked.
+    pub name: Option<String>,
+    pub state: PsemState,
+    pub mode: u32,
+    /// Creator's effective uid and gid.
+    pub uid: u32,
+    pub gid: u32,
+    pub value: u32,
+    /// `ks_ref`: process references plus parked waiters.
+    pub refs: u32,
+    /// Parked sem_wait / sem_timedwait callers, oldest first.
+    pub waiters: Vec<WaiterView>,
+    pub holders: Vec<PsemHolder>,
+    /// Its chain of the id hash table (id % 13).
+    pub bucket: u32,
+}
+
+/// One process's reference list, newest first (duplicates and all).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PsemProcView {
+    pub pid: u32,
+    pub refs: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PsemName {
+    pub name: String,
+    pub id: u32,
+}
+
+/// `inspect.psem`: the name list, every semaphore, every reference list.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PsemTableView {
+    /// The name list (`ksem_head`), newest first.
+    pub names: Vec<PsemName>,
+    /// Every semaphore, by id.
+    pub sems: Vec<PsemSemView>,
+    /// Every process holding references, by pid.
+    pub procs: Vec<PsemProcView>,
+    /// The id hash table's 13 chains, newest first.
+    pub buckets: Vec<Vec<u32>>,
+    /// `ksem_counter`: the last id assigned.
+    pub counter: u32,
+    pub max_sems: u32,
+    pub value_max: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -300,9 +377,19 @@ impl KernelState {
         self.namespace_steps().filter_map(|s| s.key).collect()
     }
 
-    /// Ids named by the newest event's steps.
+    /// System V ids named by the newest event's steps (POSIX semaphore
+    /// ids, a numbering of their own, are left out).
     pub fn touched_ids(&self) -> Vec<i32> {
-        self.last_event().map(|e| e.steps.iter().filter_map(|s| s.id).collect()).unwrap_or_default()
+        self.last_event()
+            .map(|e| e.steps.iter().filter(|s| !is_psem_step(s)).filter_map(|s| s.id).collect())
+            .unwrap_or_default()
+    }
+
+    /// POSIX semaphore ids named by the newest event's steps.
+    pub fn touched_psem_ids(&self) -> Vec<u32> {
+        self.last_event()
+            .map(|e| e.steps.iter().filter(|s| is_psem_step(s)).filter_map(|s| s.id).map(|id| id as u32).collect())
+            .unwrap_or_default()
     }
 
     pub fn process(&self, pid: u32) -> Option<&ProcessView> {
@@ -324,6 +411,11 @@ impl KernelState {
     }
 }
 
+/// A step of the POSIX semaphore facility (`psem-create`, `psem-ref`, …).
+fn is_psem_step(s: &Step) -> bool {
+    s.kind.starts_with("psem-")
+}
+
 /// A key the way `ipcs` prints it: hex, with IPC_PRIVATE named.
 pub fn key_hex(key: i32) -> String {
     if key == 0 { "IPC_PRIVATE".to_string() } else { format!("0x{:08x}", key as u32) }
@@ -342,5 +434,62 @@ pub fn ns(t: Big) -> String {
         format!("{} ms", t / 1e6)
     } else {
         format!("{t} ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_psem_view_parses_as_the_bridge_reports_it() {
+        let json = r#"{
+            "names": [{"name": "/items", "id": 1}],
+            "sems": [
+                {"id": 1, "name": "/items", "state": {"tag": "named"}, "mode": 384, "uid": 100, "gid": 10,
+                 "value": 0, "refs": 3, "holders": [{"pid": 1, "count": 1}, {"pid": 4, "count": 1}], "bucket": 1,
+                 "waiters": [{"tid": 5, "pid": 4, "reason": "sem_wait: semaphore 1 is 0", "since": 0, "deadline": null}]},
+                {"id": 2, "name": null, "state": {"tag": "anonymous", "val": true}, "mode": 0, "uid": 100,
+                 "gid": 10, "value": 1, "refs": 1, "waiters": [], "holders": [{"pid": 1, "count": 1}], "bucket": 2},
+                {"id": 3, "name": "/gone", "state": {"tag": "unlinked"}, "mode": 384, "uid": 100, "gid": 10,
+                 "value": 0, "refs": 2, "waiters": [], "holders": [], "bucket": 3}
+            ],
+            "procs": [{"pid": 1, "refs": [2, 1, 1]}],
+            "buckets": [[], [1], [2], [3], [], [], [], [], [], [], [], [], []],
+            "counter": 3, "maxSems": 30, "valueMax": 4294967295
+        }"#;
+        let v: PsemTableView = serde_json::from_str(json).expect("parses");
+        assert_eq!(v.names, vec![PsemName { name: "/items".into(), id: 1 }]);
+        assert_eq!(v.sems[0].state, PsemState::Named);
+        assert_eq!(v.sems[0].waiters[0].tid, 5);
+        assert_eq!(v.sems[1].state, PsemState::Anonymous(true));
+        assert_eq!(v.sems[1].name, None);
+        assert_eq!(v.sems[2].state, PsemState::Unlinked);
+        assert_eq!(v.procs[0].refs, vec![2, 1, 1]);
+        assert_eq!(v.buckets.len(), 13);
+        assert_eq!(v.value_max, u32::MAX);
+        // A state without the psem field (an older bridge) still reads.
+        let s: KernelState = serde_json::from_str("{}").expect("parses");
+        assert!(s.psem.sems.is_empty());
+    }
+
+    #[test]
+    fn psem_steps_touch_psem_ids_only() {
+        let step = |kind: &str, id: i32| Step { kind: kind.into(), id: Some(id), ..Step::default() };
+        let event = Event {
+            seq: 1.0,
+            time: 0.0,
+            pid: Some(1),
+            tid: Some(1),
+            call: "sem_post".into(),
+            args: String::new(),
+            outcome: EventOutcome::Ok(String::new()),
+            woke: vec![],
+            steps: vec![step("psem-value", 1), step("sem-apply", 7)],
+            text: String::new(),
+        };
+        let s = KernelState { events: vec![event], ..KernelState::default() };
+        assert_eq!(s.touched_psem_ids(), vec![1]);
+        assert_eq!(s.touched_ids(), vec![7]);
     }
 }

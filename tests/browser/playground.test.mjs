@@ -6,8 +6,11 @@
 // Scenario: the app loads with two processes (uid 100, uid 200); A creates a
 // queue (msgget IPC_CREAT key 0x10); A's msgrcv parks; B's msgsnd wakes it
 // and A's take-result returns the text; IPC_RMID; a msgsnd with the old id
-// fails with EINVAL. Each group asserts on DOM text. Also: no page or console
-// error, no horizontal scroll at 1366×768, and a screenshot.
+// fails with EINVAL; System V semaphores; then POSIX semaphores: sem_open,
+// fork, a parked sem_wait that A's sem_post completes, sem_timedwait's
+// deadline, sem_unlink while open, sem_close EINVAL, sem_destroy and exit.
+// Each group asserts on DOM text. Also: no page or console error, no
+// horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
 
@@ -304,6 +307,122 @@ async function main() {
       // The README's picture is refreshed only on request, so a test run
       // leaves the tracked tree untouched.
       if (process.env.IPC_UPDATE_README_SHOT) copyFileSync(SHOT, README_SHOT);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('POSIX semaphores: producer/consumer across fork; unlink while open', async () => {
+      const pidOf = (t) =>
+        page
+          .locator(tid(`thread-${t}`))
+          .evaluate((el) => Number(el.closest('[data-testid^="proc-"]').dataset.testid.replace('proc-', '')));
+      const threadIds = () =>
+        page
+          .locator('[data-testid^="thread-state-"]')
+          .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
+      /** The POSIX panel at the top of the window, checked for horizontal scroll, saved as `file`. */
+      const shot = async (file) => {
+        const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+        assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366`);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.locator(tid('psem')).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+        await page.screenshot({ path: `${SHOTS}${file}` });
+      };
+      const pidA = await pidOf(a);
+      await waitText(page, tid('psem'), /No POSIX semaphores yet/, 'no POSIX semaphore at first');
+
+      // A: sem_open("/items", O_CREAT, 0600, 0).
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('psem-name')).fill('/items');
+      if (!(await page.locator(tid('psem-creat')).isChecked())) await page.locator(tid('psem-creat')).check();
+      if (await page.locator(tid('psem-excl')).isChecked()) await page.locator(tid('psem-excl')).uncheck();
+      await page.locator(tid('psem-mode')).fill('0600');
+      await page.locator(tid('psem-open-value')).fill('0');
+      await page.locator(tid('psem-open')).click();
+      await waitText(page, tid('result-text'), /ok: sem \d+ — created/, 'sem_open by A');
+      await waitText(page, tid('result-call'), new RegExp(`^sem_open\\("/items", O_CREAT, 0600, 0\\) by pid ${pidA} `), 'sem_open in words');
+      const id = Number(await page.locator(tid('psem-id')).inputValue());
+      assert(Number.isInteger(id) && id > 0, 'the psem id field was not set to the new id');
+      await waitText(page, tid(`psem-state-${id}`), /^named$/, 'the new semaphore is named');
+      await waitText(page, tid(`psem-value-${id}`), /^0$/, 'its value is 0');
+      await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 1$/, 'one reference');
+      await waitText(page, tid(`psem-holders-${id}`), new RegExp(`^held by pid ${pidA} ×1$`), 'held by A');
+      await waitText(page, tid('psem-names'), new RegExp(`"/items" → sem ${id}`), 'the name list holds /items');
+      await waitText(page, tid(`psem-proc-${pidA}`), new RegExp(`pid ${pidA}:sem ${id}`), "A's reference list");
+
+      // A forks: the child gets its own reference.
+      const before = await threadIds();
+      await page.locator(tid(`fork-${pidA}`)).click();
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="thread-state-"]').length > n, before.length);
+      const child = (await threadIds()).find((t) => !before.includes(t));
+      const pidChild = await pidOf(child);
+      await waitText(page, tid(`psem-holders-${id}`), new RegExp(`^held by pid ${pidA} ×1, pid ${pidChild} ×1$`), 'fork copies the reference');
+      await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 2$/, 'two references');
+      await waitText(page, tid(`psem-proc-${pidChild}`), new RegExp(`sem ${id}`), "the child's reference list");
+
+      // The child (consumer) waits on 0 and parks, with the reason shown.
+      await page.locator(tid(`actor-${child}`)).check();
+      await page.locator(tid('psem-wait')).click();
+      await waitText(page, tid('result-text'), new RegExp(`parked: sem_wait: semaphore ${id} is 0; waits for a sem_post`), 'sem_wait by the child');
+      await waitText(page, tid(`thread-state-${child}`), /blocked: sem_wait/, "the child's thread parks");
+      await waitText(page, tid(`psem-waiter-${child}`), new RegExp(`tid ${child} \\(pid ${pidChild}\\): sem_wait: semaphore ${id} is 0`), 'the waiter and its reason');
+      await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 3 \(2 held \+ 1 waiting\)$/, 'the waiter holds a reference');
+      await shot('psem-wait.png');
+
+      // A (producer) posts: the oldest waiter takes the value at once.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('psem-post')).click();
+      await waitText(page, tid('result-text'), new RegExp(`ok: posted and handed at once to the oldest waiter, tid ${child}\\b`), 'sem_post by A');
+      await waitText(page, tid(`psem-value-${id}`), /^0$/, 'the waiter took the value');
+      await waitText(page, tid('events'), new RegExp(`woke tid ${child}\\b.*sem_wait`), 'event log shows the wakeup');
+      await waitText(page, tid(`thread-state-${child}`), /finished sem_wait: ✔/, "the child's wait completed");
+      assert((await page.locator(tid(`psem-waiter-${child}`)).count()) === 0, 'the waiter is still listed');
+      await page.locator(tid(`take-${child}`)).click();
+      await waitText(page, tid('result-text'), /sem_wait completed: done/, 'the child takes its result');
+
+      // sem_timedwait: the child parks until a deadline; the clock passes it.
+      await page.locator(tid(`actor-${child}`)).check();
+      await page.locator(tid('psem-deadline')).fill('+500');
+      await page.locator(tid('psem-timedwait')).click();
+      await waitText(page, tid(`thread-state-${child}`), /blocked: sem_timedwait/, 'sem_timedwait parks');
+      await waitText(page, tid(`psem-waiter-${child}`), /times out at/, 'the waiter shows its deadline');
+      await page.locator(tid('advance-ms')).fill('1000');
+      await page.locator(tid('advance')).click();
+      await waitText(page, tid(`thread-state-${child}`), /finished sem_timedwait: ✖ ETIMEDOUT/, 'the deadline passed');
+      await page.locator(tid(`take-${child}`)).click();
+      await waitText(page, tid('result-text'), /sem_timedwait had failed: ETIMEDOUT — sem_timedwait's deadline passed/, 'ETIMEDOUT in words');
+
+      // A unlinks the name while A and the child still hold the semaphore.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('psem-unlink')).click();
+      await waitText(page, tid('result-text'), /ok: the name is gone/, 'sem_unlink by A');
+      await waitText(page, tid('result'), new RegExp(`semaphore ${id} unlinked; it lives on with 2 reference`), 'unlink explained');
+      await waitText(page, tid(`psem-state-${id}`), /unlinked — still open by 2 references/, 'unlinked but still open');
+      await waitText(page, tid('psem-names'), /none/, 'the name list is empty');
+      const cls = await page.locator(tid(`psem-sem-${id}`)).getAttribute('class');
+      assert(/\bunlinked\b/.test(cls), `the unlinked semaphore is not drawn as such: class "${cls}"`);
+
+      // sem_close of an unlinked semaphore is EINVAL (the seed tests its name).
+      await page.locator(tid('psem-close')).click();
+      const einval = await waitText(page, tid('result-text'), /EINVAL/, 'sem_close by A');
+      assert(/invalid argument/.test(einval), `EINVAL is not described: ${einval}`);
+      await waitText(page, tid('result'), new RegExp(`semaphore ${id} was unlinked \\(it has no name now\\); sem_close takes named semaphores only`), 'EINVAL explained');
+      await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 2$/, 'sem_close dropped nothing');
+      await shot('psem.png');
+
+      // sem_destroy drops A's reference; the child's keeps it alive.
+      await page.locator(tid('psem-destroy')).click();
+      await waitText(page, tid('result-text'), /ok: one reference dropped/, 'sem_destroy by A');
+      await waitText(page, tid(`psem-state-${id}`), /unlinked — still open by 1 reference$/, 'one reference left');
+      await waitText(page, tid(`psem-holders-${id}`), new RegExp(`^held by pid ${pidChild} ×1$`), 'only the child holds it');
+      assert((await page.locator(tid(`psem-proc-${pidA}`)).count()) === 0, "A's reference list should be gone");
+
+
+      // The child exits: the last reference goes and the semaphore with it.
+      await page.locator(tid(`exit-${pidChild}`)).click();
+      await waitText(page, tid('psem'), /No POSIX semaphores yet/, 'the semaphore is freed');
+      await waitText(page, tid('events'), new RegExp(`psem-free.*semaphore ${id} freed`), 'the event log shows it freed');
+      await page.locator(tid('psem-post')).click();
+      await waitText(page, tid('result-text'), /EINVAL/, 'sem_post on the freed id');
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
   } finally {
