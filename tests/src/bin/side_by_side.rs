@@ -201,6 +201,54 @@ mod linux {
             }))
         }
 
+        /// shmget + shmat + shmdt + IPC_RMID of a one-page private segment.
+        pub fn shm_cycle(&mut self) -> Result<Meter, String> {
+            let once = || -> Result<(), String> {
+                // SAFETY: plain system calls on a private segment this closure removes.
+                unsafe {
+                    let id = check(libc::shmget(libc::IPC_PRIVATE, 4096, libc::IPC_CREAT | 0o600), "shmget")?;
+                    let p = libc::shmat(id, std::ptr::null(), 0);
+                    if p as isize == -1 {
+                        libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut());
+                        return Err(format!("shmat: {}", std::io::Error::last_os_error()));
+                    }
+                    libc::shmdt(p);
+                    check(libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()), "shmctl IPC_RMID")?;
+                }
+                Ok(())
+            };
+            once()?;
+            Ok(meter(move || {
+                black_box(once().is_ok());
+            }))
+        }
+
+        /// A 4 KiB store then a 4 KiB load through an attached segment:
+        /// plain memory copies in user space.
+        pub fn shm_io(&mut self) -> Result<Meter, String> {
+            // SAFETY: plain system calls; the segment is removed at once and
+            // lives while attached (Linux semantics), detached never.
+            let p = unsafe {
+                let id = check(libc::shmget(libc::IPC_PRIVATE, 4096, libc::IPC_CREAT | 0o600), "shmget")?;
+                let p = libc::shmat(id, std::ptr::null(), 0);
+                libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut());
+                if p as isize == -1 {
+                    return Err(format!("shmat: {}", std::io::Error::last_os_error()));
+                }
+                p as *mut u8
+            };
+            let src = vec![0x5au8; 4096];
+            let mut dst = vec![0u8; 4096];
+            Ok(meter(move || {
+                // SAFETY: p maps 4096 writable bytes for the life of the process.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(black_box(src.as_ptr()), p, 4096);
+                    std::ptr::copy_nonoverlapping(p, dst.as_mut_ptr(), 4096);
+                }
+                black_box(&dst);
+            }))
+        }
+
         fn msgget(&mut self, key: i32, flags: i32) -> Result<i32, String> {
             // SAFETY: plain system call.
             let id = check(unsafe { libc::msgget(key, flags) }, "msgget")?;
@@ -339,6 +387,27 @@ fn core_psem_pair(steps: bool) -> Meter {
     })
 }
 
+fn core_shm_cycle() -> Meter {
+    let (mut k, t) = core_kernel(true);
+    meter(move || {
+        let id = k.shmget(t, IPC_PRIVATE, 4096, IPC_CREAT | 0o600).expect("shmget");
+        let va = k.shmat(t, id, 0, 0).expect("shmat");
+        k.shmdt(t, va).expect("shmdt");
+        black_box(k.shmctl_rmid(t, id).expect("rmid"));
+    })
+}
+
+fn core_shm_io() -> Meter {
+    let (mut k, t) = core_kernel(true);
+    let id = k.shmget(t, IPC_PRIVATE, 4096, IPC_CREAT | 0o600).expect("shmget");
+    let va = k.shmat(t, id, 0, 0).expect("shmat");
+    let data = vec![0x5a; 4096];
+    meter(move || {
+        k.shm_write(t, va, black_box(&data)).expect("store");
+        black_box(k.shm_read(t, va, 4096).expect("load"));
+    })
+}
+
 fn core_stat(ids: u32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for _ in 1..ids {
@@ -462,6 +531,27 @@ fn component_psem_pair() -> Meter {
     })
 }
 
+fn component_shm_cycle() -> Meter {
+    let (mut lab, t) = lab();
+    meter(move || {
+        let id = lab.shmget(t, IPC_PRIVATE, 4096, IPC_CREAT | 0o600).expect("shmget");
+        let va = lab.shmat(t, id, 0, 0).expect("shmat");
+        lab.shmdt(t, va).expect("shmdt");
+        black_box(lab.shmctl_rmid(t, id).expect("rmid"));
+    })
+}
+
+fn component_shm_io() -> Meter {
+    let (mut lab, t) = lab();
+    let id = lab.shmget(t, IPC_PRIVATE, 4096, IPC_CREAT | 0o600).expect("shmget");
+    let va = lab.shmat(t, id, 0, 0).expect("shmat");
+    let data = vec![0x5a; 4096];
+    meter(move || {
+        lab.shm_write(t, va, black_box(&data)).expect("store");
+        black_box(lab.shm_read(t, va, 4096).expect("load"));
+    })
+}
+
 /// ns per call of a 64-operation batch (32 sem-post + sem-wait pairs).
 fn component_psem_batch() -> Meter {
     let (mut lab, t) = lab();
@@ -540,19 +630,21 @@ fn main() {
                 Some(s.get_existing(1000, base)?),
                 Some(s.sem_pair()?),
                 Some(s.psem_pair()?),
+                Some(s.shm_cycle()?),
+                Some(s.shm_io()?),
             ])
         })();
         r.unwrap_or_else(|e| {
             eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-            [None, None, None, None, None, None]
+            [None, None, None, None, None, None, None, None]
         })
     };
     #[cfg(not(target_os = "linux"))]
-    let linux: [Option<Meter>; 6] = {
+    let linux: [Option<Meter>; 8] = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        [None, None, None, None, None, None]
+        [None, None, None, None, None, None, None, None]
     };
-    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem] = linux;
+    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem, l_shm_cycle, l_shm_io] = linux;
 
     let big = mode.big as i32;
     let specs: Vec<(String, [Option<Meter>; 3])> = vec![
@@ -591,6 +683,14 @@ fn main() {
         ),
         ("… the same, kernel recording no steps".into(), [None, Some(core_psem_pair(false)), None]),
         ("… per call, in a batch of 64 (component: one crossing)".into(), [None, None, Some(component_psem_batch())]),
+        (
+            "shmget+shmat+shmdt+IPC_RMID of a 4 KiB segment".into(),
+            [l_shm_cycle, Some(core_shm_cycle()), Some(component_shm_cycle())],
+        ),
+        (
+            "4 KiB store then 4 KiB load through an attachment (Linux: plain memory)".into(),
+            [l_shm_io, Some(core_shm_io()), Some(component_shm_io())],
+        ),
         ("empty call into the component (floor)".into(), [None, None, Some(component_empty())]),
     ];
     let (names, meters): (Vec<String>, Vec<[Option<Meter>; 3]>) = specs.into_iter().unzip();
