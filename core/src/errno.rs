@@ -48,6 +48,9 @@ pub enum Errno {
     ENOMSG,
     /// The object was removed while the caller waited on it.
     EIDRM,
+    /// The call would wait forever: nobody else exists to wake it (a
+    /// composed single-process guest).
+    EDEADLK,
     /// A value is out of range.
     ERANGE,
     /// Too many semaphores in the system (POSIX semaphores: `SEM_MAX`).
@@ -64,7 +67,7 @@ pub enum Errno {
 
 impl Errno {
     /// Every errno, in numeric order.
-    pub const ALL: [Errno; 22] = [
+    pub const ALL: [Errno; 23] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
@@ -84,6 +87,7 @@ impl Errno {
         Errno::ERANGE,
         Errno::ENOMSG,
         Errno::EIDRM,
+        Errno::EDEADLK,
         Errno::ENAMETOOLONG,
         Errno::EOVERFLOW,
         Errno::ETIMEDOUT,
@@ -108,6 +112,7 @@ impl Errno {
             Errno::ERANGE => 34,
             Errno::ENOMSG => 35,
             Errno::EIDRM => 36,
+            Errno::EDEADLK => 45,
             Errno::ENFILE => 23,
             Errno::EMFILE => 24,
             Errno::ENOMEM => 12,
@@ -136,6 +141,7 @@ impl Errno {
             Errno::ERANGE => "ERANGE",
             Errno::ENOMSG => "ENOMSG",
             Errno::EIDRM => "EIDRM",
+            Errno::EDEADLK => "EDEADLK",
             Errno::ENFILE => "ENFILE",
             Errno::EMFILE => "EMFILE",
             Errno::ENOMEM => "ENOMEM",
@@ -164,6 +170,7 @@ impl Errno {
             Errno::ERANGE => "value out of range",
             Errno::ENOMSG => "no message of desired type",
             Errno::EIDRM => "identifier removed",
+            Errno::EDEADLK => "deadlock: nobody can wake this call",
             Errno::ENFILE => "too many semaphores in the system",
             Errno::EMFILE => "too many attachments in the process",
             Errno::ENOMEM => "not enough memory",

@@ -1,0 +1,103 @@
+//! # One kernel component instance, as a host holds it
+//!
+//! [`bindings`] is `bindgen!` over world `ipclab:ipc/kernel`; [`KernelHost`]
+//! is a store with one instance of the kernel component and one kernel
+//! resource created in it.  The runner keeps one behind a mutex and makes
+//! every guest's system calls through it.
+
+use wasmtime::Store;
+use wasmtime::component::{Linker, ResourceAny};
+
+use crate::engine::{WasiState, engine, kernel_component};
+
+/// Generated bindings of the `kernel` world (the embedder's view).
+pub mod bindings {
+    wasmtime::component::bindgen!({ world: "kernel", path: "../wit", additional_derives: [PartialEq] });
+}
+
+use bindings::exports::ipclab::ipc::system::Config;
+use bindings::exports::ipclab::ipc::types::{Credentials, Errno};
+
+/// A store holding one instance of the kernel component and one kernel.
+pub struct KernelHost {
+    pub store: Store<WasiState>,
+    pub world: bindings::Kernel,
+    pub kernel: ResourceAny,
+}
+
+/// A process the host spawned: its handles in the kernel instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Spawned {
+    pub process: ResourceAny,
+    pub thread: ResourceAny,
+    pub pid: u32,
+    pub tid: u32,
+}
+
+impl KernelHost {
+    /// A fresh instance and a kernel of `config` (the defaults if `None`).
+    pub fn new(config: Option<Config>) -> Result<KernelHost, String> {
+        let component = kernel_component()?;
+        let mut linker = Linker::<WasiState>::new(engine());
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
+        let mut store = Store::new(engine(), WasiState::bare());
+        let world = bindings::Kernel::instantiate(&mut store, component, &linker)
+            .map_err(|e| format!("instantiate the kernel component: {e:?}"))?;
+        let sys = world.ipclab_ipc_system();
+        let config = match config {
+            Some(c) => c,
+            None => sys.call_default_config(&mut store).map_err(|e| format!("default-config trapped: {e:?}"))?,
+        };
+        let kernel = sys
+            .kernel()
+            .call_create(&mut store, config)
+            .map_err(|e| format!("kernel.create trapped: {e:?}"))?
+            .map_err(|e| format!("kernel.create: {e:?}"))?;
+        Ok(KernelHost { store, world, kernel })
+    }
+
+    /// Spawns a process with these credentials; its first thread acts for it.
+    pub fn spawn(&mut self, cred: &Credentials, zone: u32, project: u32) -> wasmtime::Result<Result<Spawned, Errno>> {
+        let sys = self.world.ipclab_ipc_system();
+        let process = match sys.kernel().call_spawn(&mut self.store, self.kernel, cred, zone, project)? {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let pid = sys.process().call_pid(&mut self.store, process)?;
+        let thread = sys.process().call_main_thread(&mut self.store, process)?;
+        let tid = sys.thread().call_tid(&mut self.store, thread)?;
+        Ok(Ok(Spawned { process, thread, pid, tid }))
+    }
+
+    /// `thread.take-result`: EAGAIN while the thread's call is parked.
+    pub fn take_result(
+        &mut self,
+        thread: ResourceAny,
+    ) -> wasmtime::Result<Result<bindings::exports::ipclab::ipc::system::Completion, Errno>> {
+        self.world.ipclab_ipc_system().thread().call_take_result(&mut self.store, thread)
+    }
+
+    /// `process.exit`.
+    pub fn exit(&mut self, process: ResourceAny) -> wasmtime::Result<Result<(), Errno>> {
+        self.world.ipclab_ipc_system().process().call_exit(&mut self.store, process)
+    }
+
+    /// The kernel's whole state as JSON (`kernel.snapshot`).
+    pub fn snapshot(&mut self) -> wasmtime::Result<String> {
+        self.world.ipclab_ipc_system().kernel().call_snapshot(&mut self.store, self.kernel)
+    }
+
+    /// Logical time in nanoseconds.
+    pub fn now(&mut self) -> wasmtime::Result<u64> {
+        self.world.ipclab_ipc_system().kernel().call_now(&mut self.store, self.kernel)
+    }
+
+    /// Moves the logical clock forward to `t` if it is behind.
+    pub fn advance_to(&mut self, t: u64) -> wasmtime::Result<()> {
+        let now = self.now()?;
+        if t > now {
+            self.world.ipclab_ipc_system().kernel().call_advance(&mut self.store, self.kernel, t - now)?;
+        }
+        Ok(())
+    }
+}

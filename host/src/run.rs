@@ -1,0 +1,782 @@
+//! # `ipclab run`: guest programs as processes of one kernel
+//!
+//! ## What runs where
+//! * **One kernel.**  The kernel component (`target/ipc-component.wasm`,
+//!   the artifact the tests and the playground run) is instantiated once,
+//!   in one store behind a mutex: the [`Hub`].
+//! * **One process per guest.**  Before any guest runs, the host spawns one
+//!   kernel process per manifest entry, in manifest order, with the
+//!   entry's credentials, zone and project.  A guest never names a pid or a
+//!   uid: its imports (world `guest`, `wit/guest.wit`) act through *its*
+//!   process's main thread, a handle only the host holds.
+//! * **One OS thread per guest**, with its own store and instance of the
+//!   guest component (a `wasi:cli` command) and stdout/stderr prefixed
+//!   `[name pid N]`.
+//!
+//! ## Blocking
+//! A guest call that the kernel parks (`blocked`) really blocks the guest's
+//! thread: it waits on the hub's condition variable and, each time another
+//! call has been made (every call notifies), tries `take-result`; the
+//! kernel says EAGAIN while the call is still parked.  So the wake-up order
+//! is the kernel's, not the OS scheduler's.
+//!
+//! ## Time
+//! The kernel's logical clock is driven from wall time: logical
+//! nanoseconds = wall nanoseconds since the run started.  The host moves the
+//! kernel clock up to the wall clock (`kernel.advance`) before a timed call
+//! (`semtimedop`, `sem-timedwait`, `nanosleep`) and every millisecond while
+//! such a call waits, so timeouts expire as the kernel defines them
+//! (EAGAIN, ETIMEDOUT) at about the wall time they name.
+//!
+//! ## Deadlock
+//! When every live guest waits in a kernel call, the kernel reports each of
+//! their threads *blocked* (none has been woken and not yet noticed) and
+//! none waits with a deadline, nothing can ever wake them: the host prints
+//! who waits on what — the kernel's own reasons — and the `ipcs` view, ends
+//! every guest and exits with status 3.  It never hangs.
+//!
+//! ## Exit status
+//! 0 when every guest exited 0; else the first failing guest's status (a
+//! trap counts as 101); 3 on deadlock.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use wasmtime::component::{HasSelf, Linker, ResourceAny};
+use wasmtime::{Store, format_err};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+use crate::engine::{WasiState, engine, load, target_dir};
+use crate::kernel::KernelHost;
+use crate::kernel::bindings::exports::ipclab::ipc::inspect::ThreadState;
+use crate::kernel::bindings::exports::ipclab::ipc::msg::{RecvOutcome, SendOutcome};
+use crate::kernel::bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
+use crate::kernel::bindings::exports::ipclab::ipc::sem::SemopOutcome;
+use crate::kernel::bindings::exports::ipclab::ipc::system::{Completion, Reply};
+use crate::kernel::bindings::exports::ipclab::ipc::types::{
+    Credentials, Errno, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, ShmidDs, Timespec,
+};
+use crate::output::Prefixed;
+
+/// Generated bindings of the `guest` world (what programs import).
+pub mod guest_bindings {
+    wasmtime::component::bindgen!({
+        world: "guest",
+        path: "../wit",
+        imports: { default: trappable },
+        with: { "ipclab:ipc/types": crate::run::types_shim },
+    });
+}
+
+/// The guest world's `types` are the kernel world's: one set of Rust types
+/// for both sides, so a value passes from a guest's import to the kernel's
+/// export without conversion.  `types` has no functions, so what `bindgen!`
+/// expects of an imported interface module is empty here.
+pub mod types_shim {
+    pub use crate::kernel::bindings::exports::ipclab::ipc::types::*;
+    use wasmtime::component::{HasData, Linker, LinkerInstance};
+
+    pub trait HostWithStore<T>: HasData {}
+    impl<T, D: HasData> HostWithStore<T> for D {}
+    pub trait Host {}
+    impl<H: Host + ?Sized> Host for &mut H {}
+
+    pub fn add_to_linker_instance<T, D>(
+        _inst: &mut LinkerInstance<'_, T>,
+        _host_getter: fn(&mut T) -> D::Data<'_>,
+    ) -> wasmtime::Result<()>
+    where
+        D: HostWithStore<T>,
+        for<'a> D::Data<'a>: Host,
+        T: 'static,
+    {
+        Ok(())
+    }
+
+    pub fn add_to_linker<T, D>(linker: &mut Linker<T>, _host_getter: fn(&mut T) -> D::Data<'_>) -> wasmtime::Result<()>
+    where
+        D: HostWithStore<T>,
+        for<'a> D::Data<'a>: Host,
+        T: 'static,
+    {
+        linker.instance("ipclab:ipc/types@0.1.0")?;
+        Ok(())
+    }
+}
+
+use guest_bindings::ipclab::ipc::{sys_msg, sys_proc, sys_psem, sys_sem, sys_shm};
+
+/// Exit status when the run deadlocked.
+pub const EXIT_DEADLOCK: i32 = 3;
+
+// ----- the manifest -----
+
+/// `ipclab run`'s manifest (TOML): one `[[guest]]` table per program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(rename = "guest")]
+    pub guests: Vec<GuestSpec>,
+}
+
+/// One guest: its program, arguments and who it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSpec {
+    pub name: String,
+    /// A path relative to the manifest, or the name of a built example
+    /// guest (`target/guests/NAME.wasm`).
+    pub wasm: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default = "default_id")]
+    pub uid: u32,
+    #[serde(default = "default_id")]
+    pub gid: u32,
+    #[serde(default)]
+    pub groups: Vec<u32>,
+    #[serde(default)]
+    pub privileged: bool,
+    #[serde(default)]
+    pub zone: u32,
+    #[serde(default = "default_project")]
+    pub project: u32,
+}
+
+fn default_id() -> u32 {
+    100
+}
+
+fn default_project() -> u32 {
+    1
+}
+
+impl Manifest {
+    pub fn read(path: &Path) -> Result<Manifest, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let m: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        if m.guests.is_empty() {
+            return Err(format!("{}: no [[guest]] entries", path.display()));
+        }
+        Ok(m)
+    }
+}
+
+/// Where a guest's wasm is: relative to the manifest, else a built example.
+fn resolve(base: &Path, wasm: &str) -> PathBuf {
+    let direct = base.join(wasm);
+    if direct.exists() {
+        return direct;
+    }
+    target_dir().join("guests").join(format!("{}.wasm", wasm.trim_end_matches(".wasm")))
+}
+
+// ----- the hub: the kernel and who waits -----
+
+/// A guest as the hub tracks it.
+struct Slot {
+    name: String,
+    pid: u32,
+    process: ResourceAny,
+    thread: ResourceAny,
+    cred: Credentials,
+    live: bool,
+    /// Inside a kernel call that parked (or a sleep).
+    waiting: bool,
+    /// Waiting with a deadline: time will end it.
+    timed: bool,
+}
+
+struct Inner {
+    k: KernelHost,
+    guests: Vec<Slot>,
+    /// Set once, with the report, when the run deadlocks.
+    deadlock: Option<String>,
+}
+
+/// The kernel every guest calls, and the condition variable a blocked
+/// guest waits on.
+pub struct Hub {
+    inner: Mutex<Inner>,
+    cv: Condvar,
+    start: Instant,
+}
+
+/// What a call that may park did at first.
+enum First<T> {
+    Done(Result<T, Errno>),
+    Parked,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wall_ns(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// A call that never parks.
+    fn call<T>(
+        &self,
+        me: usize,
+        f: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<T> {
+        let mut g = self.lock();
+        let t = g.guests[me].thread;
+        let r = f(&mut g.k, t);
+        drop(g);
+        self.cv.notify_all();
+        r
+    }
+
+    /// A call that may park: `start` makes it; if it parked, wait until the
+    /// kernel completes it, then `finish` reads the completion.
+    fn blocking<T>(
+        &self,
+        me: usize,
+        timed: bool,
+        start: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<First<T>>,
+        finish: impl FnOnce(Completion) -> Result<T, Errno>,
+    ) -> wasmtime::Result<Result<T, Errno>> {
+        let mut g = self.lock();
+        if timed {
+            g.k.advance_to(self.wall_ns())?;
+        }
+        let t = g.guests[me].thread;
+        let first = start(&mut g.k, t)?;
+        self.cv.notify_all();
+        if let First::Done(r) = first {
+            return Ok(r);
+        }
+        g.guests[me].waiting = true;
+        g.guests[me].timed = timed;
+        loop {
+            if g.deadlock.is_some() {
+                g.guests[me].waiting = false;
+                return Err(format_err!("deadlock: every guest waits and nothing can wake them"));
+            }
+            if g.guests.iter().any(|s| s.live && s.timed) {
+                let now = self.wall_ns();
+                g.k.advance_to(now)?;
+            }
+            match g.k.take_result(t)? {
+                Ok(c) => {
+                    g.guests[me].waiting = false;
+                    g.guests[me].timed = false;
+                    drop(g);
+                    self.cv.notify_all();
+                    return Ok(finish(c));
+                }
+                Err(Errno::Eagain) => {}
+                Err(e) => {
+                    g.guests[me].waiting = false;
+                    g.guests[me].timed = false;
+                    return Ok(Err(e));
+                }
+            }
+            if self.stuck(&mut g)? {
+                let report = self.deadlock_report(&mut g)?;
+                eprintln!("{report}");
+                g.deadlock = Some(report);
+                self.cv.notify_all();
+                continue;
+            }
+            let tick = if g.guests.iter().any(|s| s.live && s.timed) { 1 } else { 100 };
+            g = self.cv.wait_timeout(g, Duration::from_millis(tick)).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    /// Every live guest waits, none with a deadline, and the kernel has
+    /// every one of their threads parked (none woken and not yet noticed).
+    fn stuck(&self, g: &mut Inner) -> wasmtime::Result<bool> {
+        if !g.guests.iter().filter(|s| s.live).all(|s| s.waiting && !s.timed) {
+            return Ok(false);
+        }
+        let views = g.k.world.ipclab_ipc_inspect().call_processes(&mut g.k.store, g.k.kernel)?;
+        let blocked: Vec<u32> = views
+            .iter()
+            .filter(|p| p.threads.iter().all(|t| matches!(t.state, ThreadState::Blocked(_))))
+            .map(|p| p.pid)
+            .collect();
+        Ok(g.guests.iter().filter(|s| s.live).all(|s| blocked.contains(&s.pid)))
+    }
+
+    fn deadlock_report(&self, g: &mut Inner) -> wasmtime::Result<String> {
+        let views = g.k.world.ipclab_ipc_inspect().call_processes(&mut g.k.store, g.k.kernel)?;
+        let mut out = String::from("ipclab: DEADLOCK — every guest waits and nothing can wake them:\n");
+        for s in g.guests.iter().filter(|s| s.live) {
+            let reason = views
+                .iter()
+                .find(|p| p.pid == s.pid)
+                .and_then(|p| {
+                    p.threads.iter().find_map(|t| match &t.state {
+                        ThreadState::Blocked(b) => Some(b.reason.clone()),
+                        _ => None,
+                    })
+                })
+                .unwrap_or_else(|| "?".into());
+            out.push_str(&format!("  {} (pid {}) waits in {reason}\n", s.name, s.pid));
+        }
+        let snap = g.k.snapshot()?;
+        out.push('\n');
+        out.push_str(&crate::ipcs::from_snapshot(&snap).unwrap_or_else(|e| format!("(no ipcs: {e})\n")));
+        Ok(out)
+    }
+
+    /// A guest ended: its process exits in the kernel (releasing what it held).
+    fn retire(&self, me: usize) {
+        let mut g = self.lock();
+        let p = g.guests[me].process;
+        g.guests[me].live = false;
+        let _ = g.k.exit(p);
+        drop(g);
+        self.cv.notify_all();
+    }
+
+    /// The kernel's `ipcs` view now.
+    pub fn ipcs(&self) -> String {
+        let mut g = self.lock();
+        match g.k.snapshot() {
+            Ok(s) => crate::ipcs::from_snapshot(&s).unwrap_or_else(|e| format!("(no ipcs: {e})\n")),
+            Err(e) => format!("(no snapshot: {e})\n"),
+        }
+    }
+}
+
+// ----- the guest's imports -----
+
+/// One guest's store data: WASI, and its seat at the hub.
+pub struct GuestState {
+    wasi: WasiState,
+    hub: Arc<Hub>,
+    me: usize,
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        self.wasi.ctx()
+    }
+}
+
+type R<T> = wasmtime::Result<Result<T, Errno>>;
+
+fn unexpected(c: &Completion) -> Errno {
+    // A completion of another call than the one parked cannot happen; say
+    // EINVAL rather than trap if a tampered kernel ever produced one.
+    let _ = c;
+    Errno::Einval
+}
+
+impl types_shim::Host for GuestState {}
+
+impl sys_proc::Host for GuestState {
+    fn getpid(&mut self) -> wasmtime::Result<u32> {
+        Ok(self.hub.lock().guests[self.me].pid)
+    }
+
+    fn geteuid(&mut self) -> wasmtime::Result<u32> {
+        Ok(self.hub.lock().guests[self.me].cred.euid)
+    }
+
+    fn getegid(&mut self) -> wasmtime::Result<u32> {
+        Ok(self.hub.lock().guests[self.me].cred.egid)
+    }
+
+    fn nanosleep(&mut self, ns: u64) -> wasmtime::Result<()> {
+        let hub = Arc::clone(&self.hub);
+        let mut g = hub.lock();
+        g.k.advance_to(hub.wall_ns())?;
+        let until = g.k.now()?.saturating_add(ns);
+        g.guests[self.me].waiting = true;
+        g.guests[self.me].timed = true;
+        loop {
+            g.k.advance_to(hub.wall_ns())?;
+            if g.k.now()? >= until || g.deadlock.is_some() {
+                break;
+            }
+            g = hub.cv.wait_timeout(g, Duration::from_millis(1)).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        g.guests[self.me].waiting = false;
+        g.guests[self.me].timed = false;
+        drop(g);
+        hub.cv.notify_all();
+        Ok(())
+    }
+}
+
+impl sys_msg::Host for GuestState {
+    fn msgget(&mut self, key: i32, msgflg: i32) -> R<i32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_msg().call_msgget(&mut k.store, t, key, msgflg))
+    }
+
+    fn msgsnd(&mut self, msqid: i32, mtype: i64, data: Vec<u8>, msgflg: i32) -> R<()> {
+        self.hub.blocking(
+            self.me,
+            false,
+            |k, t| {
+                let r = k.world.ipclab_ipc_msg().call_msgsnd(&mut k.store, t, msqid, mtype, &data, msgflg, None)?;
+                Ok(match r {
+                    Ok(SendOutcome::Sent) => First::Done(Ok(())),
+                    Ok(_) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| c.result.map(|_| ()),
+        )
+    }
+
+    fn msgrcv(&mut self, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> R<Received> {
+        self.hub.blocking(
+            self.me,
+            false,
+            |k, t| {
+                let r = k.world.ipclab_ipc_msg().call_msgrcv(&mut k.store, t, msqid, msgsz, msgtyp, msgflg, None)?;
+                Ok(match r {
+                    Ok(RecvOutcome::Received(m)) => First::Done(Ok(m)),
+                    Ok(RecvOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| match c.result {
+                Ok(Reply::Message(m)) => Ok(m),
+                Ok(_) => Err(unexpected(&c)),
+                Err(e) => Err(e),
+            },
+        )
+    }
+
+    fn msgctl_stat(&mut self, msqid: i32) -> R<MsqidDs> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_msg().call_msgctl_stat(&mut k.store, t, msqid))
+    }
+
+    fn msgctl_set(&mut self, msqid: i32, buf: MsqidSet) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_msg().call_msgctl_set(&mut k.store, t, msqid, buf))
+    }
+
+    fn msgctl_rmid(&mut self, msqid: i32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_msg().call_msgctl_rmid(&mut k.store, t, msqid))
+    }
+}
+
+impl GuestState {
+    fn semop_any(&mut self, semid: i32, sops: Vec<Sembuf>, timeout: Option<u64>) -> R<()> {
+        self.hub.blocking(
+            self.me,
+            timeout.is_some(),
+            |k, t| {
+                let r = k.world.ipclab_ipc_sem().call_semop(&mut k.store, t, semid, &sops, timeout)?;
+                Ok(match r {
+                    Ok(SemopOutcome::Done) => First::Done(Ok(())),
+                    Ok(SemopOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| c.result.map(|_| ()),
+        )
+    }
+
+    fn psem_wait(&mut self, id: u32, abstime: Option<Timespec>) -> R<()> {
+        self.hub.blocking(
+            self.me,
+            abstime.is_some(),
+            |k, t| {
+                let p = k.world.ipclab_ipc_psem();
+                let r = match abstime {
+                    Some(at) => p.call_sem_timedwait(&mut k.store, t, id, at)?,
+                    None => p.call_sem_wait(&mut k.store, t, id)?,
+                };
+                Ok(match r {
+                    Ok(WaitOutcome::Acquired) => First::Done(Ok(())),
+                    Ok(WaitOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| c.result.map(|_| ()),
+        )
+    }
+}
+
+impl sys_sem::Host for GuestState {
+    fn semget(&mut self, key: i32, nsems: i32, semflg: i32) -> R<i32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semget(&mut k.store, t, key, nsems, semflg))
+    }
+
+    fn semop(&mut self, semid: i32, sops: Vec<Sembuf>) -> R<()> {
+        self.semop_any(semid, sops, None)
+    }
+
+    fn semtimedop(&mut self, semid: i32, sops: Vec<Sembuf>, timeout_ns: u64) -> R<()> {
+        self.semop_any(semid, sops, Some(timeout_ns))
+    }
+
+    fn semctl_getval(&mut self, semid: i32, semnum: u32) -> R<u32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_getval(&mut k.store, t, semid, semnum))
+    }
+
+    fn semctl_setval(&mut self, semid: i32, semnum: u32, val: i32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_setval(&mut k.store, t, semid, semnum, val))
+    }
+
+    fn semctl_getall(&mut self, semid: i32) -> R<Vec<u32>> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_getall(&mut k.store, t, semid))
+    }
+
+    fn semctl_setall(&mut self, semid: i32, vals: Vec<u32>) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_setall(&mut k.store, t, semid, &vals))
+    }
+
+    fn semctl_stat(&mut self, semid: i32) -> R<SemidDs> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_stat(&mut k.store, t, semid))
+    }
+
+    fn semctl_rmid(&mut self, semid: i32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_sem().call_semctl_rmid(&mut k.store, t, semid))
+    }
+}
+
+impl sys_shm::Host for GuestState {
+    fn shmget(&mut self, key: i32, size: u64, shmflg: i32) -> R<i32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_shmget(&mut k.store, t, key, size, shmflg))
+    }
+
+    fn shmat(&mut self, shmid: i32, shmaddr: u64, shmflg: i32) -> R<u64> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_shmat(&mut k.store, t, shmid, shmaddr, shmflg))
+    }
+
+    fn shmdt(&mut self, shmaddr: u64) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_shmdt(&mut k.store, t, shmaddr))
+    }
+
+    fn shmctl_stat(&mut self, shmid: i32) -> R<ShmidDs> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_shmctl_stat(&mut k.store, t, shmid))
+    }
+
+    fn shmctl_rmid(&mut self, shmid: i32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_shmctl_rmid(&mut k.store, t, shmid))
+    }
+
+    fn load(&mut self, addr: u64, len: u64) -> R<Vec<u8>> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_read(&mut k.store, t, addr, len))
+    }
+
+    fn store(&mut self, addr: u64, data: Vec<u8>) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_shm().call_write(&mut k.store, t, addr, &data))
+    }
+}
+
+/// NetBSD's O_CREAT and O_EXCL, as `sys-psem.sem-open` takes them.
+const O_CREAT: i32 = 0x200;
+const O_EXCL: i32 = 0x800;
+
+impl sys_psem::Host for GuestState {
+    fn sem_open(&mut self, name: String, oflag: i32, mode: u32, value: u32) -> R<u32> {
+        let mut flags = OpenFlags::empty();
+        if oflag & O_CREAT != 0 {
+            flags |= OpenFlags::CREAT;
+        }
+        if oflag & O_EXCL != 0 {
+            flags |= OpenFlags::EXCL;
+        }
+        self.hub
+            .call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_open(&mut k.store, t, &name, flags, mode, value))
+    }
+
+    fn sem_init(&mut self, value: u32, pshared: bool) -> R<u32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_init(&mut k.store, t, value, pshared))
+    }
+
+    fn sem_close(&mut self, id: u32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_close(&mut k.store, t, id))
+    }
+
+    fn sem_unlink(&mut self, name: String) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_unlink(&mut k.store, t, &name))
+    }
+
+    fn sem_destroy(&mut self, id: u32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_destroy(&mut k.store, t, id))
+    }
+
+    fn sem_post(&mut self, id: u32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_post(&mut k.store, t, id))
+    }
+
+    fn sem_wait(&mut self, id: u32) -> R<()> {
+        self.psem_wait(id, None)
+    }
+
+    fn sem_trywait(&mut self, id: u32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_trywait(&mut k.store, t, id))
+    }
+
+    fn sem_timedwait(&mut self, id: u32, abstime: Timespec) -> R<()> {
+        self.psem_wait(id, Some(abstime))
+    }
+
+    fn sem_getvalue(&mut self, id: u32) -> R<u32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_getvalue(&mut k.store, t, id))
+    }
+}
+
+// ----- the run -----
+
+/// How one guest ended.
+#[derive(Debug, Clone)]
+pub struct GuestExit {
+    pub name: String,
+    pub pid: u32,
+    /// 0 success; the guest's exit status; 101 a trap.
+    pub status: i32,
+    pub stdout: Vec<String>,
+    pub stderr: Vec<String>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub guests: Vec<GuestExit>,
+    /// The deadlock report, if the run deadlocked.
+    pub deadlock: Option<String>,
+    /// The `ipcs` view at the end (always made; printed with `--ipcs`).
+    pub ipcs: String,
+}
+
+impl RunReport {
+    /// The process exit status `ipclab run` returns.
+    pub fn status(&self) -> i32 {
+        if self.deadlock.is_some() {
+            return EXIT_DEADLOCK;
+        }
+        self.guests.iter().map(|g| g.status).find(|&s| s != 0).unwrap_or(0)
+    }
+}
+
+/// Runs a manifest's guests as processes of one fresh kernel.
+pub fn run(manifest: &Manifest, base: &Path) -> Result<RunReport, String> {
+    let mut k = KernelHost::new(None)?;
+    let mut slots = Vec::new();
+    let mut components = Vec::new();
+    for spec in &manifest.guests {
+        let cred = Credentials {
+            ruid: spec.uid,
+            euid: spec.uid,
+            rgid: spec.gid,
+            egid: spec.gid,
+            groups: spec.groups.clone(),
+            privileged: spec.privileged,
+        };
+        let s = k
+            .spawn(&cred, spec.zone, spec.project)
+            .map_err(|e| format!("spawn trapped: {e:?}"))?
+            .map_err(|e| format!("guest {}: spawn refused: {e:?}", spec.name))?;
+        slots.push(Slot {
+            name: spec.name.clone(),
+            pid: s.pid,
+            process: s.process,
+            thread: s.thread,
+            cred,
+            live: true,
+            waiting: false,
+            timed: false,
+        });
+        components.push(load(&resolve(base, &spec.wasm))?);
+    }
+    let hub = Arc::new(Hub {
+        inner: Mutex::new(Inner { k, guests: slots, deadlock: None }),
+        cv: Condvar::new(),
+        start: Instant::now(),
+    });
+    let mut linker = Linker::<GuestState>::new(engine());
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
+    guest_bindings::Guest::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)
+        .map_err(|e| format!("guest imports in the linker: {e}"))?;
+    let linker = Arc::new(linker);
+
+    let mut handles = Vec::new();
+    for (me, (spec, component)) in manifest.guests.iter().zip(components).enumerate() {
+        let pid = hub.lock().guests[me].pid;
+        let prefix = format!("[{} pid {pid}]", spec.name);
+        let (out, err) = (Prefixed::new(&prefix, false), Prefixed::new(&prefix, true));
+        let mut args = vec![spec.name.clone()];
+        args.extend(spec.args.iter().cloned());
+        let ctx = WasiCtx::builder().args(&args).stdout(out.clone()).stderr(err.clone()).build();
+        let state = GuestState { wasi: WasiState { ctx, table: Default::default() }, hub: Arc::clone(&hub), me };
+        let (hub2, linker2, name) = (Arc::clone(&hub), Arc::clone(&linker), spec.name.clone());
+        handles.push(std::thread::spawn(move || {
+            let status = run_one(state, &component, &linker2);
+            out.finish();
+            err.finish();
+            hub2.retire(me);
+            if status == 101 {
+                eprintln!("[{name} pid {pid}] trapped");
+            }
+            GuestExit { name, pid, status, stdout: out.lines(), stderr: err.lines() }
+        }));
+    }
+    let guests: Vec<GuestExit> = handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| "a guest thread panicked".to_string()))
+        .collect::<Result<_, _>>()?;
+    let deadlock = hub.lock().deadlock.clone();
+    let ipcs = hub.ipcs();
+    Ok(RunReport { guests, deadlock, ipcs })
+}
+
+/// Instantiates and runs one guest command; its exit status.
+fn run_one(state: GuestState, component: &wasmtime::component::Component, linker: &Linker<GuestState>) -> i32 {
+    let mut store = Store::new(engine(), state);
+    let cmd = match Command::instantiate(&mut store, component, linker) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cannot instantiate the guest: {e:?}");
+            return 101;
+        }
+    };
+    match cmd.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => 0,
+        Ok(Err(())) => 1,
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(code)) => *code,
+            None if format!("{e:?}").contains("deadlock") => EXIT_DEADLOCK,
+            None => {
+                eprintln!("{e:?}");
+                101
+            }
+        },
+    }
+}
+
+/// Runs a self-contained `wasi:cli` command (a composed component) with
+/// plain WASI and the host's stdio; its exit status.
+pub fn exec(path: &Path, args: &[String]) -> Result<i32, String> {
+    let component = load(path)?;
+    let mut linker = Linker::<WasiState>::new(engine());
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
+    let mut argv = vec![path.display().to_string()];
+    argv.extend(args.iter().cloned());
+    let ctx = WasiCtx::builder().args(&argv).inherit_stdout().inherit_stderr().build();
+    let mut store = Store::new(engine(), WasiState { ctx, table: Default::default() });
+    let cmd = Command::instantiate(&mut store, &component, &linker).map_err(|e| format!("instantiate: {e:?}"))?;
+    Ok(match cmd.wasi_cli_run().call_run(&mut store) {
+        Ok(Ok(())) => 0,
+        Ok(Err(())) => 1,
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(I32Exit(code)) => *code,
+            None => {
+                eprintln!("{e:?}");
+                101
+            }
+        },
+    })
+}
+
+/// Guests by name, for tests of a run.
+pub fn by_name(report: &RunReport) -> BTreeMap<String, GuestExit> {
+    report.guests.iter().map(|g| (g.name.clone(), g.clone())).collect()
+}
