@@ -33,9 +33,26 @@ pub fn check<T>(what: &str, r: Result<T, Errno>) -> T {
     match r {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("{what}: {e:?}");
+            eprintln!("{what}: {}", e.name().to_uppercase());
             std::process::exit(1)
         }
+    }
+}
+
+/// The System V semaphore set `key` of `vals.len()` semaphores: made and
+/// initialised (SETALL) by whoever comes first — `IPC_CREAT|IPC_EXCL`
+/// decides who — and found by everyone else.  A process that finds it
+/// before the creator's SETALL sees zeros and, if it must wait, waits: the
+/// SETALL wakes it.
+pub fn sem_set(key: i32, vals: &[u32]) -> i32 {
+    let n = vals.len() as i32;
+    match sem::semget(key, n, IPC_CREAT | IPC_EXCL | 0o600) {
+        Ok(id) => {
+            check("semctl SETALL", sem::semctl_setall(id, vals));
+            id
+        }
+        Err(Errno::Eexist) => check("semget", sem::semget(key, n, 0)),
+        Err(e) => check("semget", Err(e)),
     }
 }
 
