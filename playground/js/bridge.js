@@ -4,8 +4,9 @@
 // the process / thread handles, forwards each call, and turns what jco
 // returns into plain JSON for Rust (BigInt -> Number, typed arrays -> arrays,
 // thrown ComponentError -> {ok:false, errno}).  It holds no kernel logic.
-// Interfaces used: system, msg, sem (System V), psem (POSIX semaphores),
-// inspect.
+// Interfaces used: system, msg, sem, shm (System V), psem (POSIX
+// semaphores), inspect.  64-bit arguments (sizes, addresses) come from Rust
+// as decimal strings and cross into jco as BigInt.
 //
 // wasm-bindgen copies this file to pkg/snippets/<crate>/js/bridge.js, so the
 // component is loaded by a URL resolved against the page, not this file.
@@ -14,6 +15,7 @@ let system = null;
 let msg = null;
 let sem = null;
 let psem = null;
+let shm = null;
 let inspect = null;
 let kernel = null;
 /** pid -> process handle */
@@ -116,6 +118,7 @@ export async function bridgeInit() {
     msg = mod.msg;
     sem = mod.sem;
     psem = mod.psem;
+    shm = mod.shm;
     inspect = mod.inspect;
     kernel = system.Kernel.create(playgroundConfig());
     return JSON.stringify({ ok: true });
@@ -294,6 +297,72 @@ export function semGetvalue(tid, id) {
   return action(() => ({ value: psem.semGetvalue(thread(tid), id >>> 0) }));
 }
 
+/** shmget: size is a decimal string (u64). */
+export function shmget(tid, key, size, flags) {
+  return action(() => ({ value: shm.shmget(thread(tid), key | 0, BigInt(size), flags | 0) }));
+}
+
+/** shmat: addr is a decimal string (u64; 0 lets the kernel choose); the value is the address attached. */
+export function shmat(tid, shmid, addr, flags) {
+  return action(() => ({ value: Number(shm.shmat(thread(tid), shmid | 0, BigInt(addr), flags | 0)) }));
+}
+
+export function shmdt(tid, addr) {
+  return action(() => {
+    shm.shmdt(thread(tid), BigInt(addr));
+    return { value: null };
+  });
+}
+
+export function shmctlStat(tid, shmid) {
+  return action(() => ({ value: plain(shm.shmctlStat(thread(tid), shmid | 0)) }));
+}
+
+export function shmctlSet(tid, shmid, uid, gid, mode) {
+  return action(() => {
+    shm.shmctlSet(thread(tid), shmid | 0, { uid: uid >>> 0, gid: gid >>> 0, mode: mode >>> 0 });
+    return { value: null };
+  });
+}
+
+export function shmctlRmid(tid, shmid) {
+  return action(() => {
+    shm.shmctlRmid(thread(tid), shmid | 0);
+    return { value: null };
+  });
+}
+
+/** SHM_LOCK (lock true) or SHM_UNLOCK (lock false). */
+export function shmctlLock(tid, shmid, lock) {
+  return action(() => {
+    shm.shmctlLock(thread(tid), shmid | 0, !!lock);
+    return { value: null };
+  });
+}
+
+/** A load of len bytes at addr (decimal strings): the bytes, as an array of numbers. */
+export function shmRead(tid, addr, len) {
+  return action(() => ({ value: Array.from(shm.read(thread(tid), BigInt(addr), BigInt(len))) }));
+}
+
+/** A store of the text's UTF-8 bytes at addr (a decimal string). */
+export function shmWrite(tid, addr, data) {
+  return action(() => {
+    shm.write(thread(tid), BigInt(addr), new TextEncoder().encode(data));
+    return { value: null };
+  });
+}
+
+/** A tunable: name is shmmax, shmmaxpgs (u64) or shmmni, shmseg (u32); value a decimal string. */
+export function setTunable(tid, name, value) {
+  return action(() => {
+    const wide = name === 'shmmax' || name === 'shmmaxpgs';
+    const val = wide ? BigInt(value) : Number(value);
+    shm.setTunable(thread(tid), { tag: String(name), val });
+    return { value: null };
+  });
+}
+
 /** The completed result of a parked call: {call, ok, errno?, value?}. */
 export function takeResult(tid) {
   return action(() => {
@@ -326,6 +395,8 @@ export function state(cursor) {
         queues: plain(inspect.msgQueues(kernel)),
         semSets: plain(inspect.semSets(kernel)),
         psem: plain(inspect.psem(kernel)),
+        shm: plain(inspect.shm(kernel)),
+        shmNamespace: plain(inspect.namespace(kernel, 'shm')),
         processes: plain(inspect.processes(kernel)),
         events: plain(events),
         cursor: Number(next),

@@ -8,6 +8,7 @@ use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
+use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_flag_words, shmget_flag_words};
 use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
 use serde_json::Value;
 use yew::prelude::*;
@@ -38,6 +39,8 @@ pub enum Msg {
     Semid(String),
     /// The POSIX semaphore id field.
     PsemId(String),
+    /// The shared-memory panel's shmid and address fields.
+    Shm(ShmFields),
     /// Which namespace the slot table, tree and id list draw.
     Namespace(&'static str),
     StepBack,
@@ -59,7 +62,9 @@ pub struct App {
     semid: String,
     /// The POSIX semaphore id the psem forms act on.
     psem_id: String,
-    /// "msg" or "sem": the namespace the namespace views draw.
+    /// The shmid and addresses the shared-memory forms act on.
+    shm: ShmFields,
+    /// "msg", "sem" or "shm": the namespace the namespace views draw.
     showing: &'static str,
     report: Option<Report>,
 }
@@ -133,21 +138,103 @@ fn title(call: &Call, state: &KernelState) -> String {
             format!("sem_timedwait({id}, {{sec {sec}, nsec {nsec}}}: at {}){}", ns(at), by(*tid))
         }
         Call::SemGetvalue { tid, id } => format!("sem_getvalue({id}){}", by(*tid)),
+        Call::Shmget { tid, key, size, flags } => {
+            format!("shmget({}, size {size}, {}){}", key_hex(*key), shmget_flag_words(*flags), by(*tid))
+        }
+        Call::Shmat { tid, shmid, addr, flags } => {
+            let at =
+                if *addr == 0 { "addr 0 → kernel's choice".to_string() } else { format!("addr {}", addr_hex(*addr)) };
+            format!("shmat({}, {at}, {}){}", id_both(*shmid), shmat_flag_words(*flags), by(*tid))
+        }
+        Call::Shmdt { tid, addr } => format!("shmdt({}){}", addr_hex(*addr), by(*tid)),
+        Call::ShmStat { tid, shmid } => format!("shmctl({}, IPC_STAT){}", id_both(*shmid), by(*tid)),
+        Call::ShmSet { tid, shmid, uid, gid, mode } => {
+            format!("shmctl({}, IPC_SET, uid {uid} gid {gid} mode {mode:04o}){}", id_both(*shmid), by(*tid))
+        }
+        Call::ShmRmid { tid, shmid } => format!("shmctl({}, IPC_RMID){}", id_both(*shmid), by(*tid)),
+        Call::ShmLock { tid, shmid, lock } => {
+            let cmd = if *lock { "SHM_LOCK" } else { "SHM_UNLOCK" };
+            format!("shmctl({}, {cmd}){}", id_both(*shmid), by(*tid))
+        }
+        Call::ShmRead { tid, addr, len } => format!("read {len} byte(s) at {}{}", addr_hex(*addr), by(*tid)),
+        Call::ShmWrite { tid, addr, text } => {
+            format!("write \"{text}\" ({} bytes) at {}{}", text.len(), addr_hex(*addr), by(*tid))
+        }
+        Call::ShmTunable { tid, tunable, value } => format!("sysctl kern.ipc.{} = {value}{}", tunable.name(), by(*tid)),
         Call::Advance { ns: t } => format!("advance the clock by {}", ns(*t as f64)),
     }
 }
 
-/// What the newest event's POSIX semaphore steps of these kinds say, without
-/// their "psem: " prefix: e.g. "semaphore 1 unlinked; it lives on with 2
-/// reference(s)".
-fn psem_steps(after: &KernelState, kinds: &[&str]) -> Vec<String> {
+/// What the newest event's steps of these kinds say, without their
+/// facility prefix ("psem: ", "shm: "): e.g. "semaphore 1 unlinked; it
+/// lives on with 2 reference(s)".
+fn steps_of(after: &KernelState, kinds: &[&str]) -> Vec<String> {
     after
         .last_event()
         .into_iter()
         .flat_map(|e| e.steps.iter())
         .filter(|s| kinds.contains(&s.kind.as_str()))
-        .map(|s| s.text.strip_prefix("psem: ").unwrap_or(&s.text).to_string())
+        .map(|s| {
+            let t = s.text.strip_prefix("psem: ").or_else(|| s.text.strip_prefix("shm: "));
+            t.unwrap_or(&s.text).to_string()
+        })
         .collect()
+}
+
+/// IPC_STAT of a segment in words.
+fn shm_stat_lines(v: &Value) -> Vec<String> {
+    let perm = v.get("perm").cloned().unwrap_or(Value::Null);
+    let mode = perm.get("mode").and_then(Value::as_u64).unwrap_or(0);
+    let flag = |f: &str| v.get(f).and_then(Value::as_bool) == Some(true);
+    let mut flags = Vec::new();
+    if flag("removed") {
+        flags.push("removed (freed at the last detach)");
+    }
+    if flag("rmlinger") {
+        flags.push("_SHM_RMLINGER");
+    }
+    if flag("locked") {
+        flags.push("wired (SHM_LOCK)");
+    }
+    let time = |f: &str| ns(v.get(f).and_then(Value::as_f64).unwrap_or(0.0));
+    vec![
+        format!(
+            "shm_perm: uid {} gid {} cuid {} cgid {} mode {:04o} key {}",
+            num(&perm, "uid"),
+            num(&perm, "gid"),
+            num(&perm, "cuid"),
+            num(&perm, "cgid"),
+            mode & 0o777,
+            key_hex(perm.get("key").and_then(Value::as_i64).unwrap_or(0) as i32)
+        ),
+        format!(
+            "shm_segsz {} · shm_nattch {} · shm_cpid {} · shm_lpid {}",
+            num(v, "segsz"),
+            num(v, "nattch"),
+            num(v, "cpid"),
+            num(v, "lpid")
+        ),
+        format!(
+            "shm_atime {} · shm_dtime {} · shm_ctime {}{}",
+            time("atime"),
+            time("dtime"),
+            time("ctime"),
+            if flags.is_empty() { String::new() } else { format!(" · {}", flags.join(", ")) }
+        ),
+    ]
+}
+
+/// The bytes a read returned, as text and hex.
+fn read_words(v: &Value) -> (String, Vec<String>) {
+    let bytes: Vec<u8> =
+        v.as_array().map(|a| a.iter().filter_map(Value::as_u64).map(|b| b as u8).collect()).unwrap_or_default();
+    const SHOWN: usize = 64;
+    let more = if bytes.len() > SHOWN { "…" } else { "" };
+    let head = &bytes[..bytes.len().min(SHOWN)];
+    (
+        format!("read {} byte(s): \"{}{more}\"", bytes.len(), bytes_text(head)),
+        vec![format!("hex: {}{more}", hex_bytes(head))],
+    )
 }
 
 fn num(v: &Value, field: &str) -> String {
@@ -244,7 +331,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         }
         Call::SemRmid { .. } => ("set removed".into(), vec![]),
         Call::SemOpen { .. } | Call::SemInit { .. } => {
-            let how = if psem_steps(after, &["psem-create"]).is_empty() {
+            let how = if steps_of(after, &["psem-create"]).is_empty() {
                 "an existing semaphore: one more reference for this process"
             } else {
                 "created; this process holds a reference"
@@ -252,9 +339,9 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             (format!("sem {v} — {how}"), vec![])
         }
         Call::SemClose { .. } | Call::SemDestroy { .. } => {
-            ("one reference dropped".into(), psem_steps(after, &["psem-free"]))
+            ("one reference dropped".into(), steps_of(after, &["psem-free"]))
         }
-        Call::SemUnlink { .. } => ("the name is gone".into(), psem_steps(after, &["psem-unlink", "psem-free"])),
+        Call::SemUnlink { .. } => ("the name is gone".into(), steps_of(after, &["psem-unlink", "psem-free"])),
         Call::SemPost { id, .. } => {
             let took = after.last_event().and_then(|e| e.woke.first()).map(|w| {
                 format!(
@@ -272,6 +359,60 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             ("took one: the value was above 0".into(), vec![])
         }
         Call::SemGetvalue { .. } => (format!("value {v}"), vec![]),
+        Call::Shmget { .. } => {
+            let id = v.as_i64().unwrap_or(0) as i32;
+            let how = match after.shm.segment(id) {
+                Some(s) if !steps_of(after, &["shm-alloc"]).is_empty() => {
+                    format!(" — a new segment of {} byte(s), {} page(s) committed, all zero", s.segsz, s.pages)
+                }
+                Some(s) => format!(" — the existing segment of key {} ({} bytes)", key_hex(s.perm.key), s.segsz),
+                None => String::new(),
+            };
+            (format!("shmid {}{how}", id_both(id)), vec![])
+        }
+        Call::Shmat { addr, .. } => {
+            let at = v.as_f64().unwrap_or(0.0) as u64;
+            let chosen = if *addr == 0 { " (the kernel's choice)" } else { "" };
+            (format!("attached at {}{chosen}", addr_hex(at)), steps_of(after, &["shm-attach"]))
+        }
+        Call::Shmdt { .. } => {
+            let freed = steps_of(after, &["shm-free"]);
+            let text = if freed.is_empty() {
+                "detached".to_string()
+            } else {
+                "detached — that was the last attachment of a removed segment: it is freed".to_string()
+            };
+            (text, steps_of(after, &["shm-detach", "shm-free"]))
+        }
+        Call::ShmStat { .. } => ("IPC_STAT".into(), shm_stat_lines(v)),
+        Call::ShmSet { .. } => ("IPC_SET done".into(), vec![]),
+        Call::ShmRmid { .. } => {
+            let deferred = steps_of(after, &["shm-deferred"]);
+            if deferred.is_empty() {
+                ("removed and freed at once: nothing had it attached".into(), steps_of(after, &["shm-free"]))
+            } else {
+                (
+                    "removed: its key is now IPC_PRIVATE and no new shmat finds it; the memory stays while attached"
+                        .into(),
+                    deferred,
+                )
+            }
+        }
+        Call::ShmLock { lock, .. } => {
+            let wired = steps_of(after, &["shm-wire"]);
+            let cmd = if *lock { "SHM_LOCK" } else { "SHM_UNLOCK" };
+            if wired.is_empty() {
+                (
+                    format!("{cmd} done — nothing changed: the caller does not have it attached, or it already was so"),
+                    vec![],
+                )
+            } else {
+                (format!("{cmd} done"), wired)
+            }
+        }
+        Call::ShmRead { .. } => read_words(v),
+        Call::ShmWrite { text, .. } => (format!("stored {} byte(s)", text.len()), steps_of(after, &["shm-store"])),
+        Call::ShmTunable { tunable, value, .. } => (format!("kern.ipc.{} is set to {value}", tunable.name()), vec![]),
         Call::Exit { .. } => ("exited".into(), vec![]),
         Call::Interrupt { .. } => {
             if v.as_bool() == Some(true) {
@@ -341,6 +482,13 @@ impl App {
                 if let (Call::SemOpen { .. } | Call::SemInit { .. }, Some(id)) = (&call, v.as_u64()) {
                     self.psem_id = id.to_string();
                 }
+                if let (Call::Shmget { .. }, Some(id)) = (&call, v.as_i64()) {
+                    self.shm.shmid = id.to_string();
+                    self.showing = "shm";
+                }
+                if let (Call::Shmat { .. }, Some(addr)) = (&call, v.as_u64()) {
+                    self.shm = self.shm.at(addr);
+                }
                 let (text, detail) = value_words(&call, &v, &self.state);
                 // A parked call that completed with an errno is a failure, even
                 // though taking its result succeeded.
@@ -387,6 +535,7 @@ impl Component for App {
             msqid: String::new(),
             semid: String::new(),
             psem_id: String::new(),
+            shm: ShmFields::default(),
             showing: "msg",
             report: None,
         }
@@ -410,6 +559,7 @@ impl Component for App {
             Msg::Msqid(s) => self.msqid = s,
             Msg::Semid(s) => self.semid = s,
             Msg::PsemId(s) => self.psem_id = s,
+            Msg::Shm(f) => self.shm = f,
             Msg::Namespace(f) => self.showing = f,
             Msg::StepBack => {
                 let before = self.state.clone();
@@ -463,7 +613,7 @@ impl Component for App {
         html! {
             <main data-testid="app" data-ready={ready.to_string()}>
                 <header class="top">
-                    <h1>{ "ipclab · System V message queues and semaphores · POSIX semaphores" }</h1>
+                    <h1>{ "ipclab · System V message queues, semaphores and shared memory · POSIX semaphores" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}
                         title="Restore the kernel state from before the last action">
@@ -480,6 +630,12 @@ impl Component for App {
                               operations atomically: all or nothing. A thread whose array cannot proceed parks, counted \
                               on the semaphore where its array stopped; SEM_UNDO records what to give back when the \
                               process exits." }</p>
+                        <p>{ "Shared memory segments are the third System V namespace. shmget makes a segment of \
+                              whole pages; shmat maps it into the calling process's own address space (at an address \
+                              the kernel chooses, or one you give) and the process then reads and writes bytes there \
+                              directly: whatever one process writes, every process attached sees. IPC_RMID on a \
+                              segment still attached only takes its key away (it becomes IPC_PRIVATE); the memory \
+                              lives until the last process detaches it or exits." }</p>
                         <p>{ "POSIX semaphores (sem_open, sem_post, sem_wait, …) share nothing with System V: they are \
                               found by a name such as /items, their ids come from a counter, and a process may use only \
                               the ids in its own reference list — sem_open and sem_init add to it, fork copies it, exit \
@@ -549,11 +705,11 @@ impl App {
                     </section>
                     <div class="ns-pick" role="group" aria-label="namespace shown" data-testid="ns-pick">
                         <span class="muted">{ "Namespace shown: " }</span>
-                        { for ["msg", "sem"].into_iter().map(|f| html! {
+                        { for ["msg", "sem", "shm"].into_iter().map(|f| html! {
                             <button type="button" data-testid={format!("ns-{f}")} aria-pressed={(self.showing == f).to_string()}
                                 class={classes!((self.showing == f).then_some("on"))}
                                 onclick={link.callback(move |_| Msg::Namespace(f))}>
-                                { if f == "msg" { "message queues" } else { "semaphore sets" } }
+                                { match f { "msg" => "message queues", "sem" => "semaphore sets", _ => "shared memory" } }
                             </button>
                         }) }
                     </div>
@@ -564,6 +720,8 @@ impl App {
                 <div class="col col-c">
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}
                         on_semid={link.callback(Msg::Semid)} on_call={on_call.clone()} on_error={on_error.clone()} />
+                    <ShmPanel state={self.state.clone()} actor={self.actor} fields={self.shm.clone()}
+                        on_fields={link.callback(Msg::Shm)} on_call={on_call.clone()} on_error={on_error.clone()} />
                     <PsemPanel state={self.state.clone()} actor={self.actor} id={AttrValue::from(self.psem_id.clone())}
                         on_id={link.callback(Msg::PsemId)} {on_call} {on_error} />
                     <Queues state={self.state.clone()} />

@@ -59,6 +59,23 @@ extern "C" {
     fn sem_timedwait(tid: u32, id: u32, sec: &str, nsec: &str) -> String;
     #[wasm_bindgen(js_name = semGetvalue)]
     fn sem_getvalue(tid: u32, id: u32) -> String;
+    fn shmget(tid: u32, key: i32, size: &str, flags: i32) -> String;
+    fn shmat(tid: u32, shmid: i32, addr: &str, flags: i32) -> String;
+    fn shmdt(tid: u32, addr: &str) -> String;
+    #[wasm_bindgen(js_name = shmctlStat)]
+    fn shmctl_stat(tid: u32, shmid: i32) -> String;
+    #[wasm_bindgen(js_name = shmctlSet)]
+    fn shmctl_set(tid: u32, shmid: i32, uid: u32, gid: u32, mode: u32) -> String;
+    #[wasm_bindgen(js_name = shmctlRmid)]
+    fn shmctl_rmid(tid: u32, shmid: i32) -> String;
+    #[wasm_bindgen(js_name = shmctlLock)]
+    fn shmctl_lock(tid: u32, shmid: i32, lock: bool) -> String;
+    #[wasm_bindgen(js_name = shmRead)]
+    fn shm_read(tid: u32, addr: &str, len: &str) -> String;
+    #[wasm_bindgen(js_name = shmWrite)]
+    fn shm_write(tid: u32, addr: &str, data: &str) -> String;
+    #[wasm_bindgen(js_name = setTunable)]
+    fn set_tunable(tid: u32, name: &str, value: &str) -> String;
     #[wasm_bindgen(js_name = takeResult)]
     fn take_result(tid: u32) -> String;
     fn interrupt(tid: u32) -> String;
@@ -255,9 +272,102 @@ pub enum Call {
         tid: u32,
         id: u32,
     },
+    /// `shmget(key, size, shmflg)`.
+    Shmget {
+        tid: u32,
+        key: i32,
+        size: u64,
+        flags: i32,
+    },
+    /// `shmat(shmid, shmaddr, shmflg)`; `addr` 0 lets the kernel choose.
+    Shmat {
+        tid: u32,
+        shmid: i32,
+        addr: u64,
+        flags: i32,
+    },
+    Shmdt {
+        tid: u32,
+        addr: u64,
+    },
+    ShmStat {
+        tid: u32,
+        shmid: i32,
+    },
+    ShmSet {
+        tid: u32,
+        shmid: i32,
+        uid: u32,
+        gid: u32,
+        mode: u32,
+    },
+    ShmRmid {
+        tid: u32,
+        shmid: i32,
+    },
+    /// SHM_LOCK (`lock`) or SHM_UNLOCK.
+    ShmLock {
+        tid: u32,
+        shmid: i32,
+        lock: bool,
+    },
+    /// A load of `len` bytes at `addr` of the caller's address space.
+    ShmRead {
+        tid: u32,
+        addr: u64,
+        len: u64,
+    },
+    /// A store of `text`'s UTF-8 bytes at `addr`.
+    ShmWrite {
+        tid: u32,
+        addr: u64,
+        text: String,
+    },
+    /// A shared-memory tunable (sysctl kern.ipc.*).
+    ShmTunable {
+        tid: u32,
+        tunable: Tunable,
+        value: u64,
+    },
     Advance {
         ns: u64,
     },
+}
+
+/// The shared-memory tunables `set-tunable` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tunable {
+    /// Largest segment, bytes.
+    Shmmax,
+    /// All segments' pages together (shmall).
+    Shmmaxpgs,
+    /// Most segments.
+    Shmmni,
+    /// Most attachments per process.
+    Shmseg,
+}
+
+impl Tunable {
+    pub const ALL: [Tunable; 4] = [Tunable::Shmmax, Tunable::Shmmaxpgs, Tunable::Shmmni, Tunable::Shmseg];
+
+    /// The name the bridge and sysctl use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tunable::Shmmax => "shmmax",
+            Tunable::Shmmaxpgs => "shmmaxpgs",
+            Tunable::Shmmni => "shmmni",
+            Tunable::Shmseg => "shmseg",
+        }
+    }
+
+    /// Whether the value is 32 bits wide (else 64).
+    pub fn narrow(self) -> bool {
+        matches!(self, Tunable::Shmmni | Tunable::Shmseg)
+    }
+
+    pub fn from_name(name: &str) -> Option<Tunable> {
+        Tunable::ALL.into_iter().find(|t| t.name() == name)
+    }
 }
 
 fn timeout(t: Option<u64>) -> f64 {
@@ -307,6 +417,16 @@ impl Call {
             Call::SemTrywait { tid, id } => sem_trywait(*tid, *id),
             Call::SemTimedwait { tid, id, sec, nsec } => sem_timedwait(*tid, *id, &sec.to_string(), &nsec.to_string()),
             Call::SemGetvalue { tid, id } => sem_getvalue(*tid, *id),
+            Call::Shmget { tid, key, size, flags } => shmget(*tid, *key, &size.to_string(), *flags),
+            Call::Shmat { tid, shmid, addr, flags } => shmat(*tid, *shmid, &addr.to_string(), *flags),
+            Call::Shmdt { tid, addr } => shmdt(*tid, &addr.to_string()),
+            Call::ShmStat { tid, shmid } => shmctl_stat(*tid, *shmid),
+            Call::ShmSet { tid, shmid, uid, gid, mode } => shmctl_set(*tid, *shmid, *uid, *gid, *mode),
+            Call::ShmRmid { tid, shmid } => shmctl_rmid(*tid, *shmid),
+            Call::ShmLock { tid, shmid, lock } => shmctl_lock(*tid, *shmid, *lock),
+            Call::ShmRead { tid, addr, len } => shm_read(*tid, &addr.to_string(), &len.to_string()),
+            Call::ShmWrite { tid, addr, text } => shm_write(*tid, &addr.to_string(), text),
+            Call::ShmTunable { tid, tunable, value } => set_tunable(*tid, tunable.name(), &value.to_string()),
             Call::Advance { ns } => advance(&ns.to_string()),
         };
         parse(&json)
@@ -337,6 +457,16 @@ impl Call {
             | Call::SemTrywait { tid, .. }
             | Call::SemTimedwait { tid, .. }
             | Call::SemGetvalue { tid, .. }
+            | Call::Shmget { tid, .. }
+            | Call::Shmat { tid, .. }
+            | Call::Shmdt { tid, .. }
+            | Call::ShmStat { tid, .. }
+            | Call::ShmSet { tid, .. }
+            | Call::ShmRmid { tid, .. }
+            | Call::ShmLock { tid, .. }
+            | Call::ShmRead { tid, .. }
+            | Call::ShmWrite { tid, .. }
+            | Call::ShmTunable { tid, .. }
             | Call::TakeResult { tid }
             | Call::Interrupt { tid } => Some(*tid),
             _ => None,

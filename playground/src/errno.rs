@@ -9,7 +9,7 @@ use crate::model::KernelState;
 pub fn describe(errno: &str) -> (String, &'static str) {
     let meaning = match errno {
         "eperm" => {
-            "operation not permitted: only the owner, the creator or a privileged process may do this, and only a privileged one may raise msg_qbytes; sem_open of an existing name needs a write bit of the semaphore's mode for the caller"
+            "operation not permitted: only the owner, the creator or a privileged process may do this, and only a privileged one may raise msg_qbytes, use SHM_LOCK / SHM_UNLOCK or set a shared-memory tunable; sem_open of an existing name needs a write bit of the semaphore's mode for the caller"
         }
         "enoent" => "no such key or name, and IPC_CREAT (O_CREAT for sem_open) was not given",
         "esrch" => "no such process or thread: it has exited",
@@ -20,22 +20,31 @@ pub fn describe(errno: &str) -> (String, &'static str) {
         "eagain" => {
             "try again: the call would wait and IPC_NOWAIT was given (or it is sem_trywait and the value is 0), the timeout passed, or the call is still parked"
         }
-        "eacces" => "permission denied by the object's mode bits",
-        "efault" => "a required buffer was missing",
+        "eacces" => {
+            "permission denied by the object's mode bits (shmat without SHM_RDONLY needs read and write permission); or a memory write through an attachment made with SHM_RDONLY — a protection fault (SIGSEGV, SEGV_ACCERR): nothing was stored"
+        }
+        "efault" => {
+            "bad address: a required buffer was missing, or a memory read or write touched an address where the process has nothing attached — a real load or store there is a segmentation fault (SIGSEGV, SEGV_MAPERR); nothing was read or stored"
+        }
+        "enomem" => {
+            "not enough memory: a new segment would take the pages committed past shmall, or shmat found no room in the process's address space, or the fixed address asked overlaps another attachment or leaves the address space"
+        }
+        "emfile" => "too many attachments: the process already has shmseg segments attached; detach one first",
         "ebusy" => {
-            "busy: the thread is parked or holds a result that has not been taken, or threads wait on the semaphore sem_destroy was given"
+            "busy: the thread is parked or holds a result that has not been taken, or threads wait on the semaphore sem_destroy was given, or shmmni cannot go below a slot in use"
         }
         "eexist" => "IPC_CREAT|IPC_EXCL (O_EXCL for sem_open) was given and the key or name already exists",
         "einval" => {
-            "invalid argument: unknown or stale id, bad size, type, flag, semnum or value; for a POSIX semaphore, an id the process holds no reference to, a malformed name, or the wrong call for its kind (sem_close wants a named, linked one; sem_destroy an unnamed one)"
+            "invalid argument: unknown or stale id, bad size, type, flag, semnum or value; for a POSIX semaphore, an id the process holds no reference to, a malformed name, or the wrong call for its kind (sem_close wants a named, linked one; sem_destroy an unnamed one); for shared memory, a bad size, a removed segment, an address not page-aligned without SHM_RND, or shmdt where no segment starts"
         }
         "efbig" => "a semop names a semaphore beyond the set",
-        "enospc" => "no space: the id limit or the slot table's maximum was reached",
+        "enospc" => "no space: the id limit, the slot table's maximum or shmmni segments was reached",
         "erange" => "a semaphore value or adjustment would leave its range; nothing was applied",
         "enomsg" => "no message of the wanted type, and IPC_NOWAIT was given",
         "eidrm" => "the queue or semaphore set was removed while the caller waited on it",
         "enfile" => "too many POSIX semaphores: the system holds SEM_MAX of them",
         "enametoolong" => "the POSIX semaphore name is longer than 14 bytes",
+        "edeadlk" => "deadlock: the call would wait forever, because no other process exists to wake it",
         "eoverflow" => "sem_post would take the value past SEM_VALUE_MAX",
         "etimedout" => "sem_timedwait's deadline passed before a sem_post came",
         "bridge" => "the page could not make the call",
@@ -79,8 +88,19 @@ mod tests {
     }
 
     #[test]
-    fn the_posix_semaphore_errnos_are_described() {
-        for e in ["enfile", "enametoolong", "eoverflow", "etimedout"] {
+    fn the_shared_memory_errnos_are_described() {
+        for (e, word) in
+            [("emfile", "shmseg"), ("enomem", "shmall"), ("efault", "nothing attached"), ("eacces", "SHM_RDONLY")]
+        {
+            let (name, meaning) = describe(e);
+            assert_eq!(name, e.to_ascii_uppercase());
+            assert!(meaning.contains(word), "{e}: {meaning}");
+        }
+    }
+
+    #[test]
+    fn the_newer_errnos_are_described() {
+        for e in ["enfile", "enametoolong", "eoverflow", "etimedout", "edeadlk"] {
             let (name, meaning) = describe(e);
             assert_eq!(name, e.to_ascii_uppercase());
             assert_ne!(meaning, "unknown error", "{e} has no words");

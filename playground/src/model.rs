@@ -15,14 +15,17 @@ pub type Big = f64;
 pub struct KernelState {
     /// Logical time in nanoseconds.
     pub now: Big,
-    /// The message queues' namespace (or, in a view of the semaphores',
-    /// the semaphore namespace: see [`KernelState::showing`]).
+    /// The message queues' namespace (or, in a view of another facility's,
+    /// that one: see [`KernelState::showing`]).
     pub namespace: NamespaceView,
     pub sem_namespace: NamespaceView,
     pub queues: Vec<MsgQueueView>,
     pub sem_sets: Vec<SemSetView>,
     /// The POSIX semaphores (`inspect.psem`).
     pub psem: PsemTableView,
+    /// System V shared memory (`inspect.shm`).
+    pub shm: ShmTableView,
+    pub shm_namespace: NamespaceView,
     pub processes: Vec<ProcessView>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
@@ -227,6 +230,110 @@ pub struct PsemTableView {
     pub value_max: u32,
 }
 
+/// One shared-memory segment (`shm-seg-view`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShmSegView {
+    pub id: i32,
+    pub perm: IpcPerm,
+    /// The size as asked (not rounded).
+    pub segsz: Big,
+    pub pages: Big,
+    /// Pages written so far.
+    pub resident: Big,
+    pub nattch: u32,
+    pub cpid: u32,
+    pub lpid: u32,
+    pub atime: Big,
+    pub dtime: Big,
+    pub ctime: Big,
+    /// IPC_RMID done but still attached: freed at the last detach.
+    pub removed: bool,
+    pub rmlinger: bool,
+    /// Wired by SHM_LOCK.
+    pub locked: bool,
+    pub refs: u32,
+    /// The first bytes (at most 64).
+    pub preview: Vec<u8>,
+}
+
+/// One attachment of a process (addresses are below 2^47, exact in `f64`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AttachView {
+    pub va: Big,
+    /// Page-rounded length.
+    pub len: Big,
+    pub shmid: i32,
+    pub rdonly: bool,
+}
+
+/// A process's attach map, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShmMapView {
+    pub pid: u32,
+    pub attaches: Vec<AttachView>,
+}
+
+/// `inspect.shm`: every segment, every attach map, the tunables and usage.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShmTableView {
+    /// In id-list order (newest first), then removed ones still attached.
+    pub segments: Vec<ShmSegView>,
+    pub maps: Vec<ShmMapView>,
+    pub shmmax: Big,
+    pub shmmin: Big,
+    pub shmmni: u32,
+    pub shmseg: u32,
+    pub shmall: Big,
+    /// Segments existing (removed ones included) and their pages.
+    pub nused: u32,
+    pub committed: Big,
+    pub page_size: Big,
+}
+
+impl ShmTableView {
+    pub fn segment(&self, id: i32) -> Option<&ShmSegView> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+
+    /// The attachments of process `pid`, newest first.
+    pub fn map_of(&self, pid: u32) -> &[AttachView] {
+        self.maps.iter().find(|m| m.pid == pid).map_or(&[], |m| m.attaches.as_slice())
+    }
+
+    /// Every (pid, attachment) of segment `id`.
+    pub fn attachments_of(&self, id: i32) -> Vec<(u32, &AttachView)> {
+        self.maps
+            .iter()
+            .flat_map(|m| m.attaches.iter().filter(move |a| a.shmid == id).map(move |a| (m.pid, a)))
+            .collect()
+    }
+}
+
+/// What one `shm-store` step says: `len` bytes stored into `shmid` at `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShmStore {
+    pub shmid: i32,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Reads a `shm-store` step's words ("shm: 5 byte(s) stored into shmid
+/// 0x0 at offset 0"): the id is the step's own, the length and offset are
+/// in the text.
+pub fn shm_store(step: &Step) -> Option<ShmStore> {
+    if step.kind != "shm-store" {
+        return None;
+    }
+    let text = step.text.strip_prefix("shm: ").unwrap_or(&step.text);
+    let len = text.split_whitespace().next()?.parse().ok()?;
+    let offset = text.rsplit_once("at offset ")?.1.split_whitespace().next()?.parse().ok()?;
+    Some(ShmStore { shmid: step.id?, offset, len })
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MessageView {
@@ -348,12 +455,14 @@ impl KernelState {
         self.events.last()
     }
 
-    /// This state with `facility`'s namespace ("msg" or "sem") as the one
-    /// the namespace views draw.
+    /// This state with `facility`'s namespace ("msg", "sem" or "shm") as
+    /// the one the namespace views draw.
     pub fn showing(&self, facility: &str) -> KernelState {
         let mut s = self.clone();
-        if facility == "sem" {
-            s.namespace = self.sem_namespace.clone();
+        match facility {
+            "sem" => s.namespace = self.sem_namespace.clone(),
+            "shm" => s.namespace = self.shm_namespace.clone(),
+            _ => {}
         }
         s
     }
@@ -383,6 +492,19 @@ impl KernelState {
         self.last_event()
             .map(|e| e.steps.iter().filter(|s| !is_psem_step(s)).filter_map(|s| s.id).collect())
             .unwrap_or_default()
+    }
+
+    /// Shared-memory segment ids named by the newest event's steps of the
+    /// shm facility (its own steps, its namespace's, its denials).
+    pub fn touched_shm_ids(&self) -> Vec<i32> {
+        self.last_event()
+            .map(|e| e.steps.iter().filter(|s| s.facility.as_deref() == Some("shm")).filter_map(|s| s.id).collect())
+            .unwrap_or_default()
+    }
+
+    /// The bytes the newest event stored (its `shm-store` steps).
+    pub fn shm_stores(&self) -> Vec<ShmStore> {
+        self.last_event().map(|e| e.steps.iter().filter_map(shm_store).collect()).unwrap_or_default()
     }
 
     /// POSIX semaphore ids named by the newest event's steps.
@@ -471,6 +593,53 @@ mod tests {
         // A state without the psem field (an older bridge) still reads.
         let s: KernelState = serde_json::from_str("{}").expect("parses");
         assert!(s.psem.sems.is_empty());
+    }
+
+    #[test]
+    fn the_shm_view_parses_as_the_bridge_reports_it() {
+        let json = r#"{
+            "segments": [
+                {"id": 1, "perm": {"uid": 100, "gid": 10, "cuid": 100, "cgid": 10, "mode": 438, "key": 0, "zone": 0,
+                 "project": 0}, "segsz": 100, "pages": 1, "resident": 1, "nattch": 2, "cpid": 1, "lpid": 2,
+                 "atime": 0, "dtime": 0, "ctime": 0, "removed": true, "rmlinger": false, "locked": false, "refs": 2,
+                 "preview": [104, 101, 108, 108, 111]}
+            ],
+            "maps": [{"pid": 1, "attaches": [{"va": 268435456, "len": 4096, "shmid": 1, "rdonly": false}]},
+                     {"pid": 2, "attaches": [{"va": 268435456, "len": 4096, "shmid": 1, "rdonly": true}]}],
+            "shmmax": 8388608, "shmmin": 1, "shmmni": 128, "shmseg": 128, "shmall": 2048,
+            "nused": 1, "committed": 1, "pageSize": 4096
+        }"#;
+        let v: ShmTableView = serde_json::from_str(json).expect("parses");
+        assert!(v.segments[0].removed);
+        assert_eq!(v.segments[0].preview, b"hello");
+        assert_eq!(v.map_of(2)[0].va as u64, 0x1000_0000);
+        assert!(v.map_of(2)[0].rdonly);
+        assert!(v.map_of(3).is_empty());
+        assert_eq!(v.attachments_of(1).iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(v.page_size, 4096.0);
+        let s = KernelState {
+            shm_namespace: NamespaceView { facility: "shm".into(), ..NamespaceView::default() },
+            ..KernelState::default()
+        };
+        assert_eq!(s.showing("shm").namespace.facility, "shm");
+        assert_eq!(s.showing("msg").namespace.facility, "");
+    }
+
+    #[test]
+    fn a_store_step_says_where_it_stored() {
+        let step = |kind: &str, text: &str| Step {
+            kind: kind.into(),
+            text: text.into(),
+            facility: Some("shm".into()),
+            id: Some(3),
+            ..Step::default()
+        };
+        assert_eq!(
+            shm_store(&step("shm-store", "shm: 5 byte(s) stored into shmid 0x3 at offset 4090")),
+            Some(ShmStore { shmid: 3, offset: 4090, len: 5 })
+        );
+        assert_eq!(shm_store(&step("shm-attach", "shm: pid 1 attached shmid 0x3 at 0x10000000 (nattch 1)")), None);
+        assert_eq!(shm_store(&step("shm-store", "garbled")), None);
     }
 
     #[test]

@@ -8,8 +8,10 @@
 // and A's take-result returns the text; IPC_RMID; a msgsnd with the old id
 // fails with EINVAL; System V semaphores; then POSIX semaphores: sem_open,
 // fork, a parked sem_wait that A's sem_post completes, sem_timedwait's
-// deadline, sem_unlink while open, sem_close EINVAL, sem_destroy and exit.
-// Each group asserts on DOM text. Also: no page or console error, no
+// deadline, sem_unlink while open, sem_close EINVAL, sem_destroy and exit;
+// then System V shared memory: A and B attach one segment, B reads what A
+// wrote, IPC_RMID while both are attached, the last shmdt frees it, and a
+// read where nothing is attached is EFAULT.  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
@@ -423,6 +425,147 @@ async function main() {
       await waitText(page, tid('events'), new RegExp(`psem-free.*semaphore ${id} freed`), 'the event log shows it freed');
       await page.locator(tid('psem-post')).click();
       await waitText(page, tid('result-text'), /EINVAL/, 'sem_post on the freed id');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('shared memory: two processes share bytes; RMID while attached; the last detach destroys it', async () => {
+      const pidOf = (t) =>
+        page
+          .locator(tid(`thread-${t}`))
+          .evaluate((el) => Number(el.closest('[data-testid^="proc-"]').dataset.testid.replace('proc-', '')));
+      const setCheck = async (id, on) => {
+        if ((await page.locator(tid(id)).isChecked()) !== on) await page.locator(tid(id)).setChecked(on);
+      };
+      /**
+       * The segment `testid` in the middle of the window (forms above it, address spaces below),
+       * checked for horizontal scroll — of the page and of the hex view — saved as `file`.
+       */
+      const shot = async (testid, file) => {
+        const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+        assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366`);
+        const hexes = await page.locator('.hex-view').evaluateAll((els) => els.map((e) => e.scrollWidth - e.clientWidth));
+        assert(hexes.every((d) => d <= 0), `a hex view scrolls sideways at 1366×768: ${hexes}`);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.locator(tid(testid)).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+        await page.screenshot({ path: `${SHOTS}${file}` });
+      };
+      const pidA = await pidOf(a);
+      const pidB = await pidOf(b);
+      // B may still be parked in msgrcv (the screenshot group leaves it so): free it.
+      if (/blocked/.test(await page.locator(tid(`thread-state-${b}`)).textContent())) {
+        await page.locator(tid(`interrupt-${b}`)).click();
+        await waitText(page, tid(`thread-state-${b}`), /finished/, 'B interrupted');
+      }
+      if (/finished/.test(await page.locator(tid(`thread-state-${b}`)).textContent())) {
+        await page.locator(tid(`take-${b}`)).click();
+        await waitText(page, tid(`thread-state-${b}`), /runnable/, 'B runnable');
+      }
+      await waitText(page, tid('shm'), /No segments yet/, 'no segment at first');
+
+      // A: shmget(IPC_PRIVATE, 100, IPC_CREAT|0666).
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('shmget-key')).fill('0');
+      await page.locator(tid('shmget-size')).fill('100');
+      await setCheck('shmget-creat', true);
+      await setCheck('shmget-excl', false);
+      await setCheck('shmget-rmlinger', false);
+      await page.locator(tid('shmget-mode')).fill('0666');
+      await page.locator(tid('shmget')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^shmget\\(IPC_PRIVATE, size 100, IPC_CREAT\\|0666\\) by pid ${pidA} `), 'shmget in words');
+      await waitText(page, tid('result-text'), /ok: shmid 0x[0-9a-f]+ \(\d+\) — a new segment of 100 byte\(s\), 1 page\(s\) committed/, 'shmget by A');
+      const shmid = Number(await page.locator(tid('shm-shmid')).inputValue());
+      assert(Number.isInteger(shmid), 'the shmid field was not set to the new id');
+      await waitText(page, tid(`shm-seg-${shmid}`), /key IPC_PRIVATE/, 'the segment has no key');
+      await waitText(page, tid(`shm-size-${shmid}`), /size 100 bytes asked → 1 page \(4096 bytes\)/, 'size as asked and in pages');
+      await waitText(page, tid(`shm-nattch-${shmid}`), /^nattch 0$/, 'nobody attached yet');
+      await waitText(page, tid(`shm-state-${shmid}`), /^not attached$/, 'the state in words');
+      await waitText(page, tid('shm-limits'), /1\/128 segments \(shmmni\); 1\/2048 pages committed \(shmall\)/, 'nused and committed against the limits');
+      await waitText(page, tid('slots'), /Slot table · shm[\s\S]*◀ touched/, 'the shm namespace is shown, its new slot marked');
+
+      // A: shmat(shmid, 0, 0): the kernel picks 0x10000000 in A's address space.
+      await page.locator(tid('shmat-addr')).fill('');
+      await setCheck('shmat-rdonly', false);
+      await setCheck('shmat-rnd', false);
+      await page.locator(tid('shmat')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^shmat\\(0x[0-9a-f]+ \\(${shmid}\\), addr 0 → kernel's choice, 0\\) by pid ${pidA} `), 'shmat in words');
+      await waitText(page, tid('result-text'), /ok: attached at 0x10000000 \(the kernel's choice\)/, 'shmat by A');
+      for (const f of ['shmdt-addr', 'shm-write-addr', 'shm-read-addr']) {
+        assert((await page.locator(tid(f)).inputValue()) === '0x10000000', `${f} was not filled with the address shmat returned`);
+      }
+      await waitText(page, tid(`shm-map-${pidA}`), new RegExp(`0x10000000–0x10000fff shmid 0x[0-9a-f]+ \\(${shmid}\\) · 4096 bytes · read/write`), "A's address space");
+      await waitText(page, tid(`shm-nattch-${shmid}`), /^nattch 1$/, 'one attachment');
+
+      // B (uid 200) attaches the same segment: its own address space, the same choice.
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('shmat')).click();
+      await waitText(page, tid('result-call'), new RegExp(`by pid ${pidB} tid ${b} \\(uid 200\\)$`), 'shmat by B in words');
+      await waitText(page, tid('result-text'), /ok: attached at 0x10000000/, 'shmat by B');
+      await waitText(page, tid(`shm-map-${pidB}`), new RegExp(`0x10000000–0x10000fff shmid 0x[0-9a-f]+ \\(${shmid}\\)`), "B's address space");
+      await waitText(page, tid(`shm-nattch-${shmid}`), /^nattch 2$/, 'two attachments');
+      await waitText(page, tid(`shm-attached-${shmid}`), new RegExp(`pid ${pidA} at 0x10000000, pid ${pidB} at 0x10000000`), 'who has it attached');
+
+      // A writes "hello" at its address; the hex view highlights the five bytes.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('shm-write-addr')).fill('0x10000000');
+      await page.locator(tid('shm-write-text')).fill('hello');
+      await page.locator(tid('shm-write')).click();
+      await waitText(page, tid('result-call'), /^write "hello" \(5 bytes\) at 0x10000000 by pid/, 'the write in words');
+      await waitText(page, tid('result-text'), /ok: stored 5 byte\(s\)/, 'write by A');
+      await waitText(page, tid('result'), new RegExp(`5 byte\\(s\\) stored into shmid 0x[0-9a-f]+ at offset 0`), 'the store step');
+      await waitText(page, tid(`shm-hex-${shmid}`), /^000068 65 6c 6c 6f 00 /, 'the hex view holds the bytes');
+      const hex = await page.locator(`${tid(`shm-hex-${shmid}`)} .hex .hit`).allTextContents();
+      assert(hex.join(' ') === '68 65 6c 6c 6f', `highlighted hex bytes: ${JSON.stringify(hex)}`);
+      const ascii = await page.locator(`${tid(`shm-hex-${shmid}`)} .ascii .hit`).allTextContents();
+      assert(ascii.join('') === 'hello', `highlighted text: ${JSON.stringify(ascii)}`);
+      await shot(`shm-seg-${shmid}`, 'shm-write.png');
+
+      // B reads 5 bytes at its own address: what A wrote.
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('shm-read-addr')).fill('0x10000000');
+      await page.locator(tid('shm-read-len')).fill('5');
+      await page.locator(tid('shm-read')).click();
+      await waitText(page, tid('result-text'), /ok: read 5 byte\(s\): "hello"$/, 'read by B');
+      await waitText(page, tid('result'), /hex: 68 65 6c 6c 6f(?! [0-9a-f]{2})/, 'the bytes in hex');
+
+      // A removes it while both are attached: destruction is deferred.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('shm-shmid')).fill(String(shmid));
+      await page.locator(tid('shmctl-rmid')).click();
+      await waitText(page, tid('result-text'), /ok: removed: its key is now IPC_PRIVATE/, 'IPC_RMID by A');
+      await waitText(page, tid('result'), /is removed but still attached 2 time\(s\): freed at the last detach/, 'the deferred step');
+      await waitText(page, tid(`shm-state-${shmid}`), /removed — key IPC_PRIVATE, still attached by 2; freed at the last detach/, 'removed but attached');
+      await waitText(page, tid(`shm-nattch-${shmid}`), /^nattch 2$/, 'still two attachments');
+      await waitText(page, tid(`shm-seg-${shmid}`), /key IPC_PRIVATE/, 'its key is IPC_PRIVATE');
+      const cls = await page.locator(tid(`shm-seg-${shmid}`)).getAttribute('class');
+      assert(/\bremoved\b/.test(cls), `the removed segment is not drawn as such: class "${cls}"`);
+      await waitText(page, tid(`shm-hex-${shmid}`), /^000068 65 6c 6c 6f/, 'its bytes are still there');
+      await shot(`shm-seg-${shmid}`, 'shm.png');
+
+      // A detaches: one attachment left, the segment stays.
+      await page.locator(tid('shmdt-addr')).fill('0x10000000');
+      await page.locator(tid('shmdt')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^shmdt\\(0x10000000\\) by pid ${pidA} `), 'shmdt in words');
+      await waitText(page, tid('result-text'), /ok: detached$/, 'shmdt by A');
+      await waitText(page, tid(`shm-nattch-${shmid}`), /^nattch 1$/, 'one attachment left');
+      await waitText(page, tid(`shm-state-${shmid}`), /still attached by 1; freed at the last detach/, 'still there');
+      await waitText(page, tid(`shm-map-${pidA}`), /nothing attached/, "A's address space is empty");
+
+      // B detaches: the last detach frees the segment.
+      await page.locator(tid(`actor-${b}`)).check();
+      await page.locator(tid('shmdt-addr')).fill('0x10000000');
+      await page.locator(tid('shmdt')).click();
+      await waitText(page, tid('result-text'), /ok: detached — that was the last attachment of a removed segment: it is freed/, 'shmdt by B');
+      await waitText(page, tid('shm'), /No segments yet/, 'the segment is gone');
+      assert((await page.locator(tid(`shm-seg-${shmid}`)).count()) === 0, 'the freed segment is still drawn');
+      await waitText(page, tid('events'), /shm-free\s*shm: shmid 0x[0-9a-f]+ freed, 1 page\(s\) uncommitted/, 'the event log shows it freed');
+      await waitText(page, tid('shm-limits'), /0\/128 segments \(shmmni\); 0\/2048 pages committed/, 'nothing committed any more');
+
+      // B reads where nothing is attached any more: EFAULT.
+      await page.locator(tid('shm-read-addr')).fill('0x10000000');
+      await page.locator(tid('shm-read')).click();
+      const efault = await waitText(page, tid('result-text'), /EFAULT/, 'read after detach');
+      assert(/nothing attached/.test(efault), `EFAULT is not described: ${efault}`);
+      await waitText(page, tid('result'), new RegExp(`address 0x10000000 is not attached in pid ${pidB} \\(SIGSEGV, SEGV_MAPERR\\)`), 'EFAULT explained');
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
   } finally {
