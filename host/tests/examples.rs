@@ -99,7 +99,8 @@ fn dining_philosophers_one_fork_at_a_time_deadlock_and_are_reported() {
     assert!(err.contains("DEADLOCK"), "{err}");
     for seat in 0..5 {
         let right = (seat + 1) % 5;
-        let line = format!("phil{seat} (pid {}) waits in semop: semaphore {right} of semid 0x0 needs semval ≥ 1", seat + 1);
+        let line =
+            format!("phil{seat} (pid {}) waits in semop: semaphore {right} of semid 0x0 needs semval ≥ 1", seat + 1);
         assert!(err.contains(&line), "missing {line:?} in\n{err}");
     }
     assert!(err.contains("values=[0 0 0 0 0 0]"), "the ipcs view shows every fork taken\n{err}");
@@ -149,8 +150,14 @@ fn ipcs_reads_a_snapshot_and_refuses_garbage() {
     std::fs::write(&snap, serde_json::to_string(&k).unwrap()).unwrap();
     let (status, out, err) = ipclab(&["ipcs", snap.to_str().unwrap()]);
     assert_eq!(status, 0, "{err}");
-    assert!(out.contains(&format!("q {q:>10}   0x1234 --rw-r-----    100     10     100     10  cbytes=5 qnum=1")), "{out}");
-    assert!(out.contains("m          0     0x77 --rw-------    100     10     100     10  nattch=0 segsz=100"), "{out}");
+    assert!(
+        out.contains(&format!("q {q:>10}   0x1234 --rw-r-----    100     10     100     10  cbytes=5 qnum=1")),
+        "{out}"
+    );
+    assert!(
+        out.contains("m          0     0x77 --rw-------    100     10     100     10  nattch=0 segsz=100"),
+        "{out}"
+    );
     assert!(out.contains("/lock 0600    100     10  value=1 refs=1 named held by [1×1]"), "{out}");
     assert!(out.contains("pid 2 tid 2 since t=0ns: msgrcv:"), "{out}");
     let bad = dir.join("bad.json");
@@ -162,4 +169,40 @@ fn ipcs_reads_a_snapshot_and_refuses_garbage() {
     assert_eq!(status, 1, "{err}");
     let (status, _, err) = ipclab(&["frobnicate"]);
     assert_eq!(status, 2, "{err}");
+}
+
+/// `solo` plugged into the provider (adapter + kernel component): a
+/// self-contained command with a private one-process kernel.
+#[test]
+fn a_guest_composed_with_the_provider_runs_anywhere() {
+    let (status, out, err) = ipclab(&["exec", "target/guests/solo-composed.wasm"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "solo: pid 1 euid 100",
+            "msg: got type 7 \"note to self\"",
+            "sem: value 2",
+            "sem: semtimedop -5 on 2 times out: EAGAIN",
+            "shm: at 0x10000000 read back \"shared\"",
+            "psem: /solo taken, value now 0",
+            "msg: msgrcv on an empty queue with nobody to send: EDEADLK",
+        ]
+    );
+}
+
+/// The scenario plugged into the kernel component: one deterministic
+/// command that prints the kernel's own narrative.
+#[test]
+fn a_scenario_composed_with_the_kernel_prints_its_narrative() {
+    let (status, out, err) = ipclab(&["exec", "target/guests/scenario-composed.wasm"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.iter().any(|l| l.contains("msgrcv(") && l.contains("parked")), "{out}");
+    assert!(lines.iter().any(|l| l.contains("msgsnd(") && l.contains("woke")), "{out}");
+    assert!(lines.iter().any(|l| l.contains("msgctl(") && l.contains("EIDRM")), "{out}");
+    assert_eq!(lines.last().copied(), Some("b's msgrcv ended with Some(\"eidrm\"); last event failed: false"));
+    // Deterministic: a second run prints exactly the same.
+    let (_, again, _) = ipclab(&["exec", "target/guests/scenario-composed.wasm"]);
+    assert_eq!(out, again);
 }

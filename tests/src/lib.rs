@@ -9,7 +9,9 @@
 //! through the component boundary*.
 //!
 //! ## How it is put together
-//! * [`bindings`] is `wasmtime::component::bindgen!` over `../wit`.
+//! * [`bindings`] is the host crate's `bindgen!` over `../wit` (world `kernel`),
+//!   and the engine and component loading are its `engine` module: one
+//!   embedding for the tests, the benchmark and `ipclab`.
 //! * The component is compiled once per test binary (a `OnceLock` holding
 //!   the `Engine` and `Component`); every [`Lab`] is a fresh `Store` and
 //!   instance, so tests are independent.
@@ -29,17 +31,12 @@
 //! `<workspace>/target/ipc-component.wasm`.  Use `--release`: wasmtime in
 //! the dev profile is about twenty times slower.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use wasmtime::Store;
+use wasmtime::component::{Component, Linker, ResourceAny};
 
-use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
-use wasmtime::{Config as EngineConfig, Engine, Store};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-/// Generated bindings of the `kernel` world.
-pub mod bindings {
-    wasmtime::component::bindgen!({ world: "kernel", path: "../wit", additional_derives: [PartialEq] });
-}
+pub use ipclab_host::engine::WasiState as State;
+/// Generated bindings of the `kernel` world: the host crate's, shared.
+pub use ipclab_host::kernel::bindings;
 
 pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, PsemSemView, PsemState, PsemTableView, SemSetView, ThreadState,
@@ -98,49 +95,16 @@ pub fn sembuf(sem_num: u16, sem_op: i16, sem_flg: i16) -> Sembuf {
     Sembuf { sem_num, sem_op, sem_flg }
 }
 
-/// The store's data: what WASI needs (the component imports wasi:io and wasi:cli).
-pub struct State {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
-    }
-}
-
-/// Where the component is: `IPC_COMPONENT_WASM`, else `<workspace>/target/ipc-component.wasm`.
-pub fn component_path() -> PathBuf {
-    match std::env::var_os("IPC_COMPONENT_WASM") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ipc-component.wasm"),
-    }
-}
-
-/// The engine and the compiled component, shared by every test of a binary.
-pub fn engine_and_component() -> &'static (Engine, Component) {
-    static CELL: OnceLock<(Engine, Component)> = OnceLock::new();
-    CELL.get_or_init(|| {
-        let path = component_path();
-        assert!(
-            path.exists(),
-            "component not found at {}: run `cargo xtask test` (it builds the component and sets \
-             IPC_COMPONENT_WASM), or set IPC_COMPONENT_WASM to a built ipc-component.wasm",
-            path.display()
-        );
-        let mut cfg = EngineConfig::new();
-        cfg.concurrency_support(false);
-        // `IPC_WASM_PERFMAP=1`: name the compiled wasm functions for `perf`
-        // (writes /tmp/perf-<pid>.map), to see where the component's time goes.
-        if std::env::var_os("IPC_WASM_PERFMAP").is_some() {
-            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        let engine = Engine::new(&cfg).expect("wasmtime engine");
-        let component =
-            Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("cannot compile {}: {e:?}", path.display()));
-        (engine, component)
-    })
+/// The engine and the compiled kernel component, shared by every test of a
+/// binary (the host crate's embedding: `ipclab_host::engine`).
+pub fn engine_and_component() -> (&'static wasmtime::Engine, &'static Component) {
+    let component = ipclab_host::engine::kernel_component().unwrap_or_else(|e| {
+        panic!(
+            "{e}: run `cargo xtask test` (it builds the component and sets IPC_COMPONENT_WASM), \
+             or set IPC_COMPONENT_WASM to a built ipc-component.wasm"
+        )
+    });
+    (ipclab_host::engine::engine(), component)
 }
 
 /// `.expect` for wasmtime-level results: an `Err` there is a trap.
@@ -182,8 +146,7 @@ impl Lab {
         let (engine, component) = engine_and_component();
         let mut linker = Linker::<State>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("WASI in the linker");
-        let state = State { ctx: WasiCtx::builder().build(), table: ResourceTable::new() };
-        let mut store = Store::new(engine, state);
+        let mut store = Store::new(engine, State::bare());
         let world = bindings::Kernel::instantiate(&mut store, component, &linker).expect("instantiate the component");
         let sys = world.ipclab_ipc_system();
         let cfg = no_trap(sys.call_default_config(&mut store), "default-config");

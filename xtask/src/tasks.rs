@@ -9,13 +9,18 @@
 //! then, each only once its crate exists (its `Cargo.toml` is present):
 //! 5. the component for `wasm32-wasip2`, copied to `target/ipc-component.wasm`,
 //!    and clippy on it;
-//! 6. clippy, host tests and the side-by-side benchmark in its quick mode
-//!    (`ipc-host-tests`, wasmtime), given the component through
-//!    `IPC_COMPONENT_WASM`;
-//! 7. clippy and unit tests of the playground;
-//! 8. `build-web`: jco transpile of the component and the Yew playground
+//! 6. clippy and host tests (`ipc-host-tests`, wasmtime), given the
+//!    component through `IPC_COMPONENT_WASM`;
+//! 7. the example guests and the provider for `wasm32-wasip2` (copied to
+//!    `target/guests/`), the `wac` compositions (`wac-cli` installed on
+//!    demand), clippy on the host crates, and `ipclab`'s tests: every
+//!    example run through `ipclab run`, the compositions through `ipclab
+//!    exec`;
+//! 8. the side-by-side benchmark in its quick mode;
+//! 9. clippy and unit tests of the playground;
+//! 10. `build-web`: jco transpile of the component and the Yew playground
 //!    through wasm-bindgen, into `www/`;
-//! 9. the browser test (`tests/browser/playground.test.mjs`, Playwright on
+//! 11. the browser test (`tests/browser/playground.test.mjs`, Playwright on
 //!    Debian's Chromium) against `www/` served by xtask on a free port.
 
 use crate::cmd::{Cmd, Result, say};
@@ -32,6 +37,22 @@ const WASM32: &str = "wasm32-unknown-unknown";
 const COMPONENT_MANIFEST: &str = "component/Cargo.toml";
 const PLAYGROUND_MANIFEST: &str = "playground/Cargo.toml";
 const HOST_TESTS_MANIFEST: &str = "tests/Cargo.toml";
+const HOST_MANIFEST: &str = "host/Cargo.toml";
+/// The example guests (`host/guests/src/bin/*`), copied to `target/guests/`.
+const GUESTS: &[&str] = &[
+    "msg-ping",
+    "msg-pong",
+    "producer",
+    "consumer",
+    "ring-writer",
+    "ring-reader",
+    "philosopher",
+    "psem-pair",
+    "solo",
+    "scenario-rmid",
+];
+/// `wac` composes the provider and the scenario with the kernel component.
+const WAC_VERSION: &str = "0.12.0";
 const BROWSER_TEST: &str = "tests/browser/playground.test.mjs";
 const WWW: &str = "www";
 
@@ -107,11 +128,39 @@ pub fn test_all() -> Result {
             let wasm = built_component()?;
             Cmd::new("cargo").args(["test", "-p", "ipc-host-tests", "--release"]).env("IPC_COMPONENT_WASM", wasm).run()
         })?;
-        steps.run("benchmark, quick mode (side-by-side: Linux, ipc-core, component)", || {
-            run_side_by_side(true).map(|_| ())
+    } else {
+        steps.skip("host tests", HOST_TESTS_MANIFEST);
+    }
+
+    if exists(HOST_MANIFEST) {
+        steps.run("example guests, provider and wac compositions (wasm32-wasip2)", build_guests)?;
+        steps.run("clippy (ipclab-host; guests and provider for wasm32-wasip2)", || {
+            cargo(&["clippy", "-p", "ipclab-host", "--release", "--all-targets", "--", "-D", "warnings"])?;
+            cargo(&[
+                "clippy",
+                "-p",
+                "ipclab-guests",
+                "-p",
+                "ipclab-provider",
+                "--target",
+                WASIP2,
+                "--",
+                "-D",
+                "warnings",
+            ])
+        })?;
+        steps.run("ipclab: every example through `ipclab run`, compositions through `ipclab exec`", || {
+            let wasm = built_component()?;
+            Cmd::new("cargo").args(["test", "-p", "ipclab-host", "--release"]).env("IPC_COMPONENT_WASM", wasm).run()
         })?;
     } else {
-        steps.skip("host tests and benchmark", HOST_TESTS_MANIFEST);
+        steps.skip("example guests and compositions", HOST_MANIFEST);
+    }
+
+    if exists(HOST_TESTS_MANIFEST) {
+        steps.run("benchmark, quick mode (side-by-side: Linux, ipc-core, component, hosted guests)", || {
+            run_side_by_side(true).map(|_| ())
+        })?;
     }
 
     if exists(PLAYGROUND_MANIFEST) {
@@ -160,6 +209,52 @@ fn built_component() -> Result<PathBuf> {
     }
 }
 
+/// Builds the example guests and the provider adapter, copies them to
+/// `target/guests/`, and composes with `wac`: the provider (adapter +
+/// kernel component), `solo` + provider, and the scenario + kernel.
+pub fn build_guests() -> Result {
+    ensure_rust_target(WASIP2)?;
+    let kernel = built_component()?;
+    cargo(&["build", "-p", "ipclab-guests", "-p", "ipclab-provider", "--target", WASIP2, "--profile", "wasm-release"])?;
+    let built = target_dir().join(WASIP2).join("wasm-release");
+    let out = target_dir().join("guests");
+    fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let copy = |from: &str, to: &str| -> Result<PathBuf> {
+        let (src, dst) = (built.join(from), out.join(to));
+        fs::copy(&src, &dst).map_err(|e| format!("cannot copy {} to {}: {e}", src.display(), dst.display()))?;
+        Ok(dst)
+    };
+    for g in GUESTS {
+        copy(&format!("{g}.wasm"), &format!("{g}.wasm"))?;
+    }
+    let adapter = copy("ipclab_provider.wasm", "provider-adapter.wasm")?;
+    let wac = ensure_cargo_bin("wac", "wac-cli", WAC_VERSION, &["--locked"])?;
+    let plug = |socket: &Path, plug: &Path, to: &str| -> Result {
+        Cmd::new(&wac)
+            .args(["plug"])
+            .args([socket])
+            .args(["--plug"])
+            .args([plug])
+            .args(["-o"])
+            .args([out.join(to)])
+            .run()
+    };
+    // The provider also exports the kernel's `types` (which the guest
+    // interfaces refer to), so it is composed by a script, not `plug`.
+    Cmd::new(&wac)
+        .args(["compose", "host/compose/provider.wac", "--dep"])
+        .args([format!("ipclab:kernel={}", kernel.display())])
+        .args(["--dep"])
+        .args([format!("ipclab:adapter={}", adapter.display())])
+        .args(["-o"])
+        .args([out.join("provider.wasm")])
+        .run()?;
+    plug(&out.join("solo.wasm"), &out.join("provider.wasm"), "solo-composed.wasm")?;
+    plug(&out.join("scenario-rmid.wasm"), &kernel, "scenario-composed.wasm")?;
+    say(format_args!("guests and compositions in {}", out.display()));
+    Ok(())
+}
+
 /// Runs the side-by-side benchmark (release) and returns what it printed.
 fn run_side_by_side(quick: bool) -> Result<String> {
     let wasm = built_component()?;
@@ -183,6 +278,9 @@ pub fn bench() -> Result {
         return Err(format!("the benchmark needs {HOST_TESTS_MANIFEST} and {COMPONENT_MANIFEST}"));
     }
     build_component()?;
+    if exists(HOST_MANIFEST) {
+        build_guests()?;
+    }
     let table = run_side_by_side(false)?;
     let readme = fs::read_to_string("README.md").map_err(|e| format!("cannot read README.md: {e}"))?;
     let updated = splice(&readme, BENCH_BEGIN, BENCH_END, &table)

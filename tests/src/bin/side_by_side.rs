@@ -132,10 +132,18 @@ mod linux {
     pub struct Scratch {
         ids: Vec<i32>,
         sems: Vec<i32>,
+        children: Vec<libc::pid_t>,
     }
 
     impl Drop for Scratch {
         fn drop(&mut self) {
+            for &pid in &self.children {
+                // SAFETY: our own forked child.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                }
+            }
             for &id in &self.ids {
                 // SAFETY: IPC_RMID takes no buffer.
                 unsafe { libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
@@ -153,7 +161,7 @@ mod linux {
 
     impl Scratch {
         pub fn new() -> Scratch {
-            Scratch { ids: Vec::new(), sems: Vec::new() }
+            Scratch { ids: Vec::new(), sems: Vec::new(), children: Vec::new() }
         }
 
         /// semop +1 then semop -1 on a one-semaphore set, IPC_NOWAIT.
@@ -247,6 +255,48 @@ mod linux {
                 }
                 black_box(&dst);
             }))
+        }
+
+        /// One round trip between two processes over one queue: the parent
+        /// sends type 1 and waits for type 2; a forked child answers each.
+        /// Both block in the kernel (no IPC_NOWAIT): what two hosted
+        /// guests do.  The child is killed when the scratch is dropped.
+        pub fn process_ping_pong(&mut self) -> Result<Meter, String> {
+            let id = self.msgget(libc::IPC_PRIVATE, libc::IPC_CREAT | 0o600)?;
+            // SAFETY: fork in a process whose other threads do not touch
+            // the queue; the child only makes system calls, then _exit.
+            let child = unsafe { libc::fork() };
+            if child < 0 {
+                return Err(format!("fork: {}", std::io::Error::last_os_error()));
+            }
+            if child == 0 {
+                let mut buf = MsgBuf { mtype: 0, mtext: [0; 64] };
+                let p = &mut buf as *mut MsgBuf as *mut libc::c_void;
+                loop {
+                    // SAFETY: buf holds mtype plus 64 bytes.
+                    unsafe {
+                        if libc::msgrcv(id, p, 64, 1, 0) < 0 {
+                            libc::_exit(0);
+                        }
+                        (*(p as *mut MsgBuf)).mtype = 2;
+                        libc::msgsnd(id, p, 8, 0);
+                    }
+                }
+            }
+            self.children.push(child);
+            let mut buf = Box::new(MsgBuf { mtype: 1, mtext: [0x5a; 64] });
+            let p = &mut *buf as *mut MsgBuf as *mut libc::c_void;
+            let op = move || {
+                let _owner = &buf;
+                // SAFETY: as above.
+                unsafe {
+                    (*(p as *mut MsgBuf)).mtype = 1;
+                    libc::msgsnd(id, p, 8, 0);
+                    black_box(libc::msgrcv(id, p, 64, 2, 0));
+                }
+            };
+            // A round trip costs tens of µs: fewer per run.
+            Ok(Meter { op: Box::new(op), per_call: 1.0, slow: 20 })
         }
 
         fn msgget(&mut self, key: i32, flags: i32) -> Result<i32, String> {
@@ -593,6 +643,48 @@ fn component_sem_batch() -> Meter {
     Meter { op: Box::new(op), per_call: 64.0, slow: 32 }
 }
 
+/// Mean ns per round trip of two hosted guests (`msg-ping`, `msg-pong`,
+/// built into `target/guests/` by `cargo xtask`), median over the runs;
+/// `None` (with a note) if the guests are not built.
+fn hosted_ping_pong(mode: Mode) -> Option<f64> {
+    use ipclab_host::run::{GuestSpec, Manifest, run};
+    let rounds = (mode.iters / 2).max(200);
+    let guest = |name: &str, wasm: &str, args: Vec<String>| GuestSpec {
+        name: name.into(),
+        wasm: wasm.into(),
+        args,
+        uid: 100,
+        gid: 10,
+        groups: Vec::new(),
+        privileged: false,
+        zone: 0,
+        project: 1,
+    };
+    let manifest = Manifest {
+        guests: vec![guest("ping", "msg-ping", vec![rounds.to_string()]), guest("pong", "msg-pong", Vec::new())],
+    };
+    let base = ipclab_host::engine::target_dir().join("guests");
+    let mut samples = Vec::new();
+    for _ in 0..mode.runs {
+        let report = match run(&manifest, &base) {
+            Ok(r) if r.status() == 0 => r,
+            Ok(r) => {
+                eprintln!("side-by-side: hosted ping-pong failed with status {}", r.status());
+                return None;
+            }
+            Err(e) => {
+                eprintln!("side-by-side: hosted guests unavailable ({e}); run `cargo xtask test` or `bench` first");
+                return None;
+            }
+        };
+        let line = report.guests.first()?.stdout.iter().find(|l| l.contains("round trips, mean"))?.clone();
+        let ns: f64 = line.split("mean ").nth(1)?.split(" ns").next()?.parse().ok()?;
+        samples.push(ns);
+    }
+    samples.sort_by(f64::total_cmp);
+    samples.get(samples.len() / 2).copied()
+}
+
 /// The floor: the cheapest call into the component (`kernel.now`).
 fn component_empty() -> Meter {
     let (mut lab, _) = lab();
@@ -632,19 +724,20 @@ fn main() {
                 Some(s.psem_pair()?),
                 Some(s.shm_cycle()?),
                 Some(s.shm_io()?),
+                Some(s.process_ping_pong()?),
             ])
         })();
         r.unwrap_or_else(|e| {
             eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-            [None, None, None, None, None, None, None, None]
+            [None, None, None, None, None, None, None, None, None]
         })
     };
     #[cfg(not(target_os = "linux"))]
-    let linux: [Option<Meter>; 8] = {
+    let linux: [Option<Meter>; 9] = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        [None, None, None, None, None, None, None, None]
+        [None, None, None, None, None, None, None, None, None]
     };
-    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem, l_shm_cycle, l_shm_io] = linux;
+    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem, l_shm_cycle, l_shm_io, l_pingpong] = linux;
 
     let big = mode.big as i32;
     let specs: Vec<(String, [Option<Meter>; 3])> = vec![
@@ -691,6 +784,10 @@ fn main() {
             "4 KiB store then 4 KiB load through an attachment (Linux: plain memory)".into(),
             [l_shm_io, Some(core_shm_io()), Some(component_shm_io())],
         ),
+        (
+            "queue ping-pong round trip between two processes (component: two hosted guests, `ipclab run`)".into(),
+            [l_pingpong, None, None],
+        ),
         ("empty call into the component (floor)".into(), [None, None, Some(component_empty())]),
     ];
     let (names, meters): (Vec<String>, Vec<[Option<Meter>; 3]>) = specs.into_iter().unzip();
@@ -707,6 +804,10 @@ fn main() {
     // Likewise, the semop batch row compares with half a Linux semop pair.
     let sem_row = rows.iter().position(|r| r.op.starts_with("semop +1")).unwrap_or(0);
     rows[sem_row + 1].linux = rows[sem_row].linux.map(|p| p / 2.0);
+    // Hosted guests time their own round trips; the median of the runs.
+    if let Some(r) = rows.iter_mut().find(|r| r.op.starts_with("queue ping-pong")) {
+        r.component = hosted_ping_pong(mode);
+    }
     let psem_row = rows.iter().position(|r| r.op.starts_with("sem_post then")).unwrap_or(0);
     rows[psem_row + 1].linux = rows[psem_row].linux;
     rows[psem_row + 2].linux = rows[psem_row].linux.map(|p| p / 2.0);

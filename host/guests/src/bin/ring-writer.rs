@@ -25,4 +25,3 @@ fn main() {
     println!("wrote {n} items through {SLOTS} slots");
     check("shmdt", shm::shmdt(base));
 }
-
