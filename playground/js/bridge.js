@@ -427,6 +427,25 @@ export function stepBack() {
   });
 }
 
+/**
+ * Downloads the kernel's whole state (`kernel.snapshot`) as
+ * ipclab-snapshot.json, which `ipclab ipcs FILE` prints from the command line.
+ */
+export function saveState() {
+  return call(() => {
+    const json = kernel.snapshot();
+    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'ipclab-snapshot.json';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return { value: json.length };
+  });
+}
+
 /** Forgets every snapshot: Step back cannot go before this point. */
 export function forgetHistory() {
   history.length = 0;

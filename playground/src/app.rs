@@ -43,6 +43,8 @@ pub enum Msg {
     Shm(ShmFields),
     /// Which namespace the slot table, tree and id list draw.
     Namespace(&'static str),
+    /// Save the kernel's state as a file (`ipclab ipcs FILE` prints it).
+    SaveState,
     StepBack,
     /// A form could not be read.
     Invalid(String),
@@ -561,6 +563,20 @@ impl Component for App {
             Msg::PsemId(s) => self.psem_id = s,
             Msg::Shm(f) => self.shm = f,
             Msg::Namespace(f) => self.showing = f,
+            Msg::SaveState => {
+                self.report = Some(match bridge::save_state() {
+                    Ok(bytes) => Report {
+                        title: "save state".into(),
+                        verdict: Verdict::Ok,
+                        text: format!(
+                            "saved the kernel's whole state as ipclab-snapshot.json ({bytes} bytes): \
+                             `ipclab ipcs ipclab-snapshot.json` prints it as ipcs -a would"
+                        ),
+                        detail: vec![],
+                    },
+                    Err(e) => Report { title: "save state".into(), verdict: Verdict::Failed, text: e, detail: vec![] },
+                });
+            }
             Msg::StepBack => {
                 let before = self.state.clone();
                 match bridge::undo() {
@@ -618,6 +634,11 @@ impl Component for App {
                         onclick={link.callback(|_| Msg::StepBack)}
                         title="Restore the kernel state from before the last action">
                         { format!("⟲ Step back ({history})") }
+                    </button>
+                    <button type="button" data-testid="save-state" disabled={!ready}
+                        onclick={link.callback(|_| Msg::SaveState)}
+                        title="Download the kernel's state; `ipclab ipcs FILE` prints it from the command line">
+                        { "⤓ Save state" }
                     </button>
                     <details class="explainer" data-testid="explainer">
                         <summary>{ "What am I looking at?" }</summary>

@@ -85,6 +85,8 @@ extern "C" {
     fn step_back() -> String;
     #[wasm_bindgen(js_name = forgetHistory)]
     fn forget_history_js();
+    #[wasm_bindgen(js_name = saveState)]
+    fn save_state_js() -> String;
 }
 
 /// One bridge answer.
@@ -487,6 +489,15 @@ pub fn read_state() -> Result<KernelState, String> {
 pub fn undo() -> Result<(), String> {
     match parse(&step_back()) {
         Answer::Ok(_) => Ok(()),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// Downloads the kernel's snapshot as `ipclab-snapshot.json`; its size.
+pub fn save_state() -> Result<u64, String> {
+    match parse(&save_state_js()) {
+        Answer::Ok(v) => Ok(v.as_u64().unwrap_or(0)),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),
     }

@@ -17,7 +17,8 @@
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
 
 import { createRequire } from 'node:module';
-import { mkdirSync, copyFileSync } from 'node:fs';
+import { mkdirSync, copyFileSync, readFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(new URL('../../www/package.json', import.meta.url));
@@ -27,6 +28,12 @@ const BASE = process.env.IPC_WWW_URL || 'http://127.0.0.1:8000/';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const SHOT = `${SHOTS}playground.png`;
 const README_SHOT = fileURLToPath(new URL('../../www/screenshot.png', import.meta.url));
+/** With IPC_UPDATE_README_SHOT, a panel's picture for the README: `www/screenshot-NAME.png`. */
+const readmePanel = async (page, testid, name) => {
+  if (!process.env.IPC_UPDATE_README_SHOT) return;
+  const path = fileURLToPath(new URL(`../../www/screenshot-${name}.png`, import.meta.url));
+  await page.locator(`[data-testid="${testid}"]`).screenshot({ path });
+};
 const TIMEOUT = 15000;
 
 let passed = 0;
@@ -410,6 +417,7 @@ async function main() {
       await waitText(page, tid('result'), new RegExp(`semaphore ${id} was unlinked \\(it has no name now\\); sem_close takes named semaphores only`), 'EINVAL explained');
       await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 2$/, 'sem_close dropped nothing');
       await shot('psem.png');
+      await readmePanel(page, 'psem', 'psem');
 
       // sem_destroy drops A's reference; the child's keeps it alive.
       await page.locator(tid('psem-destroy')).click();
@@ -540,6 +548,7 @@ async function main() {
       assert(/\bremoved\b/.test(cls), `the removed segment is not drawn as such: class "${cls}"`);
       await waitText(page, tid(`shm-hex-${shmid}`), /^000068 65 6c 6c 6f/, 'its bytes are still there');
       await shot(`shm-seg-${shmid}`, 'shm.png');
+      await readmePanel(page, 'shm', 'shm');
 
       // A detaches: one attachment left, the segment stays.
       await page.locator(tid('shmdt-addr')).fill('0x10000000');
@@ -567,6 +576,26 @@ async function main() {
       assert(/nothing attached/.test(efault), `EFAULT is not described: ${efault}`);
       await waitText(page, tid('result'), new RegExp(`address 0x10000000 is not attached in pid ${pidB} \\(SIGSEGV, SEGV_MAPERR\\)`), 'EFAULT explained');
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('save state: the snapshot downloads, and `ipclab ipcs` prints it from the command line', async () => {
+      mkdirSync(SHOTS, { recursive: true });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(tid('save-state')).click()]);
+      assert(download.suggestedFilename() === 'ipclab-snapshot.json', `file name: ${download.suggestedFilename()}`);
+      const path = `${SHOTS}ipclab-snapshot.json`;
+      await download.saveAs(path);
+      const snap = JSON.parse(readFileSync(path, 'utf8'));
+      assert(snap.fac && snap.procs && snap.fac.psem && snap.fac.shm, 'the file is a whole kernel snapshot');
+      await waitText(page, tid('result-text'), /saved the kernel's whole state as ipclab-snapshot\.json/, 'save state');
+      const ipclab = fileURLToPath(new URL('../../target/release/ipclab', import.meta.url));
+      if (existsSync(ipclab)) {
+        const out = execFileSync(ipclab, ['ipcs', path], { encoding: 'utf8' });
+        assert(/^IPC status from ipclab kernel/.test(out), `ipcs output:\n${out}`);
+        assert(/Message Queues:\nq /.test(out), `the learner's queue is listed:\n${out}`);
+        assert(/Parked threads:\n  pid /.test(out), `the parked threads are listed:\n${out}`);
+      } else {
+        console.log(`  (target/release/ipclab not built: the snapshot's ipcs is not checked here)`);
+      }
     });
   } finally {
     await browser.close();
