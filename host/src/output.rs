@@ -20,6 +20,8 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 pub struct Prefixed {
     prefix: Arc<str>,
     to_stderr: bool,
+    /// Write lines to the host's stdio (else only keep them).
+    echo: bool,
     /// Bytes of the current, unfinished line.
     pending: Arc<Mutex<Vec<u8>>>,
     /// Every complete line, also kept for the caller (tests, the runner's summary).
@@ -27,10 +29,11 @@ pub struct Prefixed {
 }
 
 impl Prefixed {
-    pub fn new(prefix: &str, to_stderr: bool) -> Self {
+    pub fn new(prefix: &str, to_stderr: bool, echo: bool) -> Self {
         Prefixed {
             prefix: prefix.into(),
             to_stderr,
+            echo,
             pending: Arc::new(Mutex::new(Vec::new())),
             log: Arc::new(Mutex::new(Vec::new())),
         }
@@ -38,13 +41,15 @@ impl Prefixed {
 
     fn emit(&self, line: &[u8]) {
         let text = String::from_utf8_lossy(line).into_owned();
-        let out = format!("{} {text}\n", self.prefix);
-        // Output errors (a closed pipe) must not kill the guest.
-        let _ = if self.to_stderr {
-            std::io::stderr().lock().write_all(out.as_bytes())
-        } else {
-            std::io::stdout().lock().write_all(out.as_bytes())
-        };
+        if self.echo {
+            let out = format!("{} {text}\n", self.prefix);
+            // Output errors (a closed pipe) must not kill the guest.
+            let _ = if self.to_stderr {
+                std::io::stderr().lock().write_all(out.as_bytes())
+            } else {
+                std::io::stdout().lock().write_all(out.as_bytes())
+            };
+        }
         if let Ok(mut log) = self.log.lock() {
             log.push(text);
         }

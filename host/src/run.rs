@@ -657,8 +657,15 @@ impl RunReport {
     }
 }
 
-/// Runs a manifest's guests as processes of one fresh kernel.
+/// Runs a manifest's guests as processes of one fresh kernel, their output
+/// on the host's stdout and stderr.
 pub fn run(manifest: &Manifest, base: &Path) -> Result<RunReport, String> {
+    run_with(manifest, base, true)
+}
+
+/// [`run`], writing the guests' output to the host's stdio only if `echo`
+/// (it is in the report either way).
+pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunReport, String> {
     let mut k = KernelHost::new(None)?;
     let mut slots = Vec::new();
     let mut components = Vec::new();
@@ -702,7 +709,7 @@ pub fn run(manifest: &Manifest, base: &Path) -> Result<RunReport, String> {
     for (me, (spec, component)) in manifest.guests.iter().zip(components).enumerate() {
         let pid = hub.lock().guests[me].pid;
         let prefix = format!("[{} pid {pid}]", spec.name);
-        let (out, err) = (Prefixed::new(&prefix, false), Prefixed::new(&prefix, true));
+        let (out, err) = (Prefixed::new(&prefix, false, echo), Prefixed::new(&prefix, true, echo));
         let mut args = vec![spec.name.clone()];
         args.extend(spec.args.iter().cloned());
         let ctx = WasiCtx::builder().args(&args).stdout(out.clone()).stderr(err.clone()).build();

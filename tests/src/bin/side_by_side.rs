@@ -647,7 +647,7 @@ fn component_sem_batch() -> Meter {
 /// built into `target/guests/` by `cargo xtask`), median over the runs;
 /// `None` (with a note) if the guests are not built.
 fn hosted_ping_pong(mode: Mode) -> Option<f64> {
-    use ipclab_host::run::{GuestSpec, Manifest, run};
+    use ipclab_host::run::{GuestSpec, Manifest, run_with};
     let rounds = (mode.iters / 2).max(200);
     let guest = |name: &str, wasm: &str, args: Vec<String>| GuestSpec {
         name: name.into(),
@@ -666,7 +666,7 @@ fn hosted_ping_pong(mode: Mode) -> Option<f64> {
     let base = ipclab_host::engine::target_dir().join("guests");
     let mut samples = Vec::new();
     for _ in 0..mode.runs {
-        let report = match run(&manifest, &base) {
+        let report = match run_with(&manifest, &base, false) {
             Ok(r) if r.status() == 0 => r,
             Ok(r) => {
                 eprintln!("side-by-side: hosted ping-pong failed with status {}", r.status());
