@@ -36,6 +36,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ipc_core::event::{Named, Wakeup as CWakeup};
+use ipc_core::fd::{FdLimits as CFdLimits, FdReply};
 use ipc_core::hooks::SysStep;
 use ipc_core::inspect::{
     KeyNodeView as CKeyNode, NamespaceView as CNamespaceView, ProcessView as CProcessView, SlotView as CSlotView,
@@ -46,6 +47,7 @@ use ipc_core::msg::{
     MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
 };
 use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
+use ipc_core::port::{PortLimits as CPortLimits, PortReply};
 use ipc_core::psem::{PsemLimits as CPsemLimits, PsemReply};
 use ipc_core::sem::view::{SemSetView as CSemSetView, SemWaiterView as CSemWaiterView};
 use ipc_core::sem::{
@@ -60,19 +62,20 @@ use ipc_core::{
 
 wit_bindgen::generate!({ world: "kernel", path: "../wit" });
 
+mod port;
 mod psem;
 mod shm;
 
 use exports::ipclab::ipc::inspect::{
-    self, BlockedView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, ProcessView, PsemTableView,
-    RemovedObject, SemSetView, SemView, SemWaiterView, ShmTableView, SlotView, ThreadState, ThreadView, UndoView,
-    WaiterView,
+    self, BlockedView, FdTableView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, PipeView,
+    PortView, ProcessView, PsemTableView, RemovedObject, SemSetView, SemView, SemWaiterView, ShmTableView, SlotView,
+    ThreadState, ThreadView, UndoView, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 use exports::ipclab::ipc::system::{
-    self, Completion, Config, Event, EventOutcome, GuestKernel, GuestProcess, GuestThread, MsgLimits, PsemLimits,
-    Reply, SemLimits, ShmLimits, Step, StepKind, Wakeup,
+    self, Completion, Config, Event, EventOutcome, FdLimits, GuestKernel, GuestProcess, GuestThread, MsgLimits,
+    PortLimits, PsemLimits, Reply, SemLimits, ShmLimits, Step, StepKind, Wakeup,
 };
 use exports::ipclab::ipc::types::{
     Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
@@ -97,12 +100,17 @@ export!(Component);
 
 // ----- errno, both ways -----
 
-fn errno(e: CErrno) -> Errno {
+pub(crate) fn errno(e: CErrno) -> Errno {
     match e {
         CErrno::EPERM => Errno::Eperm,
         CErrno::ENOENT => Errno::Enoent,
         CErrno::ESRCH => Errno::Esrch,
         CErrno::EINTR => Errno::Eintr,
+        CErrno::EIO => Errno::Eio,
+        CErrno::EBADF => Errno::Ebadf,
+        CErrno::EPIPE => Errno::Epipe,
+        CErrno::ETIME => Errno::Etime,
+        CErrno::EBADFD => Errno::Ebadfd,
         CErrno::E2BIG => Errno::E2big,
         CErrno::EAGAIN => Errno::Eagain,
         CErrno::ENOMEM => Errno::Enomem,
@@ -133,6 +141,11 @@ fn core_errno(e: Errno) -> CErrno {
         Errno::Enoent => CErrno::ENOENT,
         Errno::Esrch => CErrno::ESRCH,
         Errno::Eintr => CErrno::EINTR,
+        Errno::Eio => CErrno::EIO,
+        Errno::Ebadf => CErrno::EBADF,
+        Errno::Epipe => CErrno::EPIPE,
+        Errno::Etime => CErrno::ETIME,
+        Errno::Ebadfd => CErrno::EBADFD,
         Errno::E2big => CErrno::E2BIG,
         Errno::Eagain => CErrno::EAGAIN,
         Errno::Enomem => CErrno::ENOMEM,
@@ -202,6 +215,8 @@ fn config(c: &CConfig) -> Config {
             shmseg: c.shm.shmseg,
             shmall: c.shm.shmall,
         },
+        fd: FdLimits { max_fds: c.fd.max_fds, pipe_buf: c.fd.pipe_buf },
+        port: PortLimits { max_events: c.port.max_events, max_ports: c.port.max_ports },
         // The default (and every accepted configuration) fits in u32.
         event_capacity: u32::try_from(c.event_capacity).unwrap_or(u32::MAX),
     }
@@ -235,6 +250,8 @@ fn core_config(c: &Config) -> Result<CConfig, CErrno> {
             shmseg: c.shm.shmseg,
             shmall: c.shm.shmall,
         },
+        fd: CFdLimits { max_fds: c.fd.max_fds, pipe_buf: c.fd.pipe_buf },
+        port: CPortLimits { max_events: c.port.max_events, max_ports: c.port.max_ports },
         event_capacity: usize::try_from(c.event_capacity).map_err(|_| CErrno::EINVAL)?,
     };
     cfg.validate()?;
@@ -295,6 +312,9 @@ fn reply(r: CReply) -> Reply {
         CReply::Msg(MsgReply::Received(m)) => Reply::Message(received(m)),
         CReply::Sem(SemReply::Done) => Reply::None,
         CReply::Psem(PsemReply::Acquired) => Reply::None,
+        CReply::Fd(FdReply::Read(b)) => Reply::Bytes(b),
+        CReply::Fd(FdReply::Wrote(n)) => Reply::Count(n),
+        CReply::Port(PortReply::Events { events, etime }) => Reply::PortEvents(port::port_got(events, etime)),
     }
 }
 
@@ -390,6 +410,8 @@ fn step(s: &CStep) -> Step {
             let (kind, id) = shm::step_kind(s);
             (kind, Some(CFacility::Shm), None, Some(id), None)
         }
+        CStep::Sys(SysStep::Fd(s)) => (port::fd_step_kind(s), None, None, None, None),
+        CStep::Sys(SysStep::Port(s)) => (port::port_step_kind(s), None, None, None, None),
         CStep::Sys(SysStep::Psem(s)) => {
             let (kind, id) = psem::step_kind(s);
             // psem ids are u32; the step record's id is System V's s32.
@@ -767,6 +789,14 @@ impl msg::Guest for Component {
                 Op::SemGetvalue(id) => err(k.sem_getvalue(tid, id)).map(OpResult::Value),
                 Op::ShmRead(o) => err(k.shm_read(tid, o.addr, o.len)).map(OpResult::Bytes),
                 Op::ShmWrite(o) => err(k.shm_write(tid, o.addr, &o.data)).map(|()| OpResult::Done),
+                Op::PortSend(o) => err(k.port_send(tid, o.port, o.events, o.user)).map(|()| OpResult::Done),
+                Op::PortGetn(o) => match k.port_getn(tid, o.port, o.max, o.nget, None) {
+                    Outcome::Done(r) => err(r).map(|g| match g.pending {
+                        Some(n) => OpResult::Value(n),
+                        None => OpResult::PortEvents(port::port_got(g.events, g.etime)),
+                    }),
+                    Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
+                },
             };
             let parked = matches!(r, Ok(OpResult::Blocked(_)));
             results.push(r);
@@ -930,6 +960,24 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().sem_set_views();
         v.into_iter().map(sem_set_view).collect()
+    }
+
+    fn ports(k: system::KernelBorrow<'_>) -> Vec<PortView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().port_views();
+        v.into_iter().map(port::port_view).collect()
+    }
+
+    fn pipes(k: system::KernelBorrow<'_>) -> Vec<PipeView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().pipe_views();
+        v.into_iter().map(port::pipe_view).collect()
+    }
+
+    fn fd_tables(k: system::KernelBorrow<'_>) -> Vec<FdTableView> {
+        let k: &KernelRes = k.get();
+        let v = k.k.borrow().fd_table_views();
+        v.into_iter().map(port::fd_table_view).collect()
     }
 
     fn shm(k: system::KernelBorrow<'_>) -> ShmTableView {

@@ -20,6 +20,16 @@ pub enum Errno {
     ENOENT,
     /// No such process or thread.
     ESRCH,
+    /// I/O error: `port_sendn` could not deliver to every port.
+    EIO,
+    /// Bad file descriptor: not open, or not open the way the call needs.
+    EBADF,
+    /// Broken pipe: a write to a pipe no reader has open.
+    EPIPE,
+    /// A port_get/port_getn timeout passed (events gathered so far returned).
+    ETIME,
+    /// The fd is not of the kind the call needs (a port call on a non-port).
+    EBADFD,
     /// A parked call was interrupted (the thread was signalled).
     EINTR,
     /// Message longer than the receive buffer and no `MSG_NOERROR`; or
@@ -67,12 +77,14 @@ pub enum Errno {
 
 impl Errno {
     /// Every errno, in numeric order.
-    pub const ALL: [Errno; 23] = [
+    pub const ALL: [Errno; 28] = [
         Errno::EPERM,
         Errno::ENOENT,
         Errno::ESRCH,
         Errno::EINTR,
+        Errno::EIO,
         Errno::E2BIG,
+        Errno::EBADF,
         Errno::EAGAIN,
         Errno::ENOMEM,
         Errno::EACCES,
@@ -84,12 +96,15 @@ impl Errno {
         Errno::EMFILE,
         Errno::EFBIG,
         Errno::ENOSPC,
+        Errno::EPIPE,
         Errno::ERANGE,
         Errno::ENOMSG,
         Errno::EIDRM,
         Errno::EDEADLK,
+        Errno::ETIME,
         Errno::ENAMETOOLONG,
         Errno::EOVERFLOW,
+        Errno::EBADFD,
         Errno::ETIMEDOUT,
     ];
 
@@ -112,6 +127,11 @@ impl Errno {
             Errno::ERANGE => 34,
             Errno::ENOMSG => 35,
             Errno::EIDRM => 36,
+            Errno::EIO => 5,
+            Errno::EBADF => 9,
+            Errno::EPIPE => 32,
+            Errno::ETIME => 62,
+            Errno::EBADFD => 81,
             Errno::EDEADLK => 45,
             Errno::ENFILE => 23,
             Errno::EMFILE => 24,
@@ -141,6 +161,11 @@ impl Errno {
             Errno::ERANGE => "ERANGE",
             Errno::ENOMSG => "ENOMSG",
             Errno::EIDRM => "EIDRM",
+            Errno::EIO => "EIO",
+            Errno::EBADF => "EBADF",
+            Errno::EPIPE => "EPIPE",
+            Errno::ETIME => "ETIME",
+            Errno::EBADFD => "EBADFD",
             Errno::EDEADLK => "EDEADLK",
             Errno::ENFILE => "ENFILE",
             Errno::EMFILE => "EMFILE",
@@ -170,6 +195,11 @@ impl Errno {
             Errno::ERANGE => "value out of range",
             Errno::ENOMSG => "no message of desired type",
             Errno::EIDRM => "identifier removed",
+            Errno::EIO => "I/O error (some ports did not get the event)",
+            Errno::EBADF => "bad file descriptor",
+            Errno::EPIPE => "broken pipe: no reader",
+            Errno::ETIME => "timer expired",
+            Errno::EBADFD => "file descriptor in bad state (not a port)",
             Errno::EDEADLK => "deadlock: nobody can wake this call",
             Errno::ENFILE => "too many semaphores in the system",
             Errno::EMFILE => "too many attachments in the process",

@@ -21,18 +21,22 @@
 //! Semaphore arrays keep undo records per process: a forked child starts
 //! without any, exec keeps them, exit applies them (`semexit`).  Shared
 //! memory keeps an attach map per process: fork copies it (every segment
-//! gains an attachment), exec and exit detach everything (`shmexit`).  POSIX
+//! gains an attachment), exec and exit detach everything (`shmexit`).
+//! The fd table (pipes and event ports) is copied by fork, kept by exec and
+//! closed by exit; closing is where event ports clean up.  POSIX
 //! semaphores keep a reference list per process: fork copies it, exec and
 //! exit drop it.
 
 use crate::cred::{Pid, Tid, ZoneId};
 use crate::errno::{Errno, SysResult};
 use crate::event::{self, Ctx, Named, Vocabulary};
+use crate::fd::{self, Fd, FdCall, FdChan, FdHost, FdLimits, FdReply, FdStep, FdValue, Fds, FileId, FileKind, PipeId};
 use crate::inspect::{NamespaceView, namespace_view};
 use crate::kernel::proc::ThreadState;
 use crate::kernel::{self, Facilities};
 use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
 use crate::namespace::{Facility, IdSpace, RctlScope};
+use crate::port::{self, PortCall, PortChan, PortHost, PortLimits, PortReply, PortStep, PortValue, Ports};
 use crate::psem::{self, PsemCall, PsemChan, PsemHost, PsemLimits, PsemReply, PsemStep, PsemValue, Psems};
 use crate::sem::{self, SemCall, SemChan, SemHost, SemLimits, SemReply, SemStep, SemValue, Sems};
 use crate::shm::{self, ShmCall, ShmHost, ShmLimits, ShmStep, ShmValue, Shms};
@@ -59,6 +63,8 @@ pub struct Config {
     pub sem: SemLimits,
     pub psem: PsemLimits,
     pub shm: ShmLimits,
+    pub fd: FdLimits,
+    pub port: PortLimits,
     /// How many events the log keeps (older ones are dropped).
     pub event_capacity: usize,
 }
@@ -71,6 +77,8 @@ impl Default for Config {
             sem: SemLimits::default(),
             psem: PsemLimits::default(),
             shm: ShmLimits::default(),
+            fd: FdLimits::default(),
+            port: PortLimits::default(),
             event_capacity: 4096,
         }
     }
@@ -83,6 +91,8 @@ impl Config {
         self.sem.validate()?;
         self.psem.validate()?;
         self.shm.validate()?;
+        self.fd.validate()?;
+        self.port.validate()?;
         if self.event_capacity == 0 {
             return Err(Errno::EINVAL);
         }
@@ -97,6 +107,8 @@ pub struct Ipc {
     sem: Sems,
     psem: Psems,
     shm: Shms,
+    fds: Fds,
+    ports: Ports,
 }
 
 impl Ipc {
@@ -114,6 +126,38 @@ impl Ipc {
 
     pub fn shm(&self) -> &Shms {
         &self.shm
+    }
+
+    pub fn fds(&self) -> &Fds {
+        &self.fds
+    }
+
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+}
+
+impl FdHost for Ipc {
+    fn fds(&self) -> &Fds {
+        &self.fds
+    }
+    fn fds_mut(&mut self) -> &mut Fds {
+        &mut self.fds
+    }
+    fn pollwakeup(k: &mut Kernel, pipe: PipeId, ctx: &mut Ctx<Self>) {
+        port::pollwakeup(k, pipe, ctx);
+    }
+    fn released(k: &mut Kernel, pid: Pid, fd: Fd, file: FileId, kind: FileKind, last: bool, ctx: &mut Ctx<Self>) {
+        port::released(k, pid, fd, file, kind, last, ctx);
+    }
+}
+
+impl PortHost for Ipc {
+    fn ports(&self) -> &Ports {
+        &self.ports
+    }
+    fn ports_mut(&mut self) -> &mut Ports {
+        &mut self.ports
     }
 }
 
@@ -184,22 +228,22 @@ macro_rules! named {
 
 union!(
     /// A facility's system call and its arguments.
-    SysCall { Msg(MsgCall), Sem(SemCall), Shm(ShmCall), Psem(PsemCall) }
+    SysCall { Msg(MsgCall), Sem(SemCall), Shm(ShmCall), Psem(PsemCall), Fd(FdCall), Port(PortCall) }
 );
-named!(SysCall { Msg, Sem, Shm, Psem });
+named!(SysCall { Msg, Sem, Shm, Psem, Fd, Port });
 union!(
     /// What a facility's call returned, as the log keeps it.
-    SysValue { Msg(MsgValue), Sem(SemValue), Shm(ShmValue), Psem(PsemValue) }
+    SysValue { Msg(MsgValue), Sem(SemValue), Shm(ShmValue), Psem(PsemValue), Fd(FdValue), Port(PortValue) }
 );
 union!(
     /// A facility's internal step.
-    SysStep { Msg(MsgStep), Sem(SemStep), Shm(ShmStep), Psem(PsemStep) }
+    SysStep { Msg(MsgStep), Sem(SemStep), Shm(ShmStep), Psem(PsemStep), Fd(FdStep), Port(PortStep) }
 );
 union!(
     /// What a parked thread waits on.
-    SysChan { Msg(MsgChan), Sem(SemChan), Psem(PsemChan) }
+    SysChan { Msg(MsgChan), Sem(SemChan), Psem(PsemChan), Fd(FdChan), Port(PortChan) }
 );
-named!(SysChan { Msg, Sem, Psem });
+named!(SysChan { Msg, Sem, Psem, Fd, Port });
 
 /// What a parked call completes with ([`kernel::Kernel::take_result`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +251,8 @@ pub enum Reply {
     Msg(MsgReply),
     Sem(SemReply),
     Psem(PsemReply),
+    Fd(FdReply),
+    Port(PortReply),
 }
 
 impl From<MsgReply> for Reply {
@@ -227,6 +273,18 @@ impl From<PsemReply> for Reply {
     }
 }
 
+impl From<FdReply> for Reply {
+    fn from(r: FdReply) -> Self {
+        Reply::Fd(r)
+    }
+}
+
+impl From<PortReply> for Reply {
+    fn from(r: PortReply) -> Self {
+        Reply::Port(r)
+    }
+}
+
 impl Vocabulary for Ipc {
     type Call = SysCall;
     type Value = SysValue;
@@ -239,6 +297,8 @@ impl Vocabulary for Ipc {
             Reply::Msg(r) => r.value().into(),
             Reply::Sem(r) => r.value().into(),
             Reply::Psem(r) => r.value().into(),
+            Reply::Fd(r) => r.value().into(),
+            Reply::Port(r) => r.value().into(),
         }
     }
 }
@@ -253,6 +313,8 @@ impl Facilities for Ipc {
             sem: Sems::new(config.ids, config.sem)?,
             psem: Psems::new(config.psem)?,
             shm: Shms::new(config.ids, config.shm)?,
+            fds: Fds::new(config.fd)?,
+            ports: Ports::new(config.port)?,
         })
     }
 
@@ -265,6 +327,9 @@ impl Facilities for Ipc {
         // sem: a child starts with no undo records.
         shm::fork(k, parent, child, ctx);
         psem::fork(k, parent, child, ctx);
+        // fd: the table is copied, every open file (pipes, ports) shared;
+        // port: associations stay with their owner.
+        fd::fork(k, parent, child);
     }
 
     fn exec(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
@@ -272,6 +337,7 @@ impl Facilities for Ipc {
         // sem: undo records survive exec.
         shm::detach_all(k, pid, ctx);
         psem::drop_all(k, pid, ctx);
+        // fd, port: the fd table survives exec.
     }
 
     fn exit(k: &mut Kernel, pid: Pid, ctx: &mut Ctx<Self>) {
@@ -279,6 +345,8 @@ impl Facilities for Ipc {
         sem::exit(k, pid, ctx);
         shm::detach_all(k, pid, ctx);
         psem::drop_all(k, pid, ctx);
+        // fd: every fd is closed (and port: what that closes).
+        fd::exit(k, pid, ctx);
     }
 
     fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
@@ -291,13 +359,16 @@ impl Facilities for Ipc {
             SysChan::Msg(c) => msg::unpark(k, tid, c, ctx),
             SysChan::Sem(c) => sem::unpark(k, tid, c, ctx),
             SysChan::Psem(c) => psem::unpark(k, tid, c, ctx),
+            SysChan::Fd(c) => fd::unpark(k, tid, c, ctx),
+            SysChan::Port(c) => port::unpark(k, tid, c, ctx),
         }
     }
 
-    fn timed_out(chan: &SysChan) -> Errno {
+    fn expire(k: &mut Kernel, tid: Tid, chan: &SysChan, ctx: &mut Ctx<Self>) -> SysResult<Reply> {
         match chan {
-            SysChan::Msg(_) | SysChan::Sem(_) => Errno::EAGAIN,
-            SysChan::Psem(_) => Errno::ETIMEDOUT,
+            SysChan::Msg(_) | SysChan::Sem(_) | SysChan::Fd(_) => Err(Errno::EAGAIN),
+            SysChan::Psem(_) => Err(Errno::ETIMEDOUT),
+            SysChan::Port(c) => port::expire(k, tid, c, ctx),
         }
     }
 
@@ -315,12 +386,16 @@ impl Facilities for Ipc {
         sem::check(k)?;
         shm::check(k)?;
         psem::check(k)?;
+        fd::check(k)?;
+        port::check(k)?;
         for t in k.threads() {
             if let ThreadState::Blocked(w) = &t.state {
                 match &w.chan {
                     SysChan::Msg(c) => msg::check_parked(k, t.tid, c)?,
                     SysChan::Sem(c) => sem::check_parked(k, t.tid, c)?,
                     SysChan::Psem(c) => psem::check_parked(k, t.tid, c)?,
+                    SysChan::Fd(c) => fd::check_parked(k, t.tid, c)?,
+                    SysChan::Port(c) => port::check_parked(k, t.tid, c)?,
                 }
             }
         }

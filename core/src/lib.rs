@@ -20,6 +20,9 @@
 //! * [`sem`] — System V semaphore arrays (`sem.c`), with undo records.
 //! * [`shm`] — System V shared memory (NetBSD `sysv_shm.c`) on the same
 //!   namespace: segments with real bytes, per-process attach maps.
+//! * [`fd`] — file descriptors and pipes: the substrate of event ports.
+//! * [`port`] — illumos event ports (`port.c`): user, alert and fd
+//!   sources, `port_get`/`port_getn` with the seed's getter queue.
 //! * [`psem`] — POSIX semaphores (NetBSD `uipc_sem.c`): names, ids and
 //!   per-process reference lists of their own, outside the namespace.
 //! * [`inspect`] — plain-data views for viewers.
@@ -57,11 +60,13 @@
 pub mod cred;
 pub mod errno;
 pub mod event;
+pub mod fd;
 pub mod hooks;
 pub mod inspect;
 pub mod kernel;
 pub mod msg;
 pub mod namespace;
+pub mod port;
 pub mod psem;
 pub mod sem;
 pub mod shm;

@@ -45,6 +45,11 @@ pub fn describe(errno: &str) -> (String, &'static str) {
         "enfile" => "too many POSIX semaphores: the system holds SEM_MAX of them",
         "enametoolong" => "the POSIX semaphore name is longer than 14 bytes",
         "edeadlk" => "deadlock: the call would wait forever, because no other process exists to wake it",
+        "eio" => "I/O error: port_sendn could not deliver to every port",
+        "ebadf" => "bad file descriptor: the fd is not open, or not open for this",
+        "epipe" => "broken pipe: nobody has the pipe open for reading",
+        "etime" => "the port_get timeout passed",
+        "ebadfd" => "the fd is not an event port, or the port was closed while waiting",
         "eoverflow" => "sem_post would take the value past SEM_VALUE_MAX",
         "etimedout" => "sem_timedwait's deadline passed before a sem_post came",
         "bridge" => "the page could not make the call",
@@ -100,7 +105,9 @@ mod tests {
 
     #[test]
     fn the_newer_errnos_are_described() {
-        for e in ["enfile", "enametoolong", "eoverflow", "etimedout", "edeadlk"] {
+        for e in
+            ["enfile", "enametoolong", "eoverflow", "etimedout", "edeadlk", "eio", "ebadf", "epipe", "etime", "ebadfd"]
+        {
             let (name, meaning) = describe(e);
             assert_eq!(name, e.to_ascii_uppercase());
             assert_ne!(meaning, "unknown error", "{e} has no words");

@@ -38,14 +38,18 @@ pub use ipclab_host::engine::WasiState as State;
 /// Generated bindings of the `kernel` world: the host crate's, shared.
 pub use ipclab_host::kernel::bindings;
 
+pub use bindings::exports::ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
+pub use bindings::exports::ipclab::ipc::inspect::{FdKind, FdTableView, PipeView, PortView};
 pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, PsemSemView, PsemState, PsemTableView, SemSetView, ThreadState,
     WaiterView,
 };
 pub use bindings::exports::ipclab::ipc::inspect::{ShmSegView, ShmTableView};
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
+pub use bindings::exports::ipclab::ipc::msg::{PortGetnOp, PortSendOp};
 pub use bindings::exports::ipclab::ipc::msg::{Semop1Op, SemopOp};
 pub use bindings::exports::ipclab::ipc::msg::{ShmReadOp, ShmWriteOp};
+pub use bindings::exports::ipclab::ipc::port::{GetOutcome, GetnOutcome, SendnResult};
 pub use bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
 pub use bindings::exports::ipclab::ipc::sem::{SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 pub use bindings::exports::ipclab::ipc::shm::{ShmctlReply, Tunable};
@@ -53,7 +57,8 @@ pub use bindings::exports::ipclab::ipc::system::{
     Completion, Config, Event, EventOutcome, MsgLimits, PsemLimits, Reply, SemLimits, ShmLimits, Step, StepKind,
 };
 pub use bindings::exports::ipclab::ipc::types::{
-    Credentials, Errno, Facility, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet, ShmSet, ShmidDs, Timespec,
+    Credentials, Errno, Facility, MsqidDs, MsqidSet, PortEvent, PortGot, Received, Sembuf, SemidDs, SemidSet, ShmSet,
+    ShmidDs, Timespec,
 };
 pub use wasmtime::component::ResourceAny as Res;
 
@@ -478,6 +483,98 @@ impl Lab {
     pub fn semids(&mut self, t: ResourceAny) -> Result<Vec<i32>, Errno> {
         let m = self.world.ipclab_ipc_sem();
         no_trap(m.call_semids(&mut self.store, t), "semids")
+    }
+
+    // ----- fd and port -----
+
+    pub fn pipe(&mut self, t: ResourceAny) -> Result<(i32, i32), Errno> {
+        let m = self.world.ipclab_ipc_fd();
+        no_trap(m.call_pipe(&mut self.store, t), "fd.pipe")
+    }
+
+    pub fn read(&mut self, t: ResourceAny, fd: i32, len: u32, nonblock: bool) -> Result<ReadOutcome, Errno> {
+        let m = self.world.ipclab_ipc_fd();
+        no_trap(m.call_read(&mut self.store, t, fd, len, nonblock), "fd.read")
+    }
+
+    pub fn write(&mut self, t: ResourceAny, fd: i32, data: &[u8], nonblock: bool) -> Result<WriteOutcome, Errno> {
+        let m = self.world.ipclab_ipc_fd();
+        no_trap(m.call_write(&mut self.store, t, fd, data, nonblock), "fd.write")
+    }
+
+    pub fn close(&mut self, t: ResourceAny, fd: i32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_fd();
+        no_trap(m.call_close(&mut self.store, t, fd), "fd.close")
+    }
+
+    pub fn port_create(&mut self, t: ResourceAny) -> Result<i32, Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_create(&mut self.store, t), "port-create")
+    }
+
+    pub fn port_send(&mut self, t: ResourceAny, port: i32, events: i32, user: u64) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_send(&mut self.store, t, port, events, user), "port-send")
+    }
+
+    pub fn port_sendn(&mut self, t: ResourceAny, ports: &[i32], events: i32, user: u64) -> Result<SendnResult, Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_sendn(&mut self.store, t, ports, events, user), "port-sendn")
+    }
+
+    pub fn port_alert(&mut self, t: ResourceAny, port: i32, flags: i32, events: i32, user: u64) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_alert(&mut self.store, t, port, flags, events, user), "port-alert")
+    }
+
+    pub fn port_associate(
+        &mut self,
+        t: ResourceAny,
+        port: i32,
+        source: u16,
+        object: u64,
+        events: u16,
+        user: u64,
+    ) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_associate(&mut self.store, t, port, source, object, events, user), "port-associate")
+    }
+
+    pub fn port_dissociate(&mut self, t: ResourceAny, port: i32, source: u16, object: u64) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_dissociate(&mut self.store, t, port, source, object), "port-dissociate")
+    }
+
+    pub fn port_getn(
+        &mut self,
+        t: ResourceAny,
+        port: i32,
+        max: u32,
+        nget: u32,
+        timeout: Option<Timespec>,
+    ) -> Result<GetnOutcome, Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_getn(&mut self.store, t, port, max, nget, timeout), "port-getn")
+    }
+
+    pub fn port_get(&mut self, t: ResourceAny, port: i32, timeout: Option<Timespec>) -> Result<GetOutcome, Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_port_get(&mut self.store, t, port, timeout), "port-get")
+    }
+
+    pub fn ports(&mut self) -> Vec<PortView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_ports(&mut self.store, self.kernel), "inspect.ports")
+    }
+
+    pub fn pipes(&mut self) -> Vec<PipeView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_pipes(&mut self.store, self.kernel), "inspect.pipes")
+    }
+
+    pub fn fd_tables(&mut self) -> Vec<FdTableView> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_fd_tables(&mut self.store, self.kernel), "inspect.fd-tables")
     }
 
     // ----- shm -----

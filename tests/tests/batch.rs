@@ -45,6 +45,12 @@ fn one_by_one(lab: &mut Lab, t: Res, ops: &[Op]) -> Vec<Result<OpResult, Errno>>
             Op::SemGetvalue(id) => lab.sem_getvalue(t, *id).map(OpResult::Value),
             Op::ShmRead(o) => lab.shm_read(t, o.addr, o.len).map(OpResult::Bytes),
             Op::ShmWrite(o) => lab.shm_write(t, o.addr, &o.data).map(|()| OpResult::Done),
+            Op::PortSend(o) => lab.port_send(t, o.port, o.events, o.user).map(|()| OpResult::Done),
+            Op::PortGetn(o) => lab.port_getn(t, o.port, o.max, o.nget, None).map(|g| match g {
+                GetnOutcome::Got(g) => OpResult::PortEvents(g),
+                GetnOutcome::Pending(n) => OpResult::Value(n),
+                GetnOutcome::Blocked(r) => OpResult::Blocked(r),
+            }),
         };
         let parked = matches!(r, Ok(OpResult::Blocked(_)));
         out.push(r);
@@ -223,4 +229,38 @@ fn a_shared_memory_batch_is_its_operations_one_by_one() {
     assert_eq!(batched_events, single_events, "one event per operation, the same words");
     assert_eq!(batched[1], Ok(OpResult::Bytes(b"across a page".to_vec())));
     assert_eq!((batched[2].clone(), batched[3].clone()), (Err(Errno::Efault), Err(Errno::Efault)));
+}
+
+#[test]
+fn a_port_batch_is_its_operations_one_by_one() {
+    let ops = |port: i32| {
+        vec![
+            Op::PortSend(PortSendOp { port, events: 1, user: 10 }),
+            Op::PortSend(PortSendOp { port, events: 2, user: 20 }),
+            Op::PortGetn(PortGetnOp { port, max: 0, nget: 0 }),
+            Op::PortGetn(PortGetnOp { port, max: 4, nget: 2 }),
+            Op::PortSend(PortSendOp { port: 99, events: 3, user: 30 }),
+            Op::PortGetn(PortGetnOp { port, max: 1, nget: 1 }),
+            Op::PortSend(PortSendOp { port, events: 9, user: 90 }),
+        ]
+    };
+    let run = |batched: bool| {
+        let mut lab = Lab::new();
+        let p = lab.spawn(100, 10);
+        let port = lab.port_create(p.thread).unwrap();
+        let (_, cursor) = lab.events(0);
+        let results =
+            if batched { lab.batch(p.thread, &ops(port)).unwrap() } else { one_by_one(&mut lab, p.thread, &ops(port)) };
+        let (events, _) = lab.events(cursor);
+        (results, events.into_iter().map(|e| e.text).collect::<Vec<_>>())
+    };
+    let (batched, batched_events) = run(true);
+    let (single, single_events) = run(false);
+    assert_eq!(batched, single);
+    assert_eq!(batched_events, single_events);
+    assert_eq!(batched.len(), 6, "the batch stops at the getn that parks");
+    assert_eq!(batched[2], Ok(OpResult::Value(2)), "max 0: the count");
+    assert!(matches!(&batched[3], Ok(OpResult::PortEvents(g)) if g.events.len() == 2 && !g.etime));
+    assert_eq!(batched[4], Err(Errno::Ebadf));
+    assert!(matches!(batched[5], Ok(OpResult::Blocked(_))));
 }

@@ -35,7 +35,7 @@
 //! result is recorded in the thread, which the caller fetches with
 //! [`Kernel::take_result`]), when its object is removed (EIDRM), when it is
 //! interrupted ([`Kernel::interrupt`], EINTR) or when [`Kernel::advance`]
-//! moves the clock past its deadline (the facility's `timed_out` errno).
+//! moves the clock past its deadline (the facility's `expire` hook).
 //! Each of these goes through the `unpark` hook, which takes the thread
 //! off its object's waiter list and drops the reference it held.
 //!
@@ -89,9 +89,10 @@ pub trait Facilities: Vocabulary {
     fn zone_remove(k: &mut Kernel<Self>, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize;
     /// Takes thread `tid` off the object `chan` names and drops its hold.
     fn unpark(k: &mut Kernel<Self>, tid: Tid, chan: &Self::Chan, ctx: &mut Ctx<Self>);
-    /// The errno a call parked on `chan` ends with when its deadline
-    /// passes (System V: EAGAIN; POSIX `sem_timedwait`: ETIMEDOUT).
-    fn timed_out(chan: &Self::Chan) -> Errno;
+    /// How a call parked on `chan` ends when its deadline passes (System V:
+    /// EAGAIN; POSIX `sem_timedwait`: ETIMEDOUT; `port_getn`: ETIME with
+    /// the events queued by then).  Runs while the thread is still parked.
+    fn expire(k: &mut Kernel<Self>, tid: Tid, chan: &Self::Chan, ctx: &mut Ctx<Self>) -> SysResult<Self::Reply>;
     /// Sets a System V facility's id limit for a project or zone (EINVAL
     /// if the kernel has no such facility).
     fn set_ids_limit(k: &mut Kernel<Self>, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()>;
@@ -439,9 +440,9 @@ impl<F: Facilities> Kernel<F> {
     }
 
     /// Moves the logical clock forward; parked calls whose deadline has
-    /// come complete with their facility's timeout errno (EAGAIN for
-    /// System V, ETIMEDOUT for `sem_timedwait`), earliest deadline (then
-    /// oldest park) first.
+    /// come complete as their facility's `expire` hook says (EAGAIN for
+    /// System V, ETIMEDOUT for `sem_timedwait`, ETIME for the port
+    /// getters), earliest deadline (then oldest park) first.
     pub fn advance(&mut self, ns: u64) -> u64 {
         let mut ctx = self.ctx();
         self.clock = self.clock.saturating_add(ns);
@@ -449,8 +450,11 @@ impl<F: Facilities> Kernel<F> {
             if deadline > self.clock {
                 break;
             }
-            let errno = self.wait_of(tid).map_or(Errno::EAGAIN, |w| F::timed_out(&w.chan));
-            self.complete(tid, Err(errno), &mut ctx);
+            let r = match self.wait_of(tid).map(|w| w.chan.clone()) {
+                Some(chan) => F::expire(self, tid, &chan, &mut ctx),
+                None => Err(Errno::EAGAIN),
+            };
+            self.complete(tid, r, &mut ctx);
         }
         let now = self.clock;
         self.record(None, None, Call::Advance { ns }, EventOutcome::Ok(Value::Now(now)), ctx);
