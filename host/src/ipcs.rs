@@ -2,8 +2,8 @@
 //!
 //! The System V and POSIX state the way `ipcs -a` prints it — message
 //! queues, semaphore sets, shared-memory segments with owner, mode,
-//! counters and times — plus POSIX semaphores and every parked thread with
-//! the kernel's reason.  The input is a kernel snapshot (`kernel.snapshot`:
+//! counters and times — plus POSIX semaphores, event ports, pipes and every
+//! parked thread with the kernel's reason.  The input is a kernel snapshot (`kernel.snapshot`:
 //! what a running host takes at exit or on deadlock, and what the
 //! playground exports), read with `ipc-core`'s own types and checked before
 //! anything is printed.  Times are the kernel's logical nanoseconds.
@@ -125,6 +125,36 @@ pub fn render(k: &Kernel) -> String {
             s.value,
             s.refs,
             holders.join(" ")
+        );
+    }
+    let _ = writeln!(o, "Event ports:");
+    for p in k.port_views() {
+        let alert = p.alert.map(|a| format!(" ALERT(events={:#x} by pid {})", a.events, a.pid)).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "P {:>10} fd={} owner={} queued={} slots={}/{} getters={} assocs={}{alert}",
+            p.id,
+            p.fd,
+            p.owner,
+            p.queue.len(),
+            p.curr,
+            p.max_events,
+            p.getters.len(),
+            p.assocs.len()
+        );
+    }
+    let _ = writeln!(o, "Pipes:");
+    for p in k.pipe_views() {
+        let _ = writeln!(
+            o,
+            "| {:>10} buffered={}/{} readers={} writers={} parked r/w={}/{}",
+            p.id,
+            p.buffered.len(),
+            p.capacity,
+            p.readers,
+            p.writers,
+            p.parked_readers.len(),
+            p.parked_writers.len()
         );
     }
     let _ = writeln!(o, "Parked threads:");

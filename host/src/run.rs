@@ -52,13 +52,15 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 use crate::engine::{WasiState, engine, load, target_dir};
 use crate::kernel::KernelHost;
+use crate::kernel::bindings::exports::ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
 use crate::kernel::bindings::exports::ipclab::ipc::inspect::ThreadState;
 use crate::kernel::bindings::exports::ipclab::ipc::msg::{RecvOutcome, SendOutcome};
+use crate::kernel::bindings::exports::ipclab::ipc::port::{GetOutcome, GetnOutcome};
 use crate::kernel::bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
 use crate::kernel::bindings::exports::ipclab::ipc::sem::SemopOutcome;
 use crate::kernel::bindings::exports::ipclab::ipc::system::{Completion, Reply};
 use crate::kernel::bindings::exports::ipclab::ipc::types::{
-    Credentials, Errno, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, ShmidDs, Timespec,
+    Credentials, Errno, MsqidDs, MsqidSet, PortEvent, PortGot, Received, Sembuf, SemidDs, ShmidDs, Timespec,
 };
 use crate::output::Prefixed;
 
@@ -108,7 +110,7 @@ pub mod types_shim {
     }
 }
 
-use guest_bindings::ipclab::ipc::{sys_msg, sys_proc, sys_psem, sys_sem, sys_shm};
+use guest_bindings::ipclab::ipc::{sys_fd, sys_msg, sys_port, sys_proc, sys_psem, sys_sem, sys_shm};
 
 /// Exit status when the run deadlocked.
 pub const EXIT_DEADLOCK: i32 = 3;
@@ -621,6 +623,131 @@ impl sys_psem::Host for GuestState {
 
     fn sem_getvalue(&mut self, id: u32) -> R<u32> {
         self.hub.call(self.me, |k, t| k.world.ipclab_ipc_psem().call_sem_getvalue(&mut k.store, t, id))
+    }
+}
+
+impl sys_fd::Host for GuestState {
+    fn pipe(&mut self) -> R<(i32, i32)> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_fd().call_pipe(&mut k.store, t))
+    }
+
+    fn read(&mut self, fd: i32, len: u32) -> R<Vec<u8>> {
+        self.hub.blocking(
+            self.me,
+            false,
+            |k, t| {
+                Ok(match k.world.ipclab_ipc_fd().call_read(&mut k.store, t, fd, len, false)? {
+                    Ok(ReadOutcome::Data(d)) => First::Done(Ok(d)),
+                    Ok(ReadOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| match c.result {
+                Ok(Reply::Bytes(b)) => Ok(b),
+                Ok(_) => Err(unexpected(&c)),
+                Err(e) => Err(e),
+            },
+        )
+    }
+
+    fn write(&mut self, fd: i32, data: Vec<u8>) -> R<u64> {
+        self.hub.blocking(
+            self.me,
+            false,
+            |k, t| {
+                Ok(match k.world.ipclab_ipc_fd().call_write(&mut k.store, t, fd, &data, false)? {
+                    Ok(WriteOutcome::Written(n)) => First::Done(Ok(n)),
+                    Ok(WriteOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| match c.result {
+                Ok(Reply::Count(n)) => Ok(n),
+                Ok(_) => Err(unexpected(&c)),
+                Err(e) => Err(e),
+            },
+        )
+    }
+
+    fn close(&mut self, fd: i32) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_fd().call_close(&mut k.store, t, fd))
+    }
+}
+
+impl sys_port::Host for GuestState {
+    fn port_create(&mut self) -> R<i32> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_port().call_port_create(&mut k.store, t))
+    }
+
+    fn port_send(&mut self, port: i32, events: i32, user: u64) -> R<()> {
+        self.hub.call(self.me, |k, t| k.world.ipclab_ipc_port().call_port_send(&mut k.store, t, port, events, user))
+    }
+
+    fn port_alert(&mut self, port: i32, flags: i32, events: i32, user: u64) -> R<()> {
+        self.hub
+            .call(self.me, |k, t| k.world.ipclab_ipc_port().call_port_alert(&mut k.store, t, port, flags, events, user))
+    }
+
+    fn port_associate(&mut self, port: i32, source: u16, object: u64, events: u16, user: u64) -> R<()> {
+        self.hub.call(self.me, |k, t| {
+            k.world.ipclab_ipc_port().call_port_associate(&mut k.store, t, port, source, object, events, user)
+        })
+    }
+
+    fn port_dissociate(&mut self, port: i32, source: u16, object: u64) -> R<()> {
+        self.hub
+            .call(self.me, |k, t| k.world.ipclab_ipc_port().call_port_dissociate(&mut k.store, t, port, source, object))
+    }
+
+    fn port_getn(&mut self, port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> R<PortGot> {
+        self.hub.blocking(
+            self.me,
+            timeout.is_some(),
+            |k, t| {
+                Ok(match k.world.ipclab_ipc_port().call_port_getn(&mut k.store, t, port, max, nget, timeout)? {
+                    Ok(GetnOutcome::Got(g)) => First::Done(Ok(g)),
+                    // max 0 takes nothing (port-pending says how many are queued).
+                    Ok(GetnOutcome::Pending(_)) => First::Done(Ok(PortGot { events: Vec::new(), etime: false })),
+                    Ok(GetnOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| match c.result {
+                Ok(Reply::PortEvents(g)) => Ok(g),
+                Ok(_) => Err(unexpected(&c)),
+                Err(e) => Err(e),
+            },
+        )
+    }
+
+    fn port_pending(&mut self, port: i32) -> R<u32> {
+        self.hub.call(self.me, |k, t| {
+            Ok(match k.world.ipclab_ipc_port().call_port_getn(&mut k.store, t, port, 0, 0, None)? {
+                Ok(GetnOutcome::Pending(n)) => Ok(n),
+                Ok(_) => Err(Errno::Einval),
+                Err(e) => Err(e),
+            })
+        })
+    }
+
+    fn port_get(&mut self, port: i32, timeout: Option<Timespec>) -> R<Option<PortEvent>> {
+        self.hub.blocking(
+            self.me,
+            timeout.is_some(),
+            |k, t| {
+                Ok(match k.world.ipclab_ipc_port().call_port_get(&mut k.store, t, port, timeout)? {
+                    Ok(GetOutcome::Event(e)) => First::Done(Ok(Some(e))),
+                    Ok(GetOutcome::None) => First::Done(Ok(None)),
+                    Ok(GetOutcome::Blocked(_)) => First::Parked,
+                    Err(e) => First::Done(Err(e)),
+                })
+            },
+            |c| match c.result {
+                Ok(Reply::PortEvents(g)) => Ok(g.events.first().copied()),
+                Ok(_) => Err(unexpected(&c)),
+                Err(e) => Err(e),
+            },
+        )
     }
 }
 

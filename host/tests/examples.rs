@@ -132,6 +132,24 @@ fn posix_named_semaphores_take_turns_and_unlink_while_open() {
 }
 
 #[test]
+fn an_event_port_dispatcher() {
+    let (status, out, err) = run("port-dispatch");
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert_eq!(
+        lines_of(&out, "[dispatcher pid 1]"),
+        [
+            "fd 3 (user 2) ready: \"job for 2\"",
+            "source 3: events 0x42, user 99",
+            "fd 1 (user 1) ready: \"job for 1\"",
+            "asked for 3 within 2 ms: 1 event(s), etime true",
+            "in alert mode port_getn returns at once: source 5, events 0x7",
+            "pending after all that: 0",
+        ]
+    );
+    assert!(out.contains("Event ports:\nPipes:"), "the port and pipes are closed at the end\n{out}");
+}
+
+#[test]
 fn ipcs_reads_a_snapshot_and_refuses_garbage() {
     let dir = std::env::temp_dir().join(format!("ipclab-ipcs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -186,6 +204,7 @@ fn a_guest_composed_with_the_provider_runs_anywhere() {
             "sem: semtimedop -5 on 2 times out: EAGAIN",
             "shm: at 0x10000000 read back \"shared\"",
             "psem: /solo taken, value now 0",
+            "port: got user event Some((5, 55))",
             "msg: msgrcv on an empty queue with nobody to send: EDEADLK",
         ]
     );

@@ -48,6 +48,7 @@ const GUESTS: &[&str] = &[
     "ring-reader",
     "philosopher",
     "psem-pair",
+    "port-dispatch",
     "solo",
     "scenario-rmid",
 ];

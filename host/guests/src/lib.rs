@@ -13,7 +13,9 @@
 
 wit_bindgen::generate!({ world: "guest", path: "../../wit", generate_all });
 
+pub use ipclab::ipc::sys_fd as fd;
 pub use ipclab::ipc::sys_msg as msg;
+pub use ipclab::ipc::sys_port as port;
 pub use ipclab::ipc::sys_proc as sys;
 pub use ipclab::ipc::sys_psem as psem;
 pub use ipclab::ipc::sys_sem as sem;

@@ -23,13 +23,15 @@ use std::cell::RefCell;
 
 wit_bindgen::generate!({ world: "provider", path: "../../wit" });
 
-use exports::ipclab::ipc::{sys_msg, sys_proc, sys_psem, sys_sem, sys_shm};
+use exports::ipclab::ipc::{sys_fd, sys_msg, sys_port, sys_proc, sys_psem, sys_sem, sys_shm};
+use ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
 use ipclab::ipc::msg::{RecvOutcome, SendOutcome};
+use ipclab::ipc::port::{GetOutcome, GetnOutcome};
 use ipclab::ipc::psem::{OpenFlags, WaitOutcome};
 use ipclab::ipc::sem::SemopOutcome;
 use ipclab::ipc::system::{Credentials, Kernel, Process, Reply, Thread};
-use ipclab::ipc::types::{Errno, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, ShmidDs, Timespec};
-use ipclab::ipc::{msg, psem, sem, shm, system};
+use ipclab::ipc::types::{Errno, MsqidDs, MsqidSet, PortEvent, PortGot, Received, Sembuf, SemidDs, ShmidDs, Timespec};
+use ipclab::ipc::{fd, msg, port, psem, sem, shm, system};
 
 struct Private {
     kernel: Kernel,
@@ -276,5 +278,88 @@ impl sys_psem::Guest for Provider {
 
     fn sem_getvalue(id: u32) -> Result<u32, Errno> {
         with(|p| psem::sem_getvalue(&p.thread, id))
+    }
+}
+
+impl sys_fd::Guest for Provider {
+    fn pipe() -> Result<(i32, i32), Errno> {
+        with(|p| fd::pipe(&p.thread))
+    }
+
+    fn read(fd: i32, len: u32) -> Result<Vec<u8>, Errno> {
+        with(|p| match fd::read(&p.thread, fd, len, false)? {
+            ReadOutcome::Data(d) => Ok(d),
+            ReadOutcome::Blocked(_) => Err(deadlocked(p)),
+        })
+    }
+
+    fn write(fd: i32, data: Vec<u8>) -> Result<u64, Errno> {
+        with(|p| match fd::write(&p.thread, fd, &data, false)? {
+            WriteOutcome::Written(n) => Ok(n),
+            WriteOutcome::Blocked(_) => Err(deadlocked(p)),
+        })
+    }
+
+    fn close(fd: i32) -> Result<(), Errno> {
+        with(|p| fd::close(&p.thread, fd))
+    }
+}
+
+/// A timeout in nanoseconds (0 for an invalid one: the kernel refused it first).
+fn ns(t: Timespec) -> u64 {
+    u64::try_from(t.sec).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(u64::try_from(t.nsec).unwrap_or(0))
+}
+
+impl sys_port::Guest for Provider {
+    fn port_create() -> Result<i32, Errno> {
+        with(|p| port::port_create(&p.thread))
+    }
+
+    fn port_send(port: i32, events: i32, user: u64) -> Result<(), Errno> {
+        with(|p| port::port_send(&p.thread, port, events, user))
+    }
+
+    fn port_alert(port: i32, flags: i32, events: i32, user: u64) -> Result<(), Errno> {
+        with(|p| port::port_alert(&p.thread, port, flags, events, user))
+    }
+
+    fn port_associate(port: i32, source: u16, object: u64, events: u16, user: u64) -> Result<(), Errno> {
+        with(|p| port::port_associate(&p.thread, port, source, object, events, user))
+    }
+
+    fn port_dissociate(port: i32, source: u16, object: u64) -> Result<(), Errno> {
+        with(|p| port::port_dissociate(&p.thread, port, source, object))
+    }
+
+    fn port_getn(port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> Result<PortGot, Errno> {
+        with(|p| match port::port_getn(&p.thread, port, max, nget, timeout)? {
+            GetnOutcome::Got(g) => Ok(g),
+            GetnOutcome::Pending(_) => Ok(PortGot { events: Vec::new(), etime: false }),
+            GetnOutcome::Blocked(_) => match timeout {
+                Some(t) => match expire(p, ns(t).max(1))? {
+                    Reply::PortEvents(g) => Ok(g),
+                    _ => Err(Errno::Einval),
+                },
+                None => Err(deadlocked(p)),
+            },
+        })
+    }
+
+    fn port_pending(port: i32) -> Result<u32, Errno> {
+        with(|p| match port::port_getn(&p.thread, port, 0, 0, None)? {
+            GetnOutcome::Pending(n) => Ok(n),
+            _ => Err(Errno::Einval),
+        })
+    }
+
+    fn port_get(port: i32, timeout: Option<Timespec>) -> Result<Option<PortEvent>, Errno> {
+        with(|p| match port::port_get(&p.thread, port, timeout)? {
+            GetOutcome::Event(e) => Ok(Some(e)),
+            GetOutcome::None => Ok(None),
+            GetOutcome::Blocked(_) => match timeout {
+                Some(t) => expire(p, ns(t).max(1)).map(|_| None),
+                None => Err(deadlocked(p)),
+            },
+        })
     }
 }

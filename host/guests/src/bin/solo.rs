@@ -27,6 +27,10 @@ fn main() {
     let id = check("sem_open", psem::sem_open("/solo", O_CREAT, 0o600, 1));
     check("sem_wait", psem::sem_wait(id));
     println!("psem: /solo taken, value now {}", check("getvalue", psem::sem_getvalue(id)));
+    let port = check("port_create", port::port_create());
+    check("port_send", port::port_send(port, 5, 55));
+    let ev = check("port_get", port::port_get(port, None));
+    println!("port: got user event {:?}", ev.map(|e| (e.events, e.user)));
     match msg::msgrcv(q, 64, 0, 0) {
         Err(e) => println!("msg: msgrcv on an empty queue with nobody to send: {}", e.name().to_uppercase()),
         Ok(_) => println!("msg: msgrcv returned a message?"),
