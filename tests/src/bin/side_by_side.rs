@@ -257,6 +257,22 @@ mod linux {
             }))
         }
 
+        /// An eventfd write then read: Linux has no event ports; eventfd is
+        /// its nearest kernel object for "post a user event, then take it".
+        pub fn eventfd_pair(&mut self) -> Result<Meter, String> {
+            // SAFETY: plain system call; the fd is leaked until exit.
+            let fd = check(unsafe { libc::eventfd(0, 0) }, "eventfd")?;
+            let one: u64 = 1;
+            let mut got: u64 = 0;
+            Ok(meter(move || {
+                // SAFETY: 8-byte buffers, as eventfd requires.
+                unsafe {
+                    libc::write(fd, (&one as *const u64).cast(), 8);
+                    black_box(libc::read(fd, (&mut got as *mut u64).cast(), 8));
+                }
+            }))
+        }
+
         /// One round trip between two processes over one queue: the parent
         /// sends type 1 and waits for type 2; a forked child answers each.
         /// Both block in the kernel (no IPC_NOWAIT): what two hosted
@@ -458,6 +474,15 @@ fn core_shm_io() -> Meter {
     })
 }
 
+fn core_port_pair() -> Meter {
+    let (mut k, t) = core_kernel(true);
+    let port = k.port_create(t).expect("port");
+    meter(move || {
+        k.port_send(t, port, 1, 2).expect("send");
+        black_box(k.port_get(t, port, None));
+    })
+}
+
 fn core_stat(ids: u32) -> Meter {
     let (mut k, t) = core_kernel(true);
     for _ in 1..ids {
@@ -602,6 +627,15 @@ fn component_shm_io() -> Meter {
     })
 }
 
+fn component_port_pair() -> Meter {
+    let (mut lab, t) = lab();
+    let port = lab.port_create(t).expect("port");
+    meter(move || {
+        lab.port_send(t, port, 1, 2).expect("send");
+        black_box(lab.port_get(t, port, None).expect("get"));
+    })
+}
+
 /// ns per call of a 64-operation batch (32 sem-post + sem-wait pairs).
 fn component_psem_batch() -> Meter {
     let (mut lab, t) = lab();
@@ -725,19 +759,20 @@ fn main() {
                 Some(s.shm_cycle()?),
                 Some(s.shm_io()?),
                 Some(s.process_ping_pong()?),
+                Some(s.eventfd_pair()?),
             ])
         })();
         r.unwrap_or_else(|e| {
             eprintln!("side-by-side: Linux System V IPC unavailable ({e}); its column is empty");
-            [None, None, None, None, None, None, None, None, None]
+            [None, None, None, None, None, None, None, None, None, None]
         })
     };
     #[cfg(not(target_os = "linux"))]
-    let linux: [Option<Meter>; 9] = {
+    let linux: [Option<Meter>; 10] = {
         eprintln!("side-by-side: not a Linux host; the Linux column is empty");
-        [None, None, None, None, None, None, None, None, None]
+        [None, None, None, None, None, None, None, None, None, None]
     };
-    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem, l_shm_cycle, l_shm_io, l_pingpong] = linux;
+    let [l_pair8, l_pair64, l_stat, l_get, l_sem, l_psem, l_shm_cycle, l_shm_io, l_pingpong, l_eventfd] = linux;
 
     let big = mode.big as i32;
     let specs: Vec<(String, [Option<Meter>; 3])> = vec![
@@ -783,6 +818,10 @@ fn main() {
         (
             "4 KiB store then 4 KiB load through an attachment (Linux: plain memory)".into(),
             [l_shm_io, Some(core_shm_io()), Some(component_shm_io())],
+        ),
+        (
+            "port_send then port_get (Linux has no event ports: an eventfd write then read)".into(),
+            [l_eventfd, Some(core_port_pair()), Some(component_port_pair())],
         ),
         (
             "queue ping-pong round trip between two processes (component: two hosted guests, `ipclab run`)".into(),
