@@ -5,7 +5,7 @@
 
 use crate::exports::ipclab::ipc::fd::{self as wfd, ReadOutcome, WriteOutcome};
 use crate::exports::ipclab::ipc::inspect::{
-    AlertView, AssocView, FdKind, FdTableView, FdView, GetterView, PipeView, PortView,
+    AlertView, AssocView, FdKind, FdTableView, FdView, GetterView, PipeView, PortView, TimerView,
 };
 use crate::exports::ipclab::ipc::port::{self as wport, GetOutcome, GetnOutcome, SendnResult};
 use crate::exports::ipclab::ipc::system::{self, StepKind};
@@ -128,6 +128,24 @@ impl wport::Guest for Component {
         getn_outcome(r)
     }
 
+    fn timer_create(t: system::ThreadBorrow<'_>, port: i32, user: u64) -> Result<u32, Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().timer_create(tid, port, user);
+        err(r)
+    }
+
+    fn timer_settime(t: system::ThreadBorrow<'_>, timer: u32, value_ns: u64, interval_ns: u64) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().timer_settime(tid, timer, value_ns, interval_ns);
+        err(r)
+    }
+
+    fn timer_delete(t: system::ThreadBorrow<'_>, timer: u32) -> Result<(), Errno> {
+        let (k, tid) = caller(&t);
+        let r = k.borrow_mut().timer_delete(tid, timer);
+        err(r)
+    }
+
     fn port_get(t: system::ThreadBorrow<'_>, port: i32, timeout: Option<Timespec>) -> Result<GetOutcome, Errno> {
         let (k, tid) = caller(&t);
         let r = k.borrow_mut().port_get(tid, port, timespec(timeout));
@@ -158,6 +176,7 @@ pub(crate) fn port_step_kind(s: &PortStep) -> StepKind {
         PortStep::Discarded { .. } => StepKind::PortDiscarded,
         PortStep::Alert { .. } => StepKind::PortAlert,
         PortStep::Destroyed { .. } => StepKind::PortDestroyed,
+        PortStep::Expired { .. } => StepKind::PortExpired,
     }
 }
 
@@ -180,6 +199,18 @@ pub(crate) fn port_view(p: CPortView) -> PortView {
             .assocs
             .into_iter()
             .map(|a| AssocView { fd: a.fd, owner: a.owner, events: a.events, user: a.user, armed: a.armed })
+            .collect(),
+        timers: p
+            .timers
+            .into_iter()
+            .map(|t| TimerView {
+                id: t.id,
+                owner: t.owner,
+                user: t.user,
+                next: t.next,
+                interval: t.interval,
+                fires: t.fires,
+            })
             .collect(),
     }
 }

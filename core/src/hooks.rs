@@ -347,6 +347,7 @@ impl Facilities for Ipc {
         psem::drop_all(k, pid, ctx);
         // fd: every fd is closed (and port: what that closes).
         fd::exit(k, pid, ctx);
+        port::exit(k, pid, ctx);
     }
 
     fn zone_remove(k: &mut Kernel, zone: ZoneId, ctx: &mut Ctx<Self>) -> usize {
@@ -370,6 +371,11 @@ impl Facilities for Ipc {
             SysChan::Psem(_) => Err(Errno::ETIMEDOUT),
             SysChan::Port(c) => port::expire(k, tid, c, ctx),
         }
+    }
+
+    fn tick(k: &mut Kernel, now: u64, ctx: &mut Ctx<Self>) {
+        // msg, sem, shm, psem, fd: no timers of their own.
+        port::tick(k, now, ctx);
     }
 
     fn set_ids_limit(k: &mut Kernel, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()> {

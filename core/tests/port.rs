@@ -446,3 +446,44 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn timers_notify_a_port_and_count_overruns() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let g = k.thread_create(p).unwrap();
+    let port = k.port_create(t).unwrap();
+    let once = k.timer_create(t, port, 0x11).unwrap();
+    let tick = k.timer_create(t, port, 0x22).unwrap();
+    assert_eq!(k.timer_settime(t, 99, 5, 0), Err(Errno::EINVAL));
+    k.timer_settime(t, once, 100, 0).unwrap();
+    k.timer_settime(t, tick, 10, 10).unwrap();
+    assert!(k.port_get(g, port, None).is_blocked());
+    k.advance(10);
+    let timer = ipc_core::port::PORT_SOURCE_TIMER;
+    assert_eq!(taken(&mut k, g), Ok(vec![PortEvent { source: timer, events: 1, object: u64::from(tick), user: 0x22 }]));
+    // Three more periods pass before anyone looks: one event, 3 expirations.
+    k.advance(30);
+    assert_eq!(
+        got(&mut k, t, port, 8, 1),
+        vec![PortEvent { source: timer, events: 3, object: u64::from(tick), user: 0x22 }]
+    );
+    k.advance(60);
+    let evs = got(&mut k, t, port, 8, 1);
+    assert_eq!(evs.len(), 2, "the periodic timer and the one-shot (at 100)");
+    assert!(evs.contains(&PortEvent { source: timer, events: 1, object: u64::from(once), user: 0x11 }));
+    k.advance(1000);
+    assert_eq!(got(&mut k, t, port, 8, 1).len(), 1, "the one-shot does not fire again");
+    // Non-shareable: a forked child does not see the parent's timer events.
+    let (c, ct) = k.fork(p).unwrap();
+    k.advance(10);
+    assert!(got(&mut k, ct, port, 8, 1).is_empty(), "only the owner retrieves a timer event");
+    assert_eq!(got(&mut k, t, port, 8, 1).len(), 1);
+    k.exit(c).unwrap();
+    // Delete: the queued event goes, and the slot.
+    k.advance(10);
+    k.timer_delete(t, tick).unwrap();
+    assert!(got(&mut k, t, port, 8, 1).is_empty());
+    assert_eq!(k.timer_delete(t, tick), Err(Errno::EINVAL));
+    k.check().unwrap();
+}

@@ -5,8 +5,9 @@
 // returns into plain JSON for Rust (BigInt -> Number, typed arrays -> arrays,
 // thrown ComponentError -> {ok:false, errno}).  It holds no kernel logic.
 // Interfaces used: system, msg, sem, shm (System V), psem (POSIX
-// semaphores), inspect.  64-bit arguments (sizes, addresses) come from Rust
-// as decimal strings and cross into jco as BigInt.
+// semaphores), fd (pipes) and port (event ports), inspect.  64-bit
+// arguments (sizes, addresses, port user values) come from Rust as decimal
+// strings and cross into jco as BigInt.
 //
 // wasm-bindgen copies this file to pkg/snippets/<crate>/js/bridge.js, so the
 // component is loaded by a URL resolved against the page, not this file.
@@ -16,6 +17,8 @@ let msg = null;
 let sem = null;
 let psem = null;
 let shm = null;
+let fd = null;
+let port = null;
 let inspect = null;
 let kernel = null;
 /** pid -> process handle */
@@ -119,6 +122,8 @@ export async function bridgeInit() {
     sem = mod.sem;
     psem = mod.psem;
     shm = mod.shm;
+    fd = mod.fd;
+    port = mod.port;
     inspect = mod.inspect;
     kernel = system.Kernel.create(playgroundConfig());
     return JSON.stringify({ ok: true });
@@ -363,6 +368,102 @@ export function setTunable(tid, name, value) {
   });
 }
 
+/** pipe(): {read, write}, the two fds. */
+export function pipe(tid) {
+  return action(() => {
+    const [read, write] = fd.pipe(thread(tid));
+    return { value: { read, write } };
+  });
+}
+
+/** read(fd, len, nonblock): the bytes (empty: end of file), or parked. */
+export function fdRead(tid, f, len, nonblock) {
+  return action(() => {
+    const out = fd.read(thread(tid), f | 0, len >>> 0, !!nonblock);
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: Array.from(out.val) };
+  });
+}
+
+/** write(fd, the text's UTF-8 bytes, nonblock): how many bytes, or parked. */
+export function fdWrite(tid, f, data, nonblock) {
+  return action(() => {
+    const out = fd.write(thread(tid), f | 0, new TextEncoder().encode(data), !!nonblock);
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: Number(out.val) };
+  });
+}
+
+export function fdClose(tid, f) {
+  return action(() => {
+    fd.close(thread(tid), f | 0);
+    return { value: null };
+  });
+}
+
+/** A relative port timeout in nanoseconds (< 0: none, wait forever) as a timespec. */
+function portTimeout(ns) {
+  if (ns === undefined || ns === null || ns < 0) return undefined;
+  const t = BigInt(Math.round(ns));
+  return { sec: t / 1000000000n, nsec: t % 1000000000n };
+}
+
+export function portCreate(tid) {
+  return action(() => ({ value: port.portCreate(thread(tid)) }));
+}
+
+/** user is a decimal string (u64). */
+export function portSend(tid, p, events, user) {
+  return action(() => {
+    port.portSend(thread(tid), p | 0, events | 0, BigInt(user));
+    return { value: null };
+  });
+}
+
+/** ports: a JSON array of port fds; the value is {sent, errors}. */
+export function portSendn(tid, ports, events, user) {
+  return action(() => {
+    const list = Int32Array.from(JSON.parse(ports));
+    return { value: plain(port.portSendn(thread(tid), list, events | 0, BigInt(user))) };
+  });
+}
+
+export function portAlert(tid, p, flags, events, user) {
+  return action(() => {
+    port.portAlert(thread(tid), p | 0, flags | 0, events | 0, BigInt(user));
+    return { value: null };
+  });
+}
+
+/** object and user are decimal strings (u64). */
+export function portAssociate(tid, p, source, object, events, user) {
+  return action(() => {
+    port.portAssociate(thread(tid), p | 0, source & 0xffff, BigInt(object), events & 0xffff, BigInt(user));
+    return { value: null };
+  });
+}
+
+export function portDissociate(tid, p, source, object) {
+  return action(() => {
+    port.portDissociate(thread(tid), p | 0, source & 0xffff, BigInt(object));
+    return { value: null };
+  });
+}
+
+/** port_getn: {tag:'got', val:{events, etime}} or {tag:'pending', val:n}, or parked. */
+export function portGetn(tid, p, max, nget, timeoutNs) {
+  return action(() => {
+    const out = port.portGetn(thread(tid), p | 0, max >>> 0, nget >>> 0, portTimeout(timeoutNs));
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: plain(out) };
+  });
+}
+
+/** port_get: {tag:'event', val} or {tag:'none'}, or parked. */
+export function portGet(tid, p, timeoutNs) {
+  return action(() => {
+    const out = port.portGet(thread(tid), p | 0, portTimeout(timeoutNs));
+    return out.tag === 'blocked' ? { blocked: out.val } : { value: plain(out) };
+  });
+}
+
 /** The completed result of a parked call: {call, ok, errno?, value?}. */
 export function takeResult(tid) {
   return action(() => {
@@ -397,6 +498,9 @@ export function state(cursor) {
         psem: plain(inspect.psem(kernel)),
         shm: plain(inspect.shm(kernel)),
         shmNamespace: plain(inspect.namespace(kernel, 'shm')),
+        ports: plain(inspect.ports(kernel)),
+        pipes: plain(inspect.pipes(kernel)),
+        fdTables: plain(inspect.fdTables(kernel)),
         processes: plain(inspect.processes(kernel)),
         events: plain(events),
         cursor: Number(next),

@@ -4,8 +4,9 @@
 
 use crate::bridge::{self, Answer, Call};
 use crate::errno;
-use crate::model::{KernelState, id_both, key_hex, ns};
+use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
+use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_words, poll_words, timeout_words};
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
 use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_flag_words, shmget_flag_words};
@@ -41,6 +42,8 @@ pub enum Msg {
     PsemId(String),
     /// The shared-memory panel's shmid and address fields.
     Shm(ShmFields),
+    /// The event-port panel's port fd and pipe fd fields.
+    Ports(PortFields),
     /// Which namespace the slot table, tree and id list draw.
     Namespace(&'static str),
     /// Save the kernel's state as a file (`ipclab ipcs FILE` prints it).
@@ -66,6 +69,8 @@ pub struct App {
     psem_id: String,
     /// The shmid and addresses the shared-memory forms act on.
     shm: ShmFields,
+    /// The port fd and pipe fds the event-port forms act on.
+    ports: PortFields,
     /// "msg", "sem" or "shm": the namespace the namespace views draw.
     showing: &'static str,
     report: Option<Report>,
@@ -163,7 +168,101 @@ fn title(call: &Call, state: &KernelState) -> String {
             format!("write \"{text}\" ({} bytes) at {}{}", text.len(), addr_hex(*addr), by(*tid))
         }
         Call::ShmTunable { tid, tunable, value } => format!("sysctl kern.ipc.{} = {value}{}", tunable.name(), by(*tid)),
+        Call::Pipe { tid } => format!("pipe(){}", by(*tid)),
+        Call::FdRead { tid, fd, len, nonblock } => {
+            format!("read(fd {fd}, {len}{}){}", if *nonblock { ", O_NONBLOCK" } else { "" }, by(*tid))
+        }
+        Call::FdWrite { tid, fd, text, nonblock } => format!(
+            "write(fd {fd}, \"{text}\" ({} bytes){}){}",
+            text.len(),
+            if *nonblock { ", O_NONBLOCK" } else { "" },
+            by(*tid)
+        ),
+        Call::FdClose { tid, fd } => format!("close(fd {fd}){}", by(*tid)),
+        Call::PortCreate { tid } => format!("port_create(){}", by(*tid)),
+        Call::PortSend { tid, port, events, user } => {
+            format!("port_send(port fd {port}, events {:#x}, user {user:#x}){}", *events as u32, by(*tid))
+        }
+        Call::PortSendn { tid, ports, events, user } => {
+            let list = ports.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+            format!(
+                "port_sendn([{list}], errors, {}, events {:#x}, user {user:#x}){}",
+                ports.len(),
+                *events as u32,
+                by(*tid)
+            )
+        }
+        Call::PortAlert { tid, port, flags, events, user } => format!(
+            "port_alert(port fd {port}, {}, events {:#x}, user {user:#x}){}",
+            alert_flag_words(*flags),
+            *events as u32,
+            by(*tid)
+        ),
+        Call::PortAssociate { tid, port, source, object, events, user } => {
+            let src = if *source == 4 { "PORT_SOURCE_FD".to_string() } else { format!("source {source}") };
+            format!(
+                "port_associate(port fd {port}, {src}, fd {object}, {}, user {user:#x}){}",
+                poll_words(*events),
+                by(*tid)
+            )
+        }
+        Call::PortDissociate { tid, port, source, object } => {
+            let src = if *source == 4 { "PORT_SOURCE_FD".to_string() } else { format!("source {source}") };
+            format!("port_dissociate(port fd {port}, {src}, fd {object}){}", by(*tid))
+        }
+        Call::PortGetn { tid, port, max, nget, timeout_ns } => {
+            format!("port_getn(port fd {port}, max {max}, nget {nget}, {}){}", timeout_words(*timeout_ns), by(*tid))
+        }
+        Call::PortGet { tid, port, timeout_ns } => {
+            format!("port_get(port fd {port}, {}){}", timeout_words(*timeout_ns), by(*tid))
+        }
         Call::Advance { ns: t } => format!("advance the clock by {}", ns(*t as f64)),
+    }
+}
+
+/// The threads the newest event woke, in words: " — woke tid 5 (port_getn)".
+fn woke_words(after: &KernelState) -> String {
+    let woke = after.last_event().map(|e| e.woke.as_slice()).unwrap_or_default();
+    if woke.is_empty() {
+        return String::new();
+    }
+    let list = woke.iter().map(|w| format!("tid {} ({})", w.tid, w.call)).collect::<Vec<_>>().join(", ");
+    format!(" — woke {list}")
+}
+
+/// Port events (`port-event` records) from a JSON array.
+fn port_events(v: &Value) -> Vec<PortEvent> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    let n = |f: &str| e.get(f).and_then(Value::as_f64).unwrap_or(0.0);
+                    PortEvent {
+                        source: n("source") as u16,
+                        events: n("events") as i32,
+                        object: n("object"),
+                        user: n("user"),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A `port-got` record (`{events, etime}`) in words.
+fn port_got_words(v: &Value) -> (String, Vec<String>) {
+    let etime = v.get("etime").and_then(Value::as_bool) == Some(true);
+    got_words(&port_events(v.get("events").unwrap_or(&Value::Null)), etime)
+}
+
+/// Bytes (a JSON array of numbers) in words: the text, or end of file.
+fn pipe_bytes_words(v: &Value) -> String {
+    let bytes: Vec<u8> =
+        v.as_array().map(|a| a.iter().filter_map(Value::as_u64).map(|b| b as u8).collect()).unwrap_or_default();
+    if bytes.is_empty() {
+        "0 bytes: end of file (no writer is left)".into()
+    } else {
+        format!("read {} byte(s): \"{}\"", bytes.len(), bytes_text(&bytes))
     }
 }
 
@@ -266,6 +365,12 @@ fn reply_words(r: &Value) -> String {
         Some("message") => message_words(&val),
         Some("msq-stat") => format!("IPC_STAT: {} messages, {} bytes", num(&val, "qnum"), num(&val, "cbytes")),
         Some("ids") => format!("ids {val}"),
+        Some("bytes") => pipe_bytes_words(&val),
+        Some("count") => format!("wrote {} byte(s)", num(r, "val")),
+        Some("port-events") => {
+            let (text, lines) = port_got_words(&val);
+            if lines.is_empty() { text } else { format!("{text}: {}", lines.join("; ")) }
+        }
         Some(other) => format!("{other} {val}"),
     }
 }
@@ -424,6 +529,93 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             }
         }
         Call::Advance { .. } => (format!("the clock is now {}", ns(v.as_f64().unwrap_or(0.0))), vec![]),
+        Call::Pipe { .. } => {
+            let (r, w) = (num(v, "read"), num(v, "write"));
+            let which = r
+                .parse::<i32>()
+                .ok()
+                .zip(after.process_of(call.tid().unwrap_or(0)).map(|p| p.pid))
+                .and_then(|(fd, pid)| after.fd(pid, fd))
+                .map(|f| format!(" of {}", crate::ports::kind_words(f.kind).replace(" read end", "")))
+                .unwrap_or_default();
+            (format!("fds [{r}, {w}]{which}: fd {r} is the read end, fd {w} the write end"), vec![])
+        }
+        Call::FdRead { .. } => (format!("{}{}", pipe_bytes_words(v), woke_words(after)), vec![]),
+        Call::FdWrite { .. } => (
+            format!("wrote {} byte(s){}", v.as_u64().unwrap_or(0), woke_words(after)),
+            steps_of(after, &["port-fired"]),
+        ),
+        Call::FdClose { .. } => (
+            format!("closed{}", woke_words(after)),
+            steps_of(after, &["fd-closed", "port-destroyed", "port-discarded"]),
+        ),
+        Call::PortCreate { .. } => {
+            let fd = v.as_i64().unwrap_or(-1) as i32;
+            let pid = call.tid().and_then(|t| after.process_of(t)).map(|p| p.pid);
+            let port = after.ports.iter().filter(|p| Some(p.owner) == pid && p.fd == fd).map(|p| p.id).max();
+            let port = port.map(|p| format!(" — port {p}")).unwrap_or_default();
+            (format!("port fd {fd}{port}"), vec![])
+        }
+        Call::PortSend { .. } => {
+            let woke = woke_words(after);
+            let text = if woke.is_empty() { "a USER event is queued".to_string() } else { format!("sent{woke}") };
+            (text, vec![])
+        }
+        Call::PortSendn { .. } => {
+            let sent = num(v, "sent");
+            let errors = v.get("errors").and_then(Value::as_array).cloned().unwrap_or_default();
+            let detail = errors
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.as_str().map(|e| format!("port #{}: {}", i + 1, e.to_ascii_uppercase())))
+                .collect();
+            (format!("{sent} port(s) got the event{}", woke_words(after)), detail)
+        }
+        Call::PortAlert { events, .. } => {
+            if *events == 0 {
+                ("alert mode is off: getters wait for queued events again".into(), vec![])
+            } else {
+                (
+                    format!(
+                        "alert mode is on: every getter gets the alert at once, nothing consumed{}",
+                        woke_words(after)
+                    ),
+                    vec![],
+                )
+            }
+        }
+        Call::PortAssociate { .. } => {
+            let fired = steps_of(after, &["port-fired"]);
+            if fired.is_empty() {
+                ("associated and armed: it fires once when the fd becomes ready".into(), vec![])
+            } else {
+                (format!("associated; the fd is ready already, so it fired at once{}", woke_words(after)), fired)
+            }
+        }
+        Call::PortDissociate { .. } => ("dissociated: its slot is free".into(), vec![]),
+        Call::PortGetn { port, .. } | Call::PortGet { port, .. } => {
+            let val = v.get("val").cloned().unwrap_or(Value::Null);
+            let alerted = call
+                .tid()
+                .and_then(|t| after.process_of(t))
+                .and_then(|p| after.fd(p.pid, *port))
+                .and_then(|f| match f.kind {
+                    crate::model::FdKind::Port(id) => after.port(id),
+                    _ => None,
+                })
+                .is_some_and(|p| p.alert.is_some());
+            let mode = if alerted { " — the port is in alert mode: nothing was consumed" } else { "" };
+            match v.get("tag").and_then(Value::as_str) {
+                Some("got") => {
+                    let (text, lines) = port_got_words(&val);
+                    (format!("{text}{mode}"), lines)
+                }
+                Some("pending") => (format!("{} event(s) queued (max 0: nothing taken)", num(v, "val")), vec![]),
+                Some("event") => (format!("{}{mode}", event_words(&port_events(&Value::Array(vec![val]))[0])), vec![]),
+                Some("none") => ("no event: nothing is queued (timeout 0)".into(), vec![]),
+                _ => (v.to_string(), vec![]),
+            }
+        }
         Call::TakeResult { .. } => {
             let call = v.get("call").and_then(Value::as_str).unwrap_or("call");
             if v.get("ok").and_then(Value::as_bool) == Some(false) {
@@ -491,6 +683,19 @@ impl App {
                 if let (Call::Shmat { .. }, Some(addr)) = (&call, v.as_u64()) {
                     self.shm = self.shm.at(addr);
                 }
+                if let (Call::Pipe { .. }, Some(r), Some(w)) =
+                    (&call, v.get("read").and_then(Value::as_i64), v.get("write").and_then(Value::as_i64))
+                {
+                    self.ports = PortFields {
+                        read_fd: r.to_string(),
+                        write_fd: w.to_string(),
+                        object: r.to_string(),
+                        ..self.ports.clone()
+                    };
+                }
+                if let (Call::PortCreate { .. }, Some(fd)) = (&call, v.as_i64()) {
+                    self.ports.port = fd.to_string();
+                }
                 let (text, detail) = value_words(&call, &v, &self.state);
                 // A parked call that completed with an errno is a failure, even
                 // though taking its result succeeded.
@@ -538,6 +743,7 @@ impl Component for App {
             semid: String::new(),
             psem_id: String::new(),
             shm: ShmFields::default(),
+            ports: PortFields::default(),
             showing: "msg",
             report: None,
         }
@@ -562,6 +768,7 @@ impl Component for App {
             Msg::Semid(s) => self.semid = s,
             Msg::PsemId(s) => self.psem_id = s,
             Msg::Shm(f) => self.shm = f,
+            Msg::Ports(f) => self.ports = f,
             Msg::Namespace(f) => self.showing = f,
             Msg::SaveState => {
                 self.report = Some(match bridge::save_state() {
@@ -629,7 +836,7 @@ impl Component for App {
         html! {
             <main data-testid="app" data-ready={ready.to_string()}>
                 <header class="top">
-                    <h1>{ "ipclab · System V message queues, semaphores and shared memory · POSIX semaphores" }</h1>
+                    <h1>{ "ipclab · System V message queues, semaphores and shared memory · POSIX semaphores · event ports" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}
                         title="Restore the kernel state from before the last action">
@@ -662,6 +869,10 @@ impl Component for App {
                               the ids in its own reference list — sem_open and sem_init add to it, fork copies it, exit \
                               drops it. sem_unlink takes the name away at once; the semaphore itself lives on, unlinked, \
                               until its last reference goes." }</p>
+                        <p>{ "Event ports (illumos) gather events from several sources into one queue a thread waits \
+                              on: user events (port_send), file descriptors that become readable or writable (port_associate \
+                              on a pipe: one-shot, re-associate after each event) and an alert that answers every waiter at \
+                              once. pipe(), read, write and close work on each process's own fd table." }</p>
                         <p>{ "A call that must wait (msgrcv on an empty queue, msgsnd on a full one) parks its thread: \
                               the process list shows it ‖ blocked with the reason, and the queue lists it. A later call \
                               that makes progress possible wakes it; the event log says who was woken, and the thread \
@@ -744,7 +955,9 @@ impl App {
                     <ShmPanel state={self.state.clone()} actor={self.actor} fields={self.shm.clone()}
                         on_fields={link.callback(Msg::Shm)} on_call={on_call.clone()} on_error={on_error.clone()} />
                     <PsemPanel state={self.state.clone()} actor={self.actor} id={AttrValue::from(self.psem_id.clone())}
-                        on_id={link.callback(Msg::PsemId)} {on_call} {on_error} />
+                        on_id={link.callback(Msg::PsemId)} on_call={on_call.clone()} on_error={on_error.clone()} />
+                    <PortsPanel state={self.state.clone()} actor={self.actor} fields={self.ports.clone()}
+                        on_fields={link.callback(Msg::Ports)} {on_call} {on_error} />
                     <Queues state={self.state.clone()} />
                     <EventLog state={self.state.clone()} />
                 </div>

@@ -76,6 +76,29 @@ extern "C" {
     fn shm_write(tid: u32, addr: &str, data: &str) -> String;
     #[wasm_bindgen(js_name = setTunable)]
     fn set_tunable(tid: u32, name: &str, value: &str) -> String;
+    fn pipe(tid: u32) -> String;
+    #[wasm_bindgen(js_name = fdRead)]
+    fn fd_read(tid: u32, fd: i32, len: u32, nonblock: bool) -> String;
+    #[wasm_bindgen(js_name = fdWrite)]
+    fn fd_write(tid: u32, fd: i32, data: &str, nonblock: bool) -> String;
+    #[wasm_bindgen(js_name = fdClose)]
+    fn fd_close(tid: u32, fd: i32) -> String;
+    #[wasm_bindgen(js_name = portCreate)]
+    fn port_create(tid: u32) -> String;
+    #[wasm_bindgen(js_name = portSend)]
+    fn port_send(tid: u32, port: i32, events: i32, user: &str) -> String;
+    #[wasm_bindgen(js_name = portSendn)]
+    fn port_sendn(tid: u32, ports: &str, events: i32, user: &str) -> String;
+    #[wasm_bindgen(js_name = portAlert)]
+    fn port_alert(tid: u32, port: i32, flags: i32, events: i32, user: &str) -> String;
+    #[wasm_bindgen(js_name = portAssociate)]
+    fn port_associate(tid: u32, port: i32, source: u16, object: &str, events: u16, user: &str) -> String;
+    #[wasm_bindgen(js_name = portDissociate)]
+    fn port_dissociate(tid: u32, port: i32, source: u16, object: &str) -> String;
+    #[wasm_bindgen(js_name = portGetn)]
+    fn port_getn(tid: u32, port: i32, max: u32, nget: u32, timeout_ns: f64) -> String;
+    #[wasm_bindgen(js_name = portGet)]
+    fn port_get(tid: u32, port: i32, timeout_ns: f64) -> String;
     #[wasm_bindgen(js_name = takeResult)]
     fn take_result(tid: u32) -> String;
     fn interrupt(tid: u32) -> String;
@@ -331,6 +354,83 @@ pub enum Call {
         tunable: Tunable,
         value: u64,
     },
+    /// `pipe()`: two fds, the read end first.
+    Pipe {
+        tid: u32,
+    },
+    /// `read(fd, len)`, with O_NONBLOCK or not.
+    FdRead {
+        tid: u32,
+        fd: i32,
+        len: u32,
+        nonblock: bool,
+    },
+    /// `write(fd, text)` (its UTF-8 bytes), with O_NONBLOCK or not.
+    FdWrite {
+        tid: u32,
+        fd: i32,
+        text: String,
+        nonblock: bool,
+    },
+    FdClose {
+        tid: u32,
+        fd: i32,
+    },
+    PortCreate {
+        tid: u32,
+    },
+    /// `port_send(port, events, user)`: a PORT_SOURCE_USER event.
+    PortSend {
+        tid: u32,
+        port: i32,
+        events: i32,
+        user: u64,
+    },
+    /// `port_sendn(ports, errors, nent, events, user)`.
+    PortSendn {
+        tid: u32,
+        ports: Vec<i32>,
+        events: i32,
+        user: u64,
+    },
+    /// `port_alert(port, flags, events, user)`; events 0 clears alert mode.
+    PortAlert {
+        tid: u32,
+        port: i32,
+        flags: i32,
+        events: i32,
+        user: u64,
+    },
+    /// `port_associate(port, source, object, events, user)`.
+    PortAssociate {
+        tid: u32,
+        port: i32,
+        source: u16,
+        object: u64,
+        events: u16,
+        user: u64,
+    },
+    PortDissociate {
+        tid: u32,
+        port: i32,
+        source: u16,
+        object: u64,
+    },
+    /// `port_getn(port, list, max, &nget, timeout)`; `timeout_ns` is
+    /// relative, none waits forever, 0 polls.
+    PortGetn {
+        tid: u32,
+        port: i32,
+        max: u32,
+        nget: u32,
+        timeout_ns: Option<u64>,
+    },
+    /// `port_get(port, &pe, timeout)`.
+    PortGet {
+        tid: u32,
+        port: i32,
+        timeout_ns: Option<u64>,
+    },
     Advance {
         ns: u64,
     },
@@ -429,6 +529,29 @@ impl Call {
             Call::ShmRead { tid, addr, len } => shm_read(*tid, &addr.to_string(), &len.to_string()),
             Call::ShmWrite { tid, addr, text } => shm_write(*tid, &addr.to_string(), text),
             Call::ShmTunable { tid, tunable, value } => set_tunable(*tid, tunable.name(), &value.to_string()),
+            Call::Pipe { tid } => pipe(*tid),
+            Call::FdRead { tid, fd, len, nonblock } => fd_read(*tid, *fd, *len, *nonblock),
+            Call::FdWrite { tid, fd, text, nonblock } => fd_write(*tid, *fd, text, *nonblock),
+            Call::FdClose { tid, fd } => fd_close(*tid, *fd),
+            Call::PortCreate { tid } => port_create(*tid),
+            Call::PortSend { tid, port, events, user } => port_send(*tid, *port, *events, &user.to_string()),
+            Call::PortSendn { tid, ports, events, user } => {
+                let json = serde_json::to_string(ports).unwrap_or_else(|_| "[]".into());
+                port_sendn(*tid, &json, *events, &user.to_string())
+            }
+            Call::PortAlert { tid, port, flags, events, user } => {
+                port_alert(*tid, *port, *flags, *events, &user.to_string())
+            }
+            Call::PortAssociate { tid, port, source, object, events, user } => {
+                port_associate(*tid, *port, *source, &object.to_string(), *events, &user.to_string())
+            }
+            Call::PortDissociate { tid, port, source, object } => {
+                port_dissociate(*tid, *port, *source, &object.to_string())
+            }
+            Call::PortGetn { tid, port, max, nget, timeout_ns } => {
+                port_getn(*tid, *port, *max, *nget, timeout(*timeout_ns))
+            }
+            Call::PortGet { tid, port, timeout_ns } => port_get(*tid, *port, timeout(*timeout_ns)),
             Call::Advance { ns } => advance(&ns.to_string()),
         };
         parse(&json)
@@ -469,6 +592,18 @@ impl Call {
             | Call::ShmRead { tid, .. }
             | Call::ShmWrite { tid, .. }
             | Call::ShmTunable { tid, .. }
+            | Call::Pipe { tid }
+            | Call::FdRead { tid, .. }
+            | Call::FdWrite { tid, .. }
+            | Call::FdClose { tid, .. }
+            | Call::PortCreate { tid }
+            | Call::PortSend { tid, .. }
+            | Call::PortSendn { tid, .. }
+            | Call::PortAlert { tid, .. }
+            | Call::PortAssociate { tid, .. }
+            | Call::PortDissociate { tid, .. }
+            | Call::PortGetn { tid, .. }
+            | Call::PortGet { tid, .. }
             | Call::TakeResult { tid }
             | Call::Interrupt { tid } => Some(*tid),
             _ => None,

@@ -4,13 +4,14 @@
 //! that drives the ipc-component, transpiled to JavaScript by jco, through the
 //! small bridge in `js/bridge.js`.  The playground holds no kernel logic:
 //! everything it shows (processes, slot table, AVL tree of keys, id list,
-//! queues, semaphore arrays, shared memory, POSIX semaphores, event log) is
+//! queues, semaphore arrays, shared memory, POSIX semaphores, event ports,
+//! pipes and fd tables, event log) is
 //! read back from the component's `inspect` interface and event log after
 //! every call.
 //!
 //! Modules: [`bridge`] calls into the component, [`model`] mirrors the state
 //! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`],
-//! [`shm`], [`psem`] and [`views`] draw the page, [`form`] and [`errno`]
+//! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`form`] and [`errno`]
 //! are helpers.
 
 pub mod app;
@@ -19,6 +20,7 @@ pub mod errno;
 pub mod form;
 pub mod model;
 pub mod panels;
+pub mod ports;
 pub mod psem;
 pub mod sem;
 pub mod shm;

@@ -11,7 +11,11 @@
 // deadline, sem_unlink while open, sem_close EINVAL, sem_destroy and exit;
 // then System V shared memory: A and B attach one segment, B reads what A
 // wrote, IPC_RMID while both are attached, the last shmdt frees it, and a
-// read where nothing is attached is EFAULT.  Each group asserts on DOM text. Also: no page or console error, no
+// read where nothing is attached is EFAULT; then event ports: a dispatcher
+// process with two worker threads parked in port_getn, an FD event from a
+// pipe write and a USER event from port_send each waking one worker, an
+// alert that wakes both, port_getn in alert mode consuming nothing, ETIME
+// with a partial result.  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
@@ -575,6 +579,205 @@ async function main() {
       const efault = await waitText(page, tid('result-text'), /EFAULT/, 'read after detach');
       assert(/nothing attached/.test(efault), `EFAULT is not described: ${efault}`);
       await waitText(page, tid('result'), new RegExp(`address 0x10000000 is not attached in pid ${pidB} \\(SIGSEGV, SEGV_MAPERR\\)`), 'EFAULT explained');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('event ports: a dispatcher with two worker threads in port_getn, events from a pipe and from port_send, an alert that wakes both', async () => {
+      const pidOf = (t) =>
+        page
+          .locator(tid(`thread-${t}`))
+          .evaluate((el) => Number(el.closest('[data-testid^="proc-"]').dataset.testid.replace('proc-', '')));
+      const threadIds = () =>
+        page
+          .locator('[data-testid^="thread-state-"]')
+          .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
+      const setCheck = async (id, on) => {
+        if ((await page.locator(tid(id)).isChecked()) !== on) await page.locator(tid(id)).setChecked(on);
+      };
+      /** The port `testid` in the middle of the window, checked for horizontal scroll, saved as `file`. */
+      const shot = async (testid, file) => {
+        const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+        assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366`);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.locator(tid(testid)).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+        await page.screenshot({ path: `${SHOTS}${file}` });
+      };
+      const getters = (port) => page.locator(`${tid(`port-getters-${port}`)} > li`).allTextContents();
+      /** A thread of A calls port_getn(port, max 1, nget 1, no timeout) and parks. */
+      const parkWorker = async (t, portFd) => {
+        await page.locator(tid(`actor-${t}`)).check();
+        await page.locator(tid('pget-max')).fill('1');
+        await page.locator(tid('pget-nget')).fill('1');
+        await page.locator(tid('pget-timeout')).fill('');
+        await page.locator(tid('pgetn')).click();
+        await waitText(page, tid('result-call'), new RegExp(`^port_getn\\(port fd ${portFd}, max 1, nget 1, no timeout: waits\\) by pid \\d+ tid ${t} `), `port_getn by tid ${t} in words`);
+        await waitText(page, tid('result-text'), new RegExp(`parked: port_getn: port \\d+ \\(fd ${portFd}\\) has fewer than 1 event\\(s\\)`), `port_getn by tid ${t} parks`);
+        await waitText(page, tid(`thread-state-${t}`), /blocked: port_getn/, `tid ${t} is blocked`);
+      };
+      /** Takes tid t's completed result and checks its words. */
+      const take = async (t, re, what) => {
+        await page.locator(tid(`take-${t}`)).click();
+        await waitText(page, tid('result-text'), re, what);
+        await waitText(page, tid(`thread-state-${t}`), /runnable/, `tid ${t} runnable again`);
+      };
+      const pidA = await pidOf(a);
+      await page.locator(tid(`actor-${a}`)).check();
+      await waitText(page, tid(`thread-state-${a}`), /runnable/, 'A is runnable');
+      await waitText(page, tid('ports'), /No ports yet/, 'no port at first');
+
+      // A: port_create() and pipe().
+      await page.locator(tid('port-create')).click();
+      const created = await waitText(page, tid('result-text'), /ok: port fd (\d+) — port (\d+)/, 'port_create by A');
+      const [, portFd, port] = created.match(/port fd (\d+) — port (\d+)/);
+      assert((await page.locator(tid('port-fd')).inputValue()) === portFd, 'the port fd field was not set');
+      await waitText(page, tid(`port-${port}`), new RegExp(`^port ${port}fd ${portFd} of pid ${pidA}`), 'the port is drawn');
+      await waitText(page, tid(`port-slots-${port}`), /^slots 0\/65536$/, 'no slot in use');
+      await waitText(page, tid(`port-alert-${port}`), /^alert mode off$/, 'not in alert mode');
+      await page.locator(tid('pipe')).click();
+      const piped = await waitText(page, tid('result-text'), /ok: fds \[(\d+), (\d+)\] of pipe (\d+)/, 'pipe by A');
+      const [, rfd, wfd, pipe] = piped.match(/fds \[(\d+), (\d+)\] of pipe (\d+)/);
+      assert(Number(rfd) !== Number(portFd) && Number(wfd) === Number(rfd) + 1, `pipe fds ${rfd}, ${wfd} (port fd ${portFd})`);
+      for (const [f, want] of [['fd-read-fd', rfd], ['fd-write-fd', wfd], ['passoc-fd', rfd]]) {
+        assert((await page.locator(tid(f)).inputValue()) === want, `${f} was not filled with fd ${want}`);
+      }
+      await waitText(page, tid(`pipe-${pipe}`), new RegExp(`readers 1 \\(pid ${pidA} fd ${rfd}\\)writers 1 \\(pid ${pidA} fd ${wfd}\\)[\\s\\S]*0/4096 bytes: empty`), 'the empty pipe');
+      await waitText(page, tid(`fdtable-${pidA}`), new RegExp(
+        `fd ${portFd} → port ${port} \\(file \\d+\\)fd ${rfd} → pipe ${pipe} read end \\(file \\d+\\) · poll: 0fd ${wfd} → pipe ${pipe} write end \\(file \\d+\\) · poll: POLLOUT$`,
+      ), "A's fd table");
+
+      // Two worker threads of A park in port_getn(max 1, nget 1): equal ngets queue last in, first out.
+      const before = await threadIds();
+      await page.locator(tid(`thread-create-${pidA}`)).click();
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="thread-state-"]').length > n, before.length);
+      const t1 = (await threadIds()).find((t) => !before.includes(t));
+      await page.locator(tid(`thread-create-${pidA}`)).click();
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="thread-state-"]').length > n, before.length + 1);
+      const t2 = (await threadIds()).find((t) => !before.includes(t) && t !== t1);
+      assert((await pidOf(t1)) === pidA && (await pidOf(t2)) === pidA, 'the workers are threads of A');
+      await parkWorker(t1, portFd);
+      await parkWorker(t2, portFd);
+      let queue = await getters(port);
+      assert(queue.length === 2, `two getters expected: ${JSON.stringify(queue)}`);
+      assert(new RegExp(`^head ▶tid ${t2} \\(pid ${pidA}\\) port_getn · nget 1 / max 1port ${port} \\(fd ${portFd}\\) has fewer than 1 event\\(s\\) · since `).test(queue[0]),
+        `the newer worker (tid ${t2}) is the head: ${queue[0]}`);
+      assert(new RegExp(`^tid ${t1} \\(pid ${pidA}\\) port_getn · nget 1 / max 1`).test(queue[1]), `the older worker is second: ${queue[1]}`);
+
+      // A associates the pipe's read end for POLLIN (PORT_SOURCE_FD): empty pipe, so it stays armed.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('passoc-source')).fill('4');
+      await setCheck('passoc-pollin', true);
+      await setCheck('passoc-pollout', false);
+      await page.locator(tid('passoc-user')).fill('0x7');
+      await page.locator(tid('passoc')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^port_associate\\(port fd ${portFd}, PORT_SOURCE_FD, fd ${rfd}, POLLIN, user 0x7\\) by pid ${pidA} `), 'port_associate in words');
+      await waitText(page, tid('result-text'), /ok: associated and armed/, 'port_associate by A');
+      const assoc = tid(`port-assoc-${port}-${pidA}-${rfd}`);
+      await waitText(page, assoc, new RegExp(`^fd ${rfd} · pid ${pidA} · pipe ${pipe} read endPOLLIN▶port ${port}wants POLLINarmed: fires once at the next readiness · user 0x7$`), 'the association arrow, armed');
+      await waitText(page, tid(`port-slots-${port}`), /^slots 1\/65536$/, 'the association takes a slot');
+      await shot(`port-${port}`, 'ports-parked.png');
+
+      // A writes "job": the read end becomes readable, the association fires once, and only the head worker wakes.
+      await page.locator(tid('fd-write-text')).fill('job');
+      await setCheck('fd-write-nonblock', false);
+      await page.locator(tid('fd-write')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^write\\(fd ${wfd}, "job" \\(3 bytes\\)\\) by pid ${pidA} `), 'write in words');
+      await waitText(page, tid('result-text'), new RegExp(`ok: wrote 3 byte\\(s\\) — woke tid ${t2} \\(port_getn\\)$`), 'the write wakes the head worker only');
+      await waitText(page, tid('result'), new RegExp(`fd ${rfd} is ready \\(0x1\\): its association on port ${port} fired and disarmed`), 'the fired step');
+      await waitText(page, tid(`thread-state-${t2}`), /finished port_getn: ✔ 1 event\(s\)/, 'the head worker completed');
+      await waitText(page, tid(`thread-state-${t1}`), /blocked: port_getn/, 'the other worker still waits');
+      queue = await getters(port);
+      assert(queue.length === 1 && new RegExp(`^head ▶tid ${t1} `).test(queue[0]), `the other worker is the head now: ${JSON.stringify(queue)}`);
+      await waitText(page, assoc, /fired — re-associate to re-arm · user 0x7$/, 'the association fired and is disarmed');
+      assert(/\bfired\b/.test(await page.locator(assoc).getAttribute('class')), 'the fired association is not drawn as such');
+      await waitText(page, tid(`pipe-${pipe}`), /3\/4096 bytes: "job"/, 'the bytes stay in the pipe');
+      await waitText(page, tid(`fdtable-${pidA}`), new RegExp(`fd ${rfd} → pipe ${pipe} read end \\(file \\d+\\) · poll: POLLIN\\|POLLRDNORM`), 'the read end polls readable');
+      await waitText(page, tid(`port-queue-${port}`), /^empty$/, 'the worker took the event');
+      await shot(`port-${port}`, 'ports-fired.png');
+      await take(t2, new RegExp(`^✔ ok: port_getn completed: 1 event\\(s\\): FD · events 0x1 \\(POLLIN\\) · object fd ${rfd} · user 0x7$`), 'the FD event: object the read fd, POLLIN');
+
+      // A sends a user event: the other worker takes it.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('psend-events')).fill('0x10');
+      await page.locator(tid('psend-user')).fill('0x1');
+      await page.locator(tid('psend')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^port_send\\(port fd ${portFd}, events 0x10, user 0x1\\) by pid ${pidA} `), 'port_send in words');
+      await waitText(page, tid('result-text'), new RegExp(`ok: sent — woke tid ${t1} \\(port_getn\\)$`), 'port_send wakes the other worker');
+      await waitText(page, tid(`port-getters-${port}`), /^nobody waits$/, 'no getter left');
+      await take(t1, /^✔ ok: port_getn completed: 1 event\(s\): USER · events 0x10 · object 0 · user 0x1$/, 'the USER event');
+      await waitText(page, tid(`port-slots-${port}`), /^slots 1\/65536$/, 'only the association holds a slot');
+
+      // Both park again; A sets an alert: both complete with the ALERT event at once.
+      await parkWorker(t1, portFd);
+      await parkWorker(t2, portFd);
+      assert((await getters(port)).length === 2, 'both workers wait again');
+      await page.locator(tid(`actor-${a}`)).check();
+      await setCheck('palert-set', true);
+      await setCheck('palert-update', false);
+      await page.locator(tid('palert-events')).fill('0x20');
+      await page.locator(tid('palert-user')).fill('0x2');
+      await page.locator(tid('palert')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^port_alert\\(port fd ${portFd}, PORT_ALERT_SET, events 0x20, user 0x2\\) by pid ${pidA} `), 'port_alert in words');
+      const alerted = await waitText(page, tid('result-text'), /ok: alert mode is on: every getter gets the alert at once, nothing consumed — woke /, 'port_alert by A');
+      assert(new RegExp(`tid ${t1} \\(port_getn\\)`).test(alerted) && new RegExp(`tid ${t2} \\(port_getn\\)`).test(alerted), `the alert woke both workers: ${alerted}`);
+      await waitText(page, tid(`port-alert-${port}`), new RegExp(`^⚠ ALERT MODE — set by pid ${pidA}: events 0x20, user 0x2\\.`), 'alert mode is drawn, with who set it');
+      assert(/\balerted\b/.test(await page.locator(tid(`port-${port}`)).getAttribute('class')), 'the port in alert mode is not drawn as such');
+      await waitText(page, tid(`port-getters-${port}`), /^nobody waits$/, 'the alert emptied the getter queue');
+      for (const t of [t1, t2]) await waitText(page, tid(`thread-state-${t}`), /finished port_getn: ✔ 1 event\(s\)/, `tid ${t} completed`);
+      for (const t of [t1, t2]) await take(t, /^✔ ok: port_getn completed: 1 event\(s\): ALERT · events 0x20 · object 0 · user 0x2$/, `tid ${t} got the ALERT event`);
+
+      // In alert mode a user event is queued but not handed out; port_getn returns the alert and consumes nothing.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('psend-user')).fill('0x3');
+      await page.locator(tid('psend')).click();
+      await waitText(page, tid('result-text'), /ok: a USER event is queued$/, 'port_send in alert mode');
+      await waitText(page, tid(`port-queue-${port}`), /^USER events 0x10 · object 0 · user 0x3$/, 'the queue holds it');
+      for (let i = 0; i < 2; i += 1) {
+        await page.locator(tid('pgetn')).click();
+        await waitText(page, tid('result-text'), /^✔ ok: 1 event\(s\): ALERT · events 0x20 · object 0 · user 0x2 — the port is in alert mode: nothing was consumed$/, `port_getn by A in alert mode (${i + 1})`);
+        await waitText(page, tid(`port-queue-${port}`), /^USER events 0x10 · object 0 · user 0x3$/, 'the user event is still queued');
+        await waitText(page, tid(`port-alert-${port}`), /ALERT MODE/, 'still in alert mode');
+      }
+      await waitText(page, tid(`port-slots-${port}`), /^slots 2\/65536$/, 'the user event and the association hold slots');
+      await shot(`port-${port}`, 'ports-alert.png');
+      await readmePanel(page, 'ports', 'ports');
+
+      // Clearing the alert (events 0): the queued event is retrievable again.
+      await page.locator(tid('palert-clear')).click();
+      await waitText(page, tid('result-call'), new RegExp(`^port_alert\\(port fd ${portFd}, PORT_ALERT_SET, events 0x0, user 0x0\\)`), 'the clearing port_alert in words');
+      await waitText(page, tid('result-text'), /ok: alert mode is off/, 'alert cleared');
+      await waitText(page, tid(`port-alert-${port}`), /^alert mode off$/, 'alert mode off');
+      await page.locator(tid('pget-timeout')).fill('0');
+      await page.locator(tid('pgetn')).click();
+      await waitText(page, tid('result-call'), /max 1, nget 1, timeout 0: poll\)/, 'a polling port_getn in words');
+      await waitText(page, tid('result-text'), /^✔ ok: 1 event\(s\): USER · events 0x10 · object 0 · user 0x3$/, 'the user event after the alert');
+      await waitText(page, tid(`port-queue-${port}`), /^empty$/, 'the queue is empty');
+
+      // ETIME: port_getn(max 2, nget 2, 500 ms) with one event queued parks; the timeout delivers what is there.
+      await page.locator(tid('psend-user')).fill('0x4');
+      await page.locator(tid('psend')).click();
+      await waitText(page, tid('result-text'), /ok: a USER event is queued$/, 'one more user event');
+      await page.locator(tid('pget-max')).fill('2');
+      await page.locator(tid('pget-nget')).fill('2');
+      await page.locator(tid('pget-timeout')).fill('500');
+      await page.locator(tid('pgetn')).click();
+      await waitText(page, tid('result-text'), /parked: port_getn: port \d+ \(fd \d+\) has fewer than 2 event\(s\)/, 'port_getn for 2 parks');
+      await waitText(page, tid(`port-getter-${a}`), /nget 2 \/ max 2port \d+ \(fd \d+\) has fewer than 2 event\(s\) · since .*, times out at/, 'the getter shows nget/max and its deadline');
+      await page.locator(tid('advance-ms')).fill('1000');
+      await page.locator(tid('advance')).click();
+      await waitText(page, tid(`thread-state-${a}`), /finished port_getn: ✔ ETIME with 1 event\(s\)/, 'the timeout passed');
+      await take(a, /^✔ ok: port_getn completed: ETIME with 1 event\(s\) — the timeout passed first: USER · events 0x10 · object 0 · user 0x4$/, 'ETIME with the event gathered');
+
+      // Re-associating re-arms: the pipe still holds "job", so it fires at once.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('passoc')).click();
+      await waitText(page, tid('result-text'), /ok: associated; the fd is ready already, so it fired at once/, 're-associate');
+      await waitText(page, tid(`port-queue-${port}`), new RegExp(`^FD events 0x1 \\(POLLIN\\) · object fd ${rfd} · user 0x7$`), 'the FD event is queued');
+      await waitText(page, assoc, /fired — its event is queued; re-associate to re-arm/, 'fired, its event waiting');
+      await page.locator(tid('fd-read')).click();
+      await waitText(page, tid('result-text'), /^✔ ok: read 3 byte\(s\): "job"$/, 'read drains the pipe');
+      await waitText(page, tid(`pipe-${pipe}`), /0\/4096 bytes: empty/, 'the pipe is empty');
+      const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+      assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366`);
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 

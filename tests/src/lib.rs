@@ -562,6 +562,21 @@ impl Lab {
         no_trap(m.call_port_get(&mut self.store, t, port, timeout), "port-get")
     }
 
+    pub fn timer_create(&mut self, t: ResourceAny, port: i32, user: u64) -> Result<u32, Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_timer_create(&mut self.store, t, port, user), "timer-create")
+    }
+
+    pub fn timer_settime(&mut self, t: ResourceAny, timer: u32, value: u64, interval: u64) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_timer_settime(&mut self.store, t, timer, value, interval), "timer-settime")
+    }
+
+    pub fn timer_delete(&mut self, t: ResourceAny, timer: u32) -> Result<(), Errno> {
+        let m = self.world.ipclab_ipc_port();
+        no_trap(m.call_timer_delete(&mut self.store, t, timer), "timer-delete")
+    }
+
     pub fn ports(&mut self) -> Vec<PortView> {
         let i = self.world.ipclab_ipc_inspect();
         no_trap(i.call_ports(&mut self.store, self.kernel), "inspect.ports")

@@ -227,3 +227,27 @@ fn hostile_ports_and_fds() {
     );
     lab.assert_alive();
 }
+
+#[test]
+fn timers_through_the_component() {
+    let mut lab = Lab::new();
+    let p = lab.spawn(100, 10);
+    let g = lab.thread_create(p.process).unwrap();
+    let port = lab.port_create(p.thread).unwrap();
+    let tm = lab.timer_create(p.thread, port, 0x77).unwrap();
+    assert_eq!(lab.timer_create(p.thread, 50, 0), Err(Errno::Ebadf));
+    assert_eq!(lab.timer_settime(p.thread, tm + 1, 1, 0), Err(Errno::Einval));
+    lab.timer_settime(p.thread, tm, 1000, 500).unwrap();
+    assert!(matches!(lab.port_getn(g, port, 4, 1, None), Ok(GetnOutcome::Blocked(_))));
+    lab.advance(1000);
+    assert_eq!(
+        completion(&mut lab, g),
+        Ok(Reply::PortEvents(PortGot { events: vec![ev(2, 1, u64::from(tm), 0x77)], etime: false }))
+    );
+    lab.advance(1500);
+    let v = lab.ports();
+    assert_eq!((v[0].timers[0].fires, v[0].queue.len()), (3, 1), "three expirations, one queued event");
+    assert_eq!(poll(&mut lab, p.thread, port, 4), vec![ev(2, 3, u64::from(tm), 0x77)]);
+    lab.timer_delete(p.thread, tm).unwrap();
+    assert!(lab.ports()[0].timers.is_empty());
+}

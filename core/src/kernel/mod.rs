@@ -93,6 +93,9 @@ pub trait Facilities: Vocabulary {
     /// EAGAIN; POSIX `sem_timedwait`: ETIMEDOUT; `port_getn`: ETIME with
     /// the events queued by then).  Runs while the thread is still parked.
     fn expire(k: &mut Kernel<Self>, tid: Tid, chan: &Self::Chan, ctx: &mut Ctx<Self>) -> SysResult<Self::Reply>;
+    /// The clock moved forward to `now` (timers fire); runs before the
+    /// parked calls' deadlines are looked at.
+    fn tick(k: &mut Kernel<Self>, now: u64, ctx: &mut Ctx<Self>);
     /// Sets a System V facility's id limit for a project or zone (EINVAL
     /// if the kernel has no such facility).
     fn set_ids_limit(k: &mut Kernel<Self>, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()>;
@@ -446,6 +449,8 @@ impl<F: Facilities> Kernel<F> {
     pub fn advance(&mut self, ns: u64) -> u64 {
         let mut ctx = self.ctx();
         self.clock = self.clock.saturating_add(ns);
+        let now = self.clock;
+        F::tick(self, now, &mut ctx);
         while let Some(&(deadline, _, tid)) = self.timeouts.first() {
             if deadline > self.clock {
                 break;

@@ -5,8 +5,8 @@
 //! several **event sources**, retrieved by `port_get` / `port_getn`.  This
 //! kernel has the sources `PORT_SOURCE_USER` (`port_send`, `port_sendn`),
 //! `PORT_SOURCE_ALERT` (`port_alert`, a port *mode*) and `PORT_SOURCE_FD`
-//! (`port_associate` on pipes, [`crate::fd`]).  Timers (`PORT_SOURCE_TIMER`)
-//! are not built yet.
+//! (`port_associate` on pipes, [`crate::fd`]) and `PORT_SOURCE_TIMER`
+//! (`timer_create` with port notification, on the logical clock).
 //!
 //! ## Objects
 //! * [`Port`] (`port_t` + `port_queue_t`): its open file and the creator's
@@ -92,12 +92,25 @@
 //! ## Departures and differences
 //! * Times are nanoseconds of the logical clock; timeouts are relative
 //!   timespecs as in the seed.
-//! * `PORT_SOURCE_TIMER`, `PORT_SOURCE_FILE`, AIO and dispatch are not
-//!   built.  Linux has no event ports (epoll is its nearest relative:
+//! * Timers: `timer_create(port, user)`, `timer_settime(id, value,
+//!   interval)` (relative logical nanoseconds; 0 disarms; interval 0 is
+//!   one-shot) and `timer_delete`.  A timer holds one event slot (EAGAIN).
+//!   An expiry queues one event (object = the timer's id) unless its
+//!   previous event is still queued, in which case it only counts; the
+//!   event's `events` is the number of expirations since the last
+//!   retrieval (1 = no overrun).  Only the owner process retrieves it;
+//!   exit deletes the process's timers, and a port's last close deletes
+//!   its timers (the seed detaches them and lets them run unnotified: with
+//!   no port to notify, nothing of them is visible).  Within one `advance`, timers
+//!   fire before timeouts expire.  Timer ids are unique in the kernel
+//!   (POSIX makes them per process).
+//! * `PORT_SOURCE_FILE`, AIO and dispatch are not built.  Linux has no event ports (epoll is its nearest relative:
 //!   level- or edge-triggered, no user events, no alert mode).
 //!
 //! ## Invariants (checked by `check()`)
-//! 1. `port_curr` = queued USER events + associations, ≤ `port_max_events`.
+//! 1. `port_curr` = queued USER events + associations + timers, ≤
+//!    `port_max_events`; a timer has a queued event exactly when it has
+//!    unretrieved expirations.
 //! 2. Every queued FD event belongs to a disarmed association of its port,
 //!    at most one per association.
 //! 3. Every getter is a thread parked on this port, and the getter queue
@@ -171,6 +184,22 @@ pub struct Queued {
     pub ev: PortEvent,
     /// FD events: the open file the fd number must refer to in the getter.
     pub file: Option<FileId>,
+    /// TIMER events: the owner, the only process that may retrieve it.
+    pub timer: Option<Pid>,
+}
+
+/// A timer notifying a port (`timer_create` with SIGEV_PORT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    pub id: u32,
+    pub owner: Pid,
+    pub user: u64,
+    /// Next expiry on the logical clock, while armed.
+    pub next: Option<u64>,
+    /// 0: one-shot.
+    pub interval: u64,
+    /// Expirations not yet retrieved (`portev_events` at retrieval).
+    pub fires: u32,
 }
 
 /// The alert mode's event and owner.
@@ -226,6 +255,7 @@ pub struct Port {
     /// Parked getters, head first.
     pub getters: Vec<Getter>,
     pub assocs: Vec<Assoc>,
+    pub timers: Vec<Timer>,
 }
 
 /// The facility's state.
@@ -234,12 +264,13 @@ pub struct Ports {
     limits: PortLimits,
     ports: BTreeMap<PortId, Port>,
     next: PortId,
+    next_timer: u32,
 }
 
 impl Ports {
     pub fn new(limits: PortLimits) -> SysResult<Self> {
         limits.validate()?;
-        Ok(Ports { limits, ports: BTreeMap::new(), next: 1 })
+        Ok(Ports { limits, ports: BTreeMap::new(), next: 1, next_timer: 1 })
     }
 
     pub fn limits(&self) -> &PortLimits {
@@ -284,6 +315,9 @@ pub enum PortCall {
     Dissociate { port: Fd, source: u16, object: u64 },
     Get { port: Fd, args: GetArgs },
     Getn { port: Fd, args: GetArgs },
+    TimerCreate { port: Fd, user: u64 },
+    TimerSettime { id: u32, value: u64, interval: u64 },
+    TimerDelete { id: u32 },
 }
 
 impl Named for PortCall {
@@ -297,6 +331,9 @@ impl Named for PortCall {
             PortCall::Dissociate { .. } => "port_dissociate",
             PortCall::Get { .. } => "port_get",
             PortCall::Getn { .. } => "port_getn",
+            PortCall::TimerCreate { .. } => "timer_create",
+            PortCall::TimerSettime { .. } => "timer_settime",
+            PortCall::TimerDelete { .. } => "timer_delete",
         }
     }
 }
@@ -329,6 +366,11 @@ impl fmt::Display for PortCall {
             PortCall::Getn { port, args } => {
                 write!(f, "port={port}, max={}, nget={}, timeout={}", args.max, args.nget, To(args.timeout))
             }
+            PortCall::TimerCreate { port, user } => write!(f, "SIGEV_PORT port={port}, user={user:#x}"),
+            PortCall::TimerSettime { id, value, interval } => {
+                write!(f, "timer={id}, value={value}ns, interval={interval}ns")
+            }
+            PortCall::TimerDelete { id } => write!(f, "timer={id}"),
         }
     }
 }
@@ -349,6 +391,8 @@ pub enum PortValue {
     },
     /// `max == 0`: events queued.
     Pending(u32),
+    /// timer_create: the timer's id.
+    Timer(u32),
 }
 
 impl fmt::Display for PortValue {
@@ -360,6 +404,7 @@ impl fmt::Display for PortValue {
             PortValue::Events { n, etime: false } => write!(f, "{n} event(s)"),
             PortValue::Events { n, etime: true } => write!(f, "ETIME with {n} event(s)"),
             PortValue::Pending(n) => write!(f, "{n} event(s) pending"),
+            PortValue::Timer(id) => write!(f, "timer {id}"),
         }
     }
 }
@@ -379,6 +424,8 @@ pub enum PortStep {
     Alert { port: PortId, on: bool },
     /// A port was destroyed (its last close).
     Destroyed { port: PortId },
+    /// A timer expired: queued an event, or counted an overrun.
+    Expired { port: PortId, timer: u32, fires: u32 },
 }
 
 impl fmt::Display for PortStep {
@@ -395,6 +442,13 @@ impl fmt::Display for PortStep {
             PortStep::Alert { port, on: true } => write!(f, "port: port {port} is in alert mode"),
             PortStep::Alert { port, on: false } => write!(f, "port: port {port} left alert mode"),
             PortStep::Destroyed { port } => write!(f, "port: port {port} destroyed (last close)"),
+            PortStep::Expired { port, timer, fires: 1 } => {
+                write!(f, "port: timer {timer} expired: an event queued on port {port}")
+            }
+            PortStep::Expired { port, timer, fires } => write!(
+                f,
+                "port: timer {timer} expired again before its event on port {port} was retrieved: {fires} expirations"
+            ),
         }
     }
 }
@@ -524,6 +578,7 @@ impl<F: PortHost> Kernel<F> {
                         alert: None,
                         getters: Vec::new(),
                         assocs: Vec::new(),
+                        timers: Vec::new(),
                     },
                 );
                 Ok(fd)
@@ -554,7 +609,8 @@ impl<F: PortHost> Kernel<F> {
             }));
         }
         pt.curr += 1;
-        pt.queue.push_back(Queued { ev: PortEvent { source: PORT_SOURCE_USER, events, object: 0, user }, file: None });
+        let ev = PortEvent { source: PORT_SOURCE_USER, events, object: 0, user };
+        pt.queue.push_back(Queued { ev, file: None, timer: None });
         ctx.sys(PortStep::Queued { port: p, source: PORT_SOURCE_USER, object: 0 });
         self.port_wake(p, ctx);
         Ok(())
@@ -698,7 +754,7 @@ impl<F: PortHost> Kernel<F> {
         }
         a.armed = false;
         let ev = PortEvent { source: PORT_SOURCE_FD, events: i32::from(fired), object: fd as u64, user: a.user };
-        pt.queue.push_back(Queued { ev, file: Some(file) });
+        pt.queue.push_back(Queued { ev, file: Some(file), timer: None });
         ctx.sys(PortStep::Fired { port: p, fd, revents: fired });
         self.port_wake(p, ctx);
     }
@@ -837,9 +893,10 @@ impl<F: PortHost> Kernel<F> {
     /// Takes up to `max` events `pid` may see, in queue order.
     fn port_retrieve(&mut self, p: PortId, pid: Pid, tid: Tid, max: u32, ctx: &mut Ctx<F>) -> Vec<PortEvent> {
         let fds = self.fac.fds();
-        let visible = |q: &Queued| match q.file {
-            None => true,
-            Some(f) => i32::try_from(q.ev.object).ok().and_then(|fd| fds.lookup(pid, fd)) == Some(f),
+        let visible = |q: &Queued| match (q.file, q.timer) {
+            (Some(f), _) => i32::try_from(q.ev.object).ok().and_then(|fd| fds.lookup(pid, fd)) == Some(f),
+            (None, Some(owner)) => owner == pid,
+            (None, None) => true,
         };
         let Some(pt) = self.fac.ports().ports.get(&p) else { return Vec::new() };
         let take: Vec<usize> =
@@ -848,12 +905,21 @@ impl<F: PortHost> Kernel<F> {
         let mut out = Vec::with_capacity(take.len());
         for &i in take.iter().rev() {
             if let Some(q) = pt.queue.remove(i) {
-                if q.file.is_none() {
+                let mut ev = q.ev;
+                if q.file.is_none() && q.timer.is_none() {
                     // A USER event's slot is free again; an FD event's
-                    // slot stays with its (disarmed) association.
+                    // slot stays with its (disarmed) association, a timer's
+                    // with its timer.
                     pt.curr = pt.curr.saturating_sub(1);
                 }
-                out.push(q.ev);
+                if q.timer.is_some()
+                    && let Some(tm) = pt.timers.iter_mut().find(|t| u64::from(t.id) == ev.object)
+                {
+                    // The expirations so far; the count starts again.
+                    ev.events = tm.fires as i32;
+                    tm.fires = 0;
+                }
+                out.push(ev);
             }
         }
         out.reverse();
@@ -884,6 +950,90 @@ impl<F: PortHost> Kernel<F> {
             self.complete(g.tid, Ok(PortReply::Events { events, etime: false }.into()), ctx);
         }
     }
+}
+
+impl<F: PortHost> Kernel<F> {
+    /// `timer_create(CLOCK, SIGEV_PORT {port, user})`: a timer that queues
+    /// a PORT_SOURCE_TIMER event (object = its id) on `port` when it
+    /// expires.  EBADF, EBADFD; EAGAIN when the port's slots are in use.
+    pub fn timer_create(&mut self, tid: Tid, port: Fd, user: u64) -> SysResult<u32> {
+        self.syscall_now(
+            tid,
+            PortCall::TimerCreate { port, user }.into(),
+            |&id| PortValue::Timer(id).into(),
+            |k, caller, ctx| {
+                let p = k.port_of(caller, port, ctx)?;
+                let ports = k.fac.ports_mut();
+                let id = ports.next_timer;
+                let Some(pt) = ports.ports.get_mut(&p) else { return Err(Errno::EBADFD) };
+                if pt.curr >= pt.max_events {
+                    let max = pt.max_events;
+                    return Err(deny(ctx, Errno::EAGAIN, || format!("port {p} has all {max} event slots in use")));
+                }
+                pt.curr += 1;
+                pt.timers.push(Timer { id, owner: caller.pid, user, next: None, interval: 0, fires: 0 });
+                ports.next_timer = ports.next_timer.wrapping_add(1).max(1);
+                Ok(id)
+            },
+        )
+    }
+
+    /// `timer_settime(id, value, interval)` (relative, nanoseconds of the
+    /// logical clock): value 0 disarms; interval 0 is one-shot.  EINVAL: no
+    /// such timer of the caller's process.
+    pub fn timer_settime(&mut self, tid: Tid, id: u32, value: u64, interval: u64) -> SysResult<()> {
+        self.syscall_now(
+            tid,
+            PortCall::TimerSettime { id, value, interval }.into(),
+            |_| PortValue::Zero.into(),
+            |k, caller, ctx| {
+                let now = k.clock;
+                let tm = k
+                    .fac
+                    .ports_mut()
+                    .ports
+                    .values_mut()
+                    .flat_map(|pt| pt.timers.iter_mut())
+                    .find(|t| t.id == id && t.owner == caller.pid);
+                let Some(tm) = tm else {
+                    return Err(deny(ctx, Errno::EINVAL, || format!("pid {} has no timer {id}", caller.pid)));
+                };
+                tm.next = (value > 0).then(|| now.saturating_add(value));
+                tm.interval = interval;
+                Ok(())
+            },
+        )
+    }
+
+    /// `timer_delete(id)`: its queued event goes, its slot is freed.  EINVAL.
+    pub fn timer_delete(&mut self, tid: Tid, id: u32) -> SysResult<()> {
+        self.syscall_now(
+            tid,
+            PortCall::TimerDelete { id }.into(),
+            |_| PortValue::Zero.into(),
+            |k, caller, ctx| {
+                for pt in k.fac.ports_mut().ports.values_mut() {
+                    if let Some(i) = pt.timers.iter().position(|t| t.id == id && t.owner == caller.pid) {
+                        port_drop_timer(pt, i, ctx);
+                        return Ok(());
+                    }
+                }
+                Err(deny(ctx, Errno::EINVAL, || format!("pid {} has no timer {id}", caller.pid)))
+            },
+        )
+    }
+}
+
+/// Removes timer `i` of a port: its queued event discarded, its slot freed.
+fn port_drop_timer(pt: &mut Port, i: usize, ctx: &mut impl PortSink) {
+    let tm = pt.timers.remove(i);
+    let before = pt.queue.len();
+    pt.queue.retain(|q| !(q.timer.is_some() && q.ev.object == u64::from(tm.id)));
+    let n = (before - pt.queue.len()) as u32;
+    if n > 0 {
+        ctx.port(PortStep::Discarded { port: pt.id, n });
+    }
+    pt.curr = pt.curr.saturating_sub(1);
 }
 
 /// The seed's `port_queue_thread`: before the first getter with `nget` ≥
@@ -985,6 +1135,45 @@ pub(crate) fn released<F: PortHost>(
     }
 }
 
+/// The clock moved to `now`: every armed timer that expired by then fires
+/// (a periodic one once per period passed), earliest first; a timer whose
+/// event is still queued only counts the expiration (the overrun).
+pub(crate) fn tick<F: PortHost>(k: &mut Kernel<F>, now: u64, ctx: &mut Ctx<F>) {
+    let mut due: Vec<(u64, PortId, u32)> = k
+        .fac
+        .ports()
+        .ports
+        .values()
+        .flat_map(|pt| pt.timers.iter().filter_map(move |t| t.next.filter(|&n| n <= now).map(|n| (n, pt.id, t.id))))
+        .collect();
+    due.sort_unstable();
+    for (_, p, id) in due {
+        let Some(pt) = k.fac.ports_mut().ports.get_mut(&p) else { continue };
+        let Some(tm) = pt.timers.iter_mut().find(|t| t.id == id) else { continue };
+        let Some(next) = tm.next else { continue };
+        let n = (now - next).checked_div(tm.interval).map_or(1, |k| k + 1);
+        tm.next = if tm.interval == 0 { None } else { Some(next.saturating_add(n.saturating_mul(tm.interval))) };
+        let was = tm.fires;
+        tm.fires = tm.fires.saturating_add(u32::try_from(n).unwrap_or(u32::MAX)).min(i32::MAX as u32);
+        let (fires, owner, user) = (tm.fires, tm.owner, tm.user);
+        ctx.port(PortStep::Expired { port: p, timer: id, fires });
+        if was == 0 {
+            let ev = PortEvent { source: PORT_SOURCE_TIMER, events: 0, object: u64::from(id), user };
+            pt.queue.push_back(Queued { ev, file: None, timer: Some(owner) });
+            k.port_wake(p, ctx);
+        }
+    }
+}
+
+/// Exit: the process's timers are deleted.
+pub(crate) fn exit<F: PortHost>(k: &mut Kernel<F>, pid: Pid, ctx: &mut Ctx<F>) {
+    for pt in k.fac.ports_mut().ports.values_mut() {
+        while let Some(i) = pt.timers.iter().position(|t| t.owner == pid) {
+            port_drop_timer(pt, i, ctx);
+        }
+    }
+}
+
 /// `unpark`: the getter leaves its port's queue.
 pub(crate) fn unpark<F: PortHost>(k: &mut Kernel<F>, tid: Tid, chan: &PortChan, _ctx: &mut Ctx<F>) {
     if let Some(pt) = k.fac.ports_mut().ports.get_mut(&chan.port) {
@@ -1018,13 +1207,29 @@ pub(crate) fn check<F: PortHost>(k: &Kernel<F>) -> Result<(), String> {
         if fds.file(pt.file).map(|o| o.kind) != Some(FileKind::Port(*id)) {
             return Err(format!("port {id}: its file {} is not open as this port", pt.file));
         }
-        let users = pt.queue.iter().filter(|q| q.file.is_none()).count() as u32;
-        if pt.curr != users + pt.assocs.len() as u32 || pt.curr > pt.max_events {
+        let users = pt.queue.iter().filter(|q| q.file.is_none() && q.timer.is_none()).count() as u32;
+        if pt.curr != users + pt.assocs.len() as u32 + pt.timers.len() as u32 || pt.curr > pt.max_events {
             return Err(format!(
                 "port {id}: port_curr {} for {users} user event(s) and {} association(s)",
                 pt.curr,
                 pt.assocs.len()
             ));
+        }
+        for q in pt.queue.iter().filter(|q| q.timer.is_some()) {
+            let ok =
+                pt.timers.iter().any(|t| u64::from(t.id) == q.ev.object && Some(t.owner) == q.timer && t.fires > 0);
+            if !ok {
+                return Err(format!("port {id}: a queued timer event has no expired timer"));
+            }
+        }
+        for t in &pt.timers {
+            let queued = pt.queue.iter().filter(|q| q.timer.is_some() && q.ev.object == u64::from(t.id)).count();
+            if queued != usize::from(t.fires > 0) || k.process(t.owner).is_none() {
+                return Err(format!(
+                    "port {id}: timer {} has {} expirations and {queued} queued event(s)",
+                    t.id, t.fires
+                ));
+            }
         }
         for q in pt.queue.iter().filter(|q| q.file.is_some()) {
             let owners =

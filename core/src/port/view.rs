@@ -5,7 +5,7 @@
 //! every pipe with its buffer and parked readers and writers, and every
 //! process's fd table.  Derived on demand.
 
-use super::{Alert, Assoc, PortEvent, PortHost};
+use super::{Alert, Assoc, PortEvent, PortHost, Timer};
 use crate::cred::{Pid, Tid};
 use crate::fd::{Fd, FileKind};
 use crate::inspect::WaiterView;
@@ -34,6 +34,7 @@ pub struct PortView {
     /// Parked getters, head first.
     pub getters: Vec<GetterView>,
     pub assocs: Vec<Assoc>,
+    pub timers: Vec<Timer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +85,7 @@ impl<F: PortHost> Kernel<F> {
                     .filter_map(|g| Some(GetterView { waiter: self.waiter_view(g.tid)?, max: g.max, nget: g.nget }))
                     .collect(),
                 assocs: p.assocs.clone(),
+                timers: p.timers.clone(),
             })
             .collect()
     }
