@@ -116,7 +116,7 @@
 //! 3. Every getter is a thread parked on this port, and the getter queue
 //!    holds every thread parked on it.
 //! 4. Every port's file is open; every association's fd refers to its file
-//!    in its owner's table.
+//!    in its owner's table; every armed timer's next expiry is in the future.
 
 pub mod view;
 
@@ -1224,6 +1224,9 @@ pub(crate) fn check<F: PortHost>(k: &Kernel<F>) -> Result<(), String> {
         }
         for t in &pt.timers {
             let queued = pt.queue.iter().filter(|q| q.timer.is_some() && q.ev.object == u64::from(t.id)).count();
+            if t.next.is_some_and(|n| n <= k.now()) {
+                return Err(format!("port {id}: timer {} is armed for a time already passed", t.id));
+            }
             if queued != usize::from(t.fires > 0) || k.process(t.owner).is_none() {
                 return Err(format!(
                     "port {id}: timer {} has {} expirations and {queued} queued event(s)",
