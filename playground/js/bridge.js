@@ -25,9 +25,30 @@ let kernel = null;
 const processes = new Map();
 /** tid -> thread handle */
 const threads = new Map();
-/** kernel snapshots taken before each action, newest last */
-const history = [];
-const HISTORY_MAX = 200;
+
+// The timeline.  A session is the operation log (every action, with its
+// name and arguments) and the states it produces.  The kernel is
+// deterministic, so the state after step n is the snapshot of the nearest
+// checkpoint at or before n with the log re-run from there: checkpoints are
+// kept every CHECKPOINT_EVERY steps, so memory grows with the log, not with
+// steps × state size.
+
+/** Every action taken, oldest first: {op, args, kind} (kind: call, park, wake, error, removal). */
+const oplog = [];
+/** step -> kernel snapshot after that many operations (step 0 and every CHECKPOINT_EVERY). */
+const checkpoints = new Map();
+const CHECKPOINT_EVERY = 16;
+/** The step shown: the state after the first `position` operations. */
+let position = 0;
+/** The first step the timeline goes back to (the start-up spawns come before it). */
+let base = 0;
+/** The step the last action forked the timeline at (the steps after it were dropped), or null. */
+let forkedAt = null;
+/** True while the log is re-run to reach a step: those operations are not logged again. */
+let replaying = false;
+/** The session format (URL hash and exported file). */
+const SESSION_FORMAT = 'ipclab-session';
+const SESSION_VERSION = 1;
 
 /** The kernel's limits: small, so that table growth and full queues show up quickly. */
 function playgroundConfig() {
@@ -67,13 +88,46 @@ function call(f) {
   }
 }
 
-/** Like `call`, but first remembers the kernel state for Step back. */
-function action(f) {
-  if (kernel) {
-    history.push(kernel.snapshot());
-    if (history.length > HISTORY_MAX) history.shift();
+const REMOVALS = new Set(['exit', 'msgctlRmid', 'semctlRmid', 'shmctlRmid', 'semUnlink', 'semDestroy']);
+/** Past any event's seq: `kernel.events(END)` returns no event, only the next cursor. */
+const END = 2n ** 63n;
+
+/**
+ * What kind of step an operation was, from its answer and the event it
+ * recorded: error (failed), park (blocked), removal (an object or process
+ * taken away), wake (its event woke a thread) or call.
+ */
+function stepKind(op, answer, cursor) {
+  const r = JSON.parse(answer);
+  if (!r.ok) return 'error';
+  if (r.blocked !== undefined) return 'park';
+  const [events] = kernel.events(cursor);
+  const last = events[events.length - 1];
+  if (last && last.outcome && last.outcome.tag === 'failed') return 'error';
+  if (REMOVALS.has(op)) return 'removal';
+  if (last && last.woke && last.woke.length > 0) return 'wake';
+  return 'call';
+}
+
+/**
+ * Like `call`, but the operation enters the log (unless the log is being
+ * re-run).  Taken while an earlier step is shown, it forks the timeline:
+ * the steps after the shown one are dropped first.
+ */
+function action(op, args, f) {
+  if (replaying || !kernel) return call(f);
+  forkedAt = null;
+  if (position < oplog.length) {
+    forkedAt = position;
+    oplog.length = position;
+    for (const step of checkpoints.keys()) if (step > position) checkpoints.delete(step);
   }
-  return call(f);
+  const [, cursor] = kernel.events(END);
+  const answer = call(f);
+  oplog.push({ op, args: Array.from(args), kind: stepKind(op, answer, cursor) });
+  position = oplog.length;
+  if (position % CHECKPOINT_EVERY === 0) checkpoints.set(position, kernel.snapshot());
+  return answer;
 }
 
 function thread(tid) {
@@ -125,8 +179,9 @@ export async function bridgeInit() {
     fd = mod.fd;
     port = mod.port;
     inspect = mod.inspect;
-    kernel = system.Kernel.create(playgroundConfig());
-    return JSON.stringify({ ok: true });
+    reset();
+    const found = await sessionFromUrl();
+    return JSON.stringify({ ok: true, value: found });
   } catch (e) {
     const message = e && e.payload !== undefined ? `kernel creation failed: ${e.payload}` : String(e && e.stack ? e.stack : e);
     return JSON.stringify({ ok: false, errno: 'bridge', message });
@@ -135,7 +190,7 @@ export async function bridgeInit() {
 
 /** Spawns a process with one thread; groups is a comma-separated list. */
 export function spawn(uid, gid, groups, privileged) {
-  return action(() => {
+  return action('spawn', [uid, gid, groups, privileged], () => {
     const list = String(groups)
       .split(/[\s,]+/)
       .filter((s) => s !== '')
@@ -147,11 +202,11 @@ export function spawn(uid, gid, groups, privileged) {
 }
 
 export function fork(pid) {
-  return action(() => ({ value: adopt(process(pid).fork()) }));
+  return action('fork', [pid], () => ({ value: adopt(process(pid).fork()) }));
 }
 
 export function threadCreate(pid) {
-  return action(() => {
+  return action('threadCreate', [pid], () => {
     const t = process(pid).threadCreate();
     threads.set(t.tid(), t);
     return { value: { pid, tid: t.tid() } };
@@ -159,19 +214,19 @@ export function threadCreate(pid) {
 }
 
 export function exit(pid) {
-  return action(() => {
+  return action('exit', [pid], () => {
     process(pid).exit();
     return { value: null };
   });
 }
 
 export function msgget(tid, key, flags) {
-  return action(() => ({ value: msg.msgget(thread(tid), key | 0, flags | 0) }));
+  return action('msgget', [tid, key, flags], () => ({ value: msg.msgget(thread(tid), key | 0, flags | 0) }));
 }
 
 /** timeoutNs < 0 means none; mtype is passed as a decimal string (s64). */
 export function msgsnd(tid, msqid, mtype, data, flags, timeoutNs) {
-  return action(() => {
+  return action('msgsnd', [tid, msqid, mtype, data, flags, timeoutNs], () => {
     const bytes = new TextEncoder().encode(data);
     const out = msg.msgsnd(thread(tid), msqid | 0, BigInt(mtype), bytes, flags | 0, timeout(timeoutNs));
     return out.tag === 'blocked' ? { blocked: out.val } : { value: null };
@@ -179,37 +234,37 @@ export function msgsnd(tid, msqid, mtype, data, flags, timeoutNs) {
 }
 
 export function msgrcv(tid, msqid, msgsz, msgtyp, flags, timeoutNs) {
-  return action(() => {
+  return action('msgrcv', [tid, msqid, msgsz, msgtyp, flags, timeoutNs], () => {
     const out = msg.msgrcv(thread(tid), msqid | 0, BigInt(msgsz), BigInt(msgtyp), flags | 0, timeout(timeoutNs));
     return out.tag === 'blocked' ? { blocked: out.val } : { value: received(out.val) };
   });
 }
 
 export function msgctlStat(tid, msqid) {
-  return action(() => ({ value: plain(msg.msgctlStat(thread(tid), msqid | 0)) }));
+  return action('msgctlStat', [tid, msqid], () => ({ value: plain(msg.msgctlStat(thread(tid), msqid | 0)) }));
 }
 
 export function msgctlSet(tid, msqid, uid, gid, mode, qbytes) {
-  return action(() => {
+  return action('msgctlSet', [tid, msqid, uid, gid, mode, qbytes], () => {
     msg.msgctlSet(thread(tid), msqid | 0, { uid, gid, mode, qbytes: BigInt(qbytes) });
     return { value: null };
   });
 }
 
 export function msgctlRmid(tid, msqid) {
-  return action(() => {
+  return action('msgctlRmid', [tid, msqid], () => {
     msg.msgctlRmid(thread(tid), msqid | 0);
     return { value: null };
   });
 }
 
 export function semget(tid, key, nsems, flags) {
-  return action(() => ({ value: sem.semget(thread(tid), key | 0, nsems | 0, flags | 0) }));
+  return action('semget', [tid, key, nsems, flags], () => ({ value: sem.semget(thread(tid), key | 0, nsems | 0, flags | 0) }));
 }
 
 /** sops: a JSON array of [sem_num, sem_op, sem_flg]; timeoutNs < 0 means none (semop), else semtimedop. */
 export function semop(tid, semid, sops, timeoutNs) {
-  return action(() => {
+  return action('semop', [tid, semid, sops, timeoutNs], () => {
     const list = JSON.parse(sops).map(([semNum, semOp, semFlg]) => ({ semNum, semOp, semFlg }));
     const out = sem.semop(thread(tid), semid | 0, list, timeout(timeoutNs));
     return out.tag === 'blocked' ? { blocked: out.val } : { value: null };
@@ -217,22 +272,22 @@ export function semop(tid, semid, sops, timeoutNs) {
 }
 
 export function semctlSetval(tid, semid, semnum, val) {
-  return action(() => {
+  return action('semctlSetval', [tid, semid, semnum, val], () => {
     sem.semctlSetval(thread(tid), semid | 0, semnum >>> 0, val | 0);
     return { value: null };
   });
 }
 
 export function semctlGetall(tid, semid) {
-  return action(() => ({ value: Array.from(sem.semctlGetall(thread(tid), semid | 0)) }));
+  return action('semctlGetall', [tid, semid], () => ({ value: Array.from(sem.semctlGetall(thread(tid), semid | 0)) }));
 }
 
 export function semctlStat(tid, semid) {
-  return action(() => ({ value: plain(sem.semctlStat(thread(tid), semid | 0)) }));
+  return action('semctlStat', [tid, semid], () => ({ value: plain(sem.semctlStat(thread(tid), semid | 0)) }));
 }
 
 export function semctlRmid(tid, semid) {
-  return action(() => {
+  return action('semctlRmid', [tid, semid], () => {
     sem.semctlRmid(thread(tid), semid | 0);
     return { value: null };
   });
@@ -245,49 +300,49 @@ function waited(out) {
 
 /** sem_open: oflag is WIT flags, lifted by jco as {creat, excl}. */
 export function semOpen(tid, name, creat, excl, mode, value) {
-  return action(() => ({
+  return action('semOpen', [tid, name, creat, excl, mode, value], () => ({
     value: psem.semOpen(thread(tid), String(name), { creat: !!creat, excl: !!excl }, mode >>> 0, value >>> 0),
   }));
 }
 
 export function semInit(tid, value, pshared) {
-  return action(() => ({ value: psem.semInit(thread(tid), value >>> 0, !!pshared) }));
+  return action('semInit', [tid, value, pshared], () => ({ value: psem.semInit(thread(tid), value >>> 0, !!pshared) }));
 }
 
 export function semClose(tid, id) {
-  return action(() => {
+  return action('semClose', [tid, id], () => {
     psem.semClose(thread(tid), id >>> 0);
     return { value: null };
   });
 }
 
 export function semUnlink(tid, name) {
-  return action(() => {
+  return action('semUnlink', [tid, name], () => {
     psem.semUnlink(thread(tid), String(name));
     return { value: null };
   });
 }
 
 export function semDestroy(tid, id) {
-  return action(() => {
+  return action('semDestroy', [tid, id], () => {
     psem.semDestroy(thread(tid), id >>> 0);
     return { value: null };
   });
 }
 
 export function semPost(tid, id) {
-  return action(() => {
+  return action('semPost', [tid, id], () => {
     psem.semPost(thread(tid), id >>> 0);
     return { value: null };
   });
 }
 
 export function semWait(tid, id) {
-  return action(() => waited(psem.semWait(thread(tid), id >>> 0)));
+  return action('semWait', [tid, id], () => waited(psem.semWait(thread(tid), id >>> 0)));
 }
 
 export function semTrywait(tid, id) {
-  return action(() => {
+  return action('semTrywait', [tid, id], () => {
     psem.semTrywait(thread(tid), id >>> 0);
     return { value: null };
   });
@@ -295,43 +350,43 @@ export function semTrywait(tid, id) {
 
 /** abstime on the logical clock; sec and nsec are decimal strings (s64). */
 export function semTimedwait(tid, id, sec, nsec) {
-  return action(() => waited(psem.semTimedwait(thread(tid), id >>> 0, { sec: BigInt(sec), nsec: BigInt(nsec) })));
+  return action('semTimedwait', [tid, id, sec, nsec], () => waited(psem.semTimedwait(thread(tid), id >>> 0, { sec: BigInt(sec), nsec: BigInt(nsec) })));
 }
 
 export function semGetvalue(tid, id) {
-  return action(() => ({ value: psem.semGetvalue(thread(tid), id >>> 0) }));
+  return action('semGetvalue', [tid, id], () => ({ value: psem.semGetvalue(thread(tid), id >>> 0) }));
 }
 
 /** shmget: size is a decimal string (u64). */
 export function shmget(tid, key, size, flags) {
-  return action(() => ({ value: shm.shmget(thread(tid), key | 0, BigInt(size), flags | 0) }));
+  return action('shmget', [tid, key, size, flags], () => ({ value: shm.shmget(thread(tid), key | 0, BigInt(size), flags | 0) }));
 }
 
 /** shmat: addr is a decimal string (u64; 0 lets the kernel choose); the value is the address attached. */
 export function shmat(tid, shmid, addr, flags) {
-  return action(() => ({ value: Number(shm.shmat(thread(tid), shmid | 0, BigInt(addr), flags | 0)) }));
+  return action('shmat', [tid, shmid, addr, flags], () => ({ value: Number(shm.shmat(thread(tid), shmid | 0, BigInt(addr), flags | 0)) }));
 }
 
 export function shmdt(tid, addr) {
-  return action(() => {
+  return action('shmdt', [tid, addr], () => {
     shm.shmdt(thread(tid), BigInt(addr));
     return { value: null };
   });
 }
 
 export function shmctlStat(tid, shmid) {
-  return action(() => ({ value: plain(shm.shmctlStat(thread(tid), shmid | 0)) }));
+  return action('shmctlStat', [tid, shmid], () => ({ value: plain(shm.shmctlStat(thread(tid), shmid | 0)) }));
 }
 
 export function shmctlSet(tid, shmid, uid, gid, mode) {
-  return action(() => {
+  return action('shmctlSet', [tid, shmid, uid, gid, mode], () => {
     shm.shmctlSet(thread(tid), shmid | 0, { uid: uid >>> 0, gid: gid >>> 0, mode: mode >>> 0 });
     return { value: null };
   });
 }
 
 export function shmctlRmid(tid, shmid) {
-  return action(() => {
+  return action('shmctlRmid', [tid, shmid], () => {
     shm.shmctlRmid(thread(tid), shmid | 0);
     return { value: null };
   });
@@ -339,7 +394,7 @@ export function shmctlRmid(tid, shmid) {
 
 /** SHM_LOCK (lock true) or SHM_UNLOCK (lock false). */
 export function shmctlLock(tid, shmid, lock) {
-  return action(() => {
+  return action('shmctlLock', [tid, shmid, lock], () => {
     shm.shmctlLock(thread(tid), shmid | 0, !!lock);
     return { value: null };
   });
@@ -347,12 +402,12 @@ export function shmctlLock(tid, shmid, lock) {
 
 /** A load of len bytes at addr (decimal strings): the bytes, as an array of numbers. */
 export function shmRead(tid, addr, len) {
-  return action(() => ({ value: Array.from(shm.read(thread(tid), BigInt(addr), BigInt(len))) }));
+  return action('shmRead', [tid, addr, len], () => ({ value: Array.from(shm.read(thread(tid), BigInt(addr), BigInt(len))) }));
 }
 
 /** A store of the text's UTF-8 bytes at addr (a decimal string). */
 export function shmWrite(tid, addr, data) {
-  return action(() => {
+  return action('shmWrite', [tid, addr, data], () => {
     shm.write(thread(tid), BigInt(addr), new TextEncoder().encode(data));
     return { value: null };
   });
@@ -360,7 +415,7 @@ export function shmWrite(tid, addr, data) {
 
 /** A tunable: name is shmmax, shmmaxpgs (u64) or shmmni, shmseg (u32); value a decimal string. */
 export function setTunable(tid, name, value) {
-  return action(() => {
+  return action('setTunable', [tid, name, value], () => {
     const wide = name === 'shmmax' || name === 'shmmaxpgs';
     const val = wide ? BigInt(value) : Number(value);
     shm.setTunable(thread(tid), { tag: String(name), val });
@@ -370,7 +425,7 @@ export function setTunable(tid, name, value) {
 
 /** pipe(): {read, write}, the two fds. */
 export function pipe(tid) {
-  return action(() => {
+  return action('pipe', [tid], () => {
     const [read, write] = fd.pipe(thread(tid));
     return { value: { read, write } };
   });
@@ -378,7 +433,7 @@ export function pipe(tid) {
 
 /** read(fd, len, nonblock): the bytes (empty: end of file), or parked. */
 export function fdRead(tid, f, len, nonblock) {
-  return action(() => {
+  return action('fdRead', [tid, f, len, nonblock], () => {
     const out = fd.read(thread(tid), f | 0, len >>> 0, !!nonblock);
     return out.tag === 'blocked' ? { blocked: out.val } : { value: Array.from(out.val) };
   });
@@ -386,14 +441,14 @@ export function fdRead(tid, f, len, nonblock) {
 
 /** write(fd, the text's UTF-8 bytes, nonblock): how many bytes, or parked. */
 export function fdWrite(tid, f, data, nonblock) {
-  return action(() => {
+  return action('fdWrite', [tid, f, data, nonblock], () => {
     const out = fd.write(thread(tid), f | 0, new TextEncoder().encode(data), !!nonblock);
     return out.tag === 'blocked' ? { blocked: out.val } : { value: Number(out.val) };
   });
 }
 
 export function fdClose(tid, f) {
-  return action(() => {
+  return action('fdClose', [tid, f], () => {
     fd.close(thread(tid), f | 0);
     return { value: null };
   });
@@ -407,12 +462,12 @@ function portTimeout(ns) {
 }
 
 export function portCreate(tid) {
-  return action(() => ({ value: port.portCreate(thread(tid)) }));
+  return action('portCreate', [tid], () => ({ value: port.portCreate(thread(tid)) }));
 }
 
 /** user is a decimal string (u64). */
 export function portSend(tid, p, events, user) {
-  return action(() => {
+  return action('portSend', [tid, p, events, user], () => {
     port.portSend(thread(tid), p | 0, events | 0, BigInt(user));
     return { value: null };
   });
@@ -420,14 +475,14 @@ export function portSend(tid, p, events, user) {
 
 /** ports: a JSON array of port fds; the value is {sent, errors}. */
 export function portSendn(tid, ports, events, user) {
-  return action(() => {
+  return action('portSendn', [tid, ports, events, user], () => {
     const list = Int32Array.from(JSON.parse(ports));
     return { value: plain(port.portSendn(thread(tid), list, events | 0, BigInt(user))) };
   });
 }
 
 export function portAlert(tid, p, flags, events, user) {
-  return action(() => {
+  return action('portAlert', [tid, p, flags, events, user], () => {
     port.portAlert(thread(tid), p | 0, flags | 0, events | 0, BigInt(user));
     return { value: null };
   });
@@ -435,14 +490,14 @@ export function portAlert(tid, p, flags, events, user) {
 
 /** object and user are decimal strings (u64). */
 export function portAssociate(tid, p, source, object, events, user) {
-  return action(() => {
+  return action('portAssociate', [tid, p, source, object, events, user], () => {
     port.portAssociate(thread(tid), p | 0, source & 0xffff, BigInt(object), events & 0xffff, BigInt(user));
     return { value: null };
   });
 }
 
 export function portDissociate(tid, p, source, object) {
-  return action(() => {
+  return action('portDissociate', [tid, p, source, object], () => {
     port.portDissociate(thread(tid), p | 0, source & 0xffff, BigInt(object));
     return { value: null };
   });
@@ -450,7 +505,7 @@ export function portDissociate(tid, p, source, object) {
 
 /** port_getn: {tag:'got', val:{events, etime}} or {tag:'pending', val:n}, or parked. */
 export function portGetn(tid, p, max, nget, timeoutNs) {
-  return action(() => {
+  return action('portGetn', [tid, p, max, nget, timeoutNs], () => {
     const out = port.portGetn(thread(tid), p | 0, max >>> 0, nget >>> 0, portTimeout(timeoutNs));
     return out.tag === 'blocked' ? { blocked: out.val } : { value: plain(out) };
   });
@@ -458,7 +513,7 @@ export function portGetn(tid, p, max, nget, timeoutNs) {
 
 /** port_get: {tag:'event', val} or {tag:'none'}, or parked. */
 export function portGet(tid, p, timeoutNs) {
-  return action(() => {
+  return action('portGet', [tid, p, timeoutNs], () => {
     const out = port.portGet(thread(tid), p | 0, portTimeout(timeoutNs));
     return out.tag === 'blocked' ? { blocked: out.val } : { value: plain(out) };
   });
@@ -466,7 +521,7 @@ export function portGet(tid, p, timeoutNs) {
 
 /** The completed result of a parked call: {call, ok, errno?, value?}. */
 export function takeResult(tid) {
-  return action(() => {
+  return action('takeResult', [tid], () => {
     const c = thread(tid).takeResult();
     const r = c.result;
     // jco lifts result<reply, errno> inside a record as {tag:'ok'|'err', val}.
@@ -477,11 +532,11 @@ export function takeResult(tid) {
 }
 
 export function interrupt(tid) {
-  return action(() => ({ value: thread(tid).interrupt() }));
+  return action('interrupt', [tid], () => ({ value: thread(tid).interrupt() }));
 }
 
 export function advance(ns) {
-  return action(() => ({ value: Number(kernel.advance(BigInt(ns))) }));
+  return action('advance', [ns], () => ({ value: Number(kernel.advance(BigInt(ns))) }));
 }
 
 /** Everything the views show, in one JSON object. */
@@ -504,7 +559,15 @@ export function state(cursor) {
         processes: plain(inspect.processes(kernel)),
         events: plain(events),
         cursor: Number(next),
-        history: history.length,
+        history: position - base,
+        timeline: {
+          step: position,
+          base,
+          length: oplog.length,
+          kinds: oplog.map((e) => e.kind),
+          labels: oplog.map((e) => `${e.op}(${e.args.map((a) => JSON.stringify(a)).join(', ')})`),
+          forkedAt,
+        },
       },
     };
   });
@@ -515,19 +578,209 @@ export function snapshot() {
 }
 
 export function restore(json) {
-  return action(() => {
+  return action('restore', [json], () => {
     kernel.restore(json);
     return { value: null };
   });
 }
 
-/** Restores the state from before the last action. */
+/** Shows the step before the shown one (the log after it stays: forward goes back to it). */
 export function stepBack() {
   return call(() => {
-    const snap = history.pop();
-    if (snap === undefined) throw new Error('nothing to step back to');
-    kernel.restore(snap);
-    return { value: history.length };
+    if (position <= base) throw new Error('nothing to step back to');
+    goTo(position - 1);
+    return { value: position - base };
+  });
+}
+
+/** Shows the state after `step` operations (clamped to the timeline). */
+export function jump(step) {
+  return call(() => {
+    goTo(Math.max(base, Math.min(step | 0, oplog.length)));
+    return { value: position };
+  });
+}
+
+/**
+ * Restores the state after `step` operations: from the nearest checkpoint
+ * at or before it (or the shown state, when that is nearer), re-running the
+ * logged operations in between.  Handles keep naming the same pids and
+ * tids; spawn, fork and thread-create re-adopt theirs as they re-run.
+ */
+function goTo(step) {
+  if (step === position) return;
+  let k = step - (step % CHECKPOINT_EVERY);
+  while (k > 0 && !checkpoints.has(k)) k -= CHECKPOINT_EVERY;
+  let from = position;
+  if (step < position || k > position) {
+    kernel.restore(checkpoints.get(k));
+    from = k;
+  }
+  replaying = true;
+  try {
+    for (let i = from; i < step; i++) OPS[oplog[i].op](...oplog[i].args);
+  } finally {
+    replaying = false;
+  }
+  position = step;
+}
+
+/** A fresh kernel (same limits) with an empty log. */
+function reset() {
+  kernel = system.Kernel.create(playgroundConfig());
+  processes.clear();
+  threads.clear();
+  oplog.length = 0;
+  checkpoints.clear();
+  checkpoints.set(0, kernel.snapshot());
+  position = 0;
+  base = 0;
+  forkedAt = null;
+}
+
+/** The session: the operation log and the step shown (the URL's and the exported file's format). */
+function session() {
+  return {
+    format: SESSION_FORMAT,
+    version: SESSION_VERSION,
+    base,
+    step: position,
+    log: oplog.map((e) => [e.op, e.args, e.kind]),
+  };
+}
+
+/**
+ * Replays a session on a fresh kernel: every logged operation re-run in
+ * order (pids and tids come out the same: the kernel is deterministic), then
+ * the shown step restored.  Throws, leaving a fresh kernel, if the session
+ * is not one or an operation is unknown; returns what replayed differently
+ * (a link from another build) as a list of words.
+ */
+function replay(s) {
+  if (!s || s.format !== SESSION_FORMAT || !Array.isArray(s.log)) throw new Error('this is not an ipclab session');
+  if (s.version !== SESSION_VERSION) throw new Error(`session version ${s.version}; this build reads version ${SESSION_VERSION}`);
+  s.log.forEach((e, i) => {
+    if (!Array.isArray(e) || typeof OPS[e[0]] !== 'function' || !Array.isArray(e[1])) {
+      throw new Error(`step ${i + 1} is not an operation this build knows (${JSON.stringify(e && e[0])}): a link from another build?`);
+    }
+  });
+  reset();
+  const differs = [];
+  s.log.forEach(([op, args, kind], i) => {
+    OPS[op](...args);
+    if (kind && oplog[i].kind !== kind) differs.push(`step ${i + 1} (${op}) was a ${kind} and is now a ${oplog[i].kind}`);
+  });
+  const clamp = (n, lo) => Math.max(lo, Math.min(Number(n) | 0, oplog.length));
+  base = clamp(s.base, 0);
+  goTo(clamp(s.step ?? oplog.length, base));
+  forkedAt = null;
+  return differs;
+}
+
+/** Replays a session (JSON text); the answer's value is {step, length, differs}. */
+export function replaySession(json) {
+  return call(() => {
+    let differs;
+    try {
+      differs = replay(JSON.parse(json));
+    } catch (e) {
+      reset();
+      throw e;
+    }
+    return { value: { step: position, length: oplog.length, differs } };
+  });
+}
+
+/** Bytes as base64url (no padding). */
+function base64url(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function unbase64url(text) {
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** Pipes bytes through a (de)compression stream. */
+async function through(bytes, stream) {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer());
+}
+
+/** The session as a URL hash: `#session=z…` (deflate-raw) or `#session=j…` (plain JSON), base64url. */
+async function sessionHash() {
+  const bytes = new TextEncoder().encode(JSON.stringify(session()));
+  if (typeof CompressionStream === 'function') {
+    return `#session=z${base64url(await through(bytes, new CompressionStream('deflate-raw')))}`;
+  }
+  return `#session=j${base64url(bytes)}`;
+}
+
+/** The session a URL hash carries, as JSON text. */
+async function sessionOfHash(hash) {
+  const code = hash.slice('#session='.length);
+  const bytes = unbase64url(code.slice(1));
+  if (code[0] === 'j') return new TextDecoder().decode(bytes);
+  if (code[0] !== 'z') throw new Error('the link\'s session is in an unknown encoding');
+  if (typeof DecompressionStream !== 'function') throw new Error('this browser cannot decompress the link (no DecompressionStream)');
+  return new TextDecoder().decode(await through(bytes, new DecompressionStream('deflate-raw')));
+}
+
+/**
+ * On load: replays the session in the URL's hash, if there is one.
+ * null (none), {step, length, differs}, or {error} (a fresh kernel then).
+ */
+async function sessionFromUrl() {
+  if (!location.hash.startsWith('#session=')) return null;
+  try {
+    const differs = replay(JSON.parse(await sessionOfHash(location.hash)));
+    return { step: position, length: oplog.length, differs };
+  } catch (e) {
+    reset();
+    return { error: String(e && e.message ? e.message : e) };
+  }
+}
+
+/**
+ * Puts the session in the page's URL (the hash) and copies the link to the
+ * clipboard if the browser lets it.  Resolves to a JSON answer whose value
+ * is {url, copied}.
+ */
+export async function copyLink() {
+  try {
+    const hash = await sessionHash();
+    window.history.replaceState(null, '', hash);
+    const url = location.href;
+    let copied = false;
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      const wait = new Promise((resolve) => setTimeout(() => resolve(false), 1000));
+      copied = await Promise.race([navigator.clipboard.writeText(url).then(() => true, () => false), wait]);
+    }
+    return JSON.stringify({ ok: true, value: { url, copied } });
+  } catch (e) {
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/** Downloads `json` as a file named `name`. */
+function download(name, json) {
+  const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+/** Downloads the session (the operation log and the step shown) as ipclab-session.json. */
+export function exportSession() {
+  return call(() => {
+    const json = JSON.stringify(session());
+    download('ipclab-session.json', json);
+    return { value: { bytes: json.length, steps: oplog.length } };
   });
 }
 
@@ -538,19 +791,69 @@ export function stepBack() {
 export function saveState() {
   return call(() => {
     const json = kernel.snapshot();
-    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'ipclab-snapshot.json';
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    download('ipclab-snapshot.json', json);
     return { value: json.length };
   });
 }
 
-/** Forgets every snapshot: Step back cannot go before this point. */
+/** The timeline starts here: stepping back cannot go before this point (the operations stay in the log). */
 export function forgetHistory() {
-  history.length = 0;
+  base = position;
+  forkedAt = null;
 }
+
+/** Every logged operation by name, for re-running the log. */
+const OPS = {
+  spawn,
+  fork,
+  threadCreate,
+  exit,
+  msgget,
+  msgsnd,
+  msgrcv,
+  msgctlStat,
+  msgctlSet,
+  msgctlRmid,
+  semget,
+  semop,
+  semctlSetval,
+  semctlGetall,
+  semctlStat,
+  semctlRmid,
+  semOpen,
+  semInit,
+  semClose,
+  semUnlink,
+  semDestroy,
+  semPost,
+  semWait,
+  semTrywait,
+  semTimedwait,
+  semGetvalue,
+  shmget,
+  shmat,
+  shmdt,
+  shmctlStat,
+  shmctlSet,
+  shmctlRmid,
+  shmctlLock,
+  shmRead,
+  shmWrite,
+  setTunable,
+  pipe,
+  fdRead,
+  fdWrite,
+  fdClose,
+  portCreate,
+  portSend,
+  portSendn,
+  portAlert,
+  portAssociate,
+  portDissociate,
+  portGetn,
+  portGet,
+  takeResult,
+  interrupt,
+  advance,
+  restore,
+};

@@ -1,8 +1,9 @@
 //! The application: loads the component through the bridge, keeps the
 //! latest kernel state, runs the calls the panels emit, and reports each
-//! call's result or errno in words.
+//! call's result or errno in words; moves along the timeline and shares the
+//! session (the bridge keeps the operation log).
 
-use crate::bridge::{self, Answer, Call};
+use crate::bridge::{self, Answer, Call, Opened};
 use crate::errno;
 use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
@@ -10,6 +11,7 @@ use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_wo
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
 use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_flag_words, shmget_flag_words};
+use crate::timeline::TimelineBar;
 use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
 use serde_json::Value;
 use yew::prelude::*;
@@ -33,7 +35,7 @@ pub struct Report {
 }
 
 pub enum Msg {
-    Loaded(Result<(), String>),
+    Loaded(Result<Opened, String>),
     Do(Call),
     Actor(u32),
     Msqid(String),
@@ -49,6 +51,14 @@ pub enum Msg {
     /// Save the kernel's state as a file (`ipclab ipcs FILE` prints it).
     SaveState,
     StepBack,
+    /// Show the state after this many operations.
+    Jump(u32),
+    /// Put the session in the URL and copy the link.
+    CopyLink,
+    /// The link made, and whether it reached the clipboard.
+    Linked(Result<(String, bool), String>),
+    /// Download the session as a file.
+    ExportSession,
     /// A form could not be read.
     Invalid(String),
 }
@@ -74,6 +84,8 @@ pub struct App {
     /// "msg", "sem" or "shm": the namespace the namespace views draw.
     showing: &'static str,
     report: Option<Report>,
+    /// The link "Copy link" made, until the session moves on.
+    link: Option<String>,
 }
 
 /// A call in words, as the caller would write it.
@@ -650,6 +662,13 @@ impl App {
         }
     }
 
+    /// "timeline forked at step N" when the last action was taken in the past.
+    fn forked(&self) -> Option<String> {
+        let t = &self.state.timeline;
+        t.forked_at
+            .map(|at| format!("timeline forked at step {}: the steps after it were dropped", at.saturating_sub(t.base)))
+    }
+
     fn run(&mut self, call: Call) {
         let before = self.state.clone();
         let title = title(&call, &before);
@@ -696,7 +715,8 @@ impl App {
                 if let (Call::PortCreate { .. }, Some(fd)) = (&call, v.as_i64()) {
                     self.ports.port = fd.to_string();
                 }
-                let (text, detail) = value_words(&call, &v, &self.state);
+                let (text, mut detail) = value_words(&call, &v, &self.state);
+                detail.extend(self.forked());
                 // A parked call that completed with an errno is a failure, even
                 // though taking its result succeeded.
                 let failed =
@@ -707,7 +727,7 @@ impl App {
                 title,
                 verdict: Verdict::Blocked,
                 text: format!("{reason} — the thread waits until a later call completes it"),
-                detail: vec![],
+                detail: self.forked().into_iter().collect(),
             },
             Answer::Err { errno: e, message } => {
                 let (name, meaning) = errno::describe(&e);
@@ -719,6 +739,7 @@ impl App {
                 if let Some(m) = message {
                     detail.push(m);
                 }
+                detail.extend(self.forked());
                 Report { title, verdict: Verdict::Failed, text: format!("{name} — {meaning}"), detail }
             }
         };
@@ -746,23 +767,122 @@ impl Component for App {
             ports: PortFields::default(),
             showing: "msg",
             report: None,
+            link: None,
         }
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Loaded(Err(e)) => self.status = Status::Failed(e),
-            Msg::Loaded(Ok(())) => {
+            Msg::Loaded(Ok(opened)) => {
                 self.status = Status::Ready;
-                // The two processes every lesson starts with.
-                for (uid, gid) in [(100, 10), (200, 20)] {
-                    Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
+                if !matches!(opened, Opened::Session { .. }) {
+                    // The two processes every lesson starts with.
+                    for (uid, gid) in [(100, 10), (200, 20)] {
+                        Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
+                    }
+                    bridge::forget_history();
                 }
-                bridge::forget_history();
                 self.refresh();
-                self.report = None;
+                self.report = match opened {
+                    Opened::Fresh => None,
+                    Opened::Session { step, length, differs } => {
+                        let base = self.state.timeline.base;
+                        Some(Report {
+                            title: "open a shared session".into(),
+                            verdict: if differs.is_empty() { Verdict::Ok } else { Verdict::Failed },
+                            text: format!(
+                                "replayed the link's {} step(s); showing step {} of {}",
+                                length.saturating_sub(base),
+                                step.saturating_sub(base),
+                                length.saturating_sub(base)
+                            ),
+                            detail: differs
+                                .into_iter()
+                                .map(|d| format!("this build replays it differently: {d}"))
+                                .collect(),
+                        })
+                    }
+                    Opened::Unreadable(e) => Some(Report {
+                        title: "open a shared session".into(),
+                        verdict: Verdict::Failed,
+                        text: format!("the link's session could not be replayed: {e}"),
+                        detail: vec!["a fresh session was started instead".into()],
+                    }),
+                };
             }
-            Msg::Do(call) => self.run(call),
+            Msg::Do(call) => {
+                self.link = None;
+                self.run(call)
+            }
+            Msg::Jump(step) => {
+                self.link = None;
+                match bridge::jump(step) {
+                    Ok(()) => {
+                        self.refresh();
+                        let t = &self.state.timeline;
+                        let (shown, total) = (t.step.saturating_sub(t.base), t.length.saturating_sub(t.base));
+                        let what = match t.step.checked_sub(1).and_then(|i| t.labels.get(i as usize)) {
+                            Some(label) if shown > 0 => format!(": after {label}"),
+                            _ => ": the start".into(),
+                        };
+                        self.report = Some(Report {
+                            title: "timeline".into(),
+                            verdict: Verdict::Ok,
+                            text: format!("showing step {shown} of {total}{what}"),
+                            detail: vec![],
+                        });
+                    }
+                    Err(e) => {
+                        self.report =
+                            Some(Report { title: "timeline".into(), verdict: Verdict::Failed, text: e, detail: vec![] })
+                    }
+                }
+            }
+            Msg::CopyLink => {
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    link.send_message(Msg::Linked(bridge::copy_link().await));
+                });
+                return false;
+            }
+            Msg::Linked(answer) => {
+                self.report = Some(match answer {
+                    Ok((url, copied)) => {
+                        let how = if copied { "copied to the clipboard" } else { "in the address bar and below" };
+                        self.link = Some(url);
+                        let t = &self.state.timeline;
+                        Report {
+                            title: "copy link".into(),
+                            verdict: Verdict::Ok,
+                            text: format!(
+                                "the link to this session ({} step(s), showing step {}) is {how}: opening it replays \
+                                 the session",
+                                t.length.saturating_sub(t.base),
+                                t.step.saturating_sub(t.base)
+                            ),
+                            detail: vec![],
+                        }
+                    }
+                    Err(e) => Report { title: "copy link".into(), verdict: Verdict::Failed, text: e, detail: vec![] },
+                });
+            }
+            Msg::ExportSession => {
+                self.report = Some(match bridge::export_session() {
+                    Ok((bytes, steps)) => Report {
+                        title: "export session".into(),
+                        verdict: Verdict::Ok,
+                        text: format!(
+                            "saved the session as ipclab-session.json ({steps} operation(s), {bytes} bytes): the \
+                             same format the link carries"
+                        ),
+                        detail: vec![],
+                    },
+                    Err(e) => {
+                        Report { title: "export session".into(), verdict: Verdict::Failed, text: e, detail: vec![] }
+                    }
+                });
+            }
             Msg::Actor(tid) => self.actor = Some(tid),
             Msg::Msqid(s) => self.msqid = s,
             Msg::Semid(s) => self.semid = s,
@@ -785,6 +905,7 @@ impl Component for App {
                 });
             }
             Msg::StepBack => {
+                self.link = None;
                 let before = self.state.clone();
                 match bridge::undo() {
                     Ok(()) => {
@@ -794,7 +915,10 @@ impl Component for App {
                         self.report = Some(Report {
                             title: "step back".into(),
                             verdict: Verdict::Ok,
-                            text: format!("restored the state from before the last action{undone}"),
+                            text: format!(
+                                "restored the state from before step {}{undone}",
+                                before.timeline.step.saturating_sub(before.timeline.base)
+                            ),
                             detail: vec![],
                         });
                     }
@@ -839,7 +963,7 @@ impl Component for App {
                     <h1>{ "ipclab · System V message queues, semaphores and shared memory · POSIX semaphores · event ports" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}
-                        title="Restore the kernel state from before the last action">
+                        title="Show the state from before the step shown (back one step on the timeline)">
                         { format!("⟲ Step back ({history})") }
                     </button>
                     <button type="button" data-testid="save-state" disabled={!ready}
@@ -880,6 +1004,11 @@ impl Component for App {
                               Step back restores the state from before the last action." }</p>
                     </details>
                 </header>
+                if ready {
+                    <TimelineBar timeline={self.state.timeline.clone()} link={self.link.clone().map(AttrValue::from)}
+                        on_jump={link.callback(Msg::Jump)} on_copy={link.callback(|()| Msg::CopyLink)}
+                        on_export={link.callback(|()| Msg::ExportSession)} />
+                }
                 { body }
             </main>
         }

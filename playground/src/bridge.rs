@@ -108,6 +108,12 @@ extern "C" {
     fn step_back() -> String;
     #[wasm_bindgen(js_name = forgetHistory)]
     fn forget_history_js();
+    #[wasm_bindgen(js_name = jump)]
+    fn jump_js(step: u32) -> String;
+    #[wasm_bindgen(js_name = copyLink)]
+    fn copy_link_js() -> Promise;
+    #[wasm_bindgen(js_name = exportSession)]
+    fn export_session_js() -> String;
     #[wasm_bindgen(js_name = saveState)]
     fn save_state_js() -> String;
 }
@@ -145,11 +151,36 @@ fn parse(json: &str) -> Answer {
     }
 }
 
-/// Loads the component and creates the kernel; `Err` says why not.
-pub async fn init() -> Result<(), String> {
+/// What the page opened with: a fresh kernel, or the session its URL carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opened {
+    /// No session in the URL: a fresh kernel.
+    Fresh,
+    /// The URL's session replayed: the step shown, of how many, and what
+    /// replayed differently from when the link was made.
+    Session { step: u32, length: u32, differs: Vec<String> },
+    /// The URL's session could not be replayed (why); a fresh kernel.
+    Unreadable(String),
+}
+
+/// Loads the component and creates the kernel, replaying the session in
+/// the URL if there is one; `Err` says why not.
+pub async fn init() -> Result<Opened, String> {
     let answer = wasm_bindgen_futures::JsFuture::from(bridge_init()).await.map_err(|e| format!("{e:?}"))?;
     match parse(&answer.as_string().unwrap_or_default()) {
-        Answer::Ok(_) => Ok(()),
+        Answer::Ok(Value::Null) => Ok(Opened::Fresh),
+        Answer::Ok(v) => Ok(match v.get("error").and_then(Value::as_str) {
+            Some(e) => Opened::Unreadable(e.to_string()),
+            None => {
+                let n = |f: &str| v.get(f).and_then(Value::as_u64).unwrap_or(0) as u32;
+                let differs = v
+                    .get("differs")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default();
+                Opened::Session { step: n("step"), length: n("length"), differs }
+            }
+        }),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),
     }
@@ -620,7 +651,7 @@ pub fn read_state() -> Result<KernelState, String> {
     }
 }
 
-/// Restores the state from before the last action; `Err` if there is none.
+/// Shows the step before the shown one; `Err` if the timeline starts there.
 pub fn undo() -> Result<(), String> {
     match parse(&step_back()) {
         Answer::Ok(_) => Ok(()),
@@ -638,7 +669,44 @@ pub fn save_state() -> Result<u64, String> {
     }
 }
 
-/// Forgets every snapshot (Step back cannot go before this point).
+/// Starts the timeline here (Step back cannot go before this point).
 pub fn forget_history() {
     forget_history_js();
+}
+
+/// Shows the state after `step` operations (restored from the nearest
+/// checkpoint and the log re-run from there).
+pub fn jump(step: u32) -> Result<(), String> {
+    match parse(&jump_js(step)) {
+        Answer::Ok(_) => Ok(()),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// Puts the session (operation log and step shown) in the page's URL and
+/// copies the link if the browser lets it: the link, and whether it was copied.
+pub async fn copy_link() -> Result<(String, bool), String> {
+    let answer = wasm_bindgen_futures::JsFuture::from(copy_link_js()).await.map_err(|e| format!("{e:?}"))?;
+    match parse(&answer.as_string().unwrap_or_default()) {
+        Answer::Ok(v) => Ok((
+            v.get("url").and_then(Value::as_str).unwrap_or_default().to_string(),
+            v.get("copied").and_then(Value::as_bool) == Some(true),
+        )),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// Downloads the session as `ipclab-session.json`: its size in bytes and
+/// how many operations it holds.
+pub fn export_session() -> Result<(u64, u64), String> {
+    match parse(&export_session_js()) {
+        Answer::Ok(v) => Ok((
+            v.get("bytes").and_then(Value::as_u64).unwrap_or(0),
+            v.get("steps").and_then(Value::as_u64).unwrap_or(0),
+        )),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
 }

@@ -11,8 +11,9 @@
 //!
 //! Modules: [`bridge`] calls into the component, [`model`] mirrors the state
 //! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`],
-//! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`form`] and [`errno`]
-//! are helpers.
+//! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`timeline`] draws
+//! the session's steps and its share controls, [`form`] and [`errno`] are
+//! helpers.
 
 pub mod app;
 pub mod bridge;
@@ -24,6 +25,7 @@ pub mod ports;
 pub mod psem;
 pub mod sem;
 pub mod shm;
+pub mod timeline;
 pub mod views;
 
 use wasm_bindgen::prelude::*;

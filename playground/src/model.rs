@@ -35,8 +35,31 @@ pub struct KernelState {
     pub processes: Vec<ProcessView>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
-    /// How many snapshots Step back can restore.
+    /// How many steps Step back can go back.
     pub history: u32,
+    /// The operation log and the step shown.
+    pub timeline: Timeline,
+}
+
+/// The session's operation log as the bridge reports it: one entry per
+/// action, and which step is shown.  Steps are counted in operations: step
+/// n is the state after the first n; the timeline starts at `base` (the
+/// start-up spawns come before it).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Timeline {
+    /// The step shown.
+    pub step: u32,
+    /// The first step the timeline goes back to.
+    pub base: u32,
+    /// How many operations the log holds.
+    pub length: u32,
+    /// Each operation's kind: "call", "park", "wake", "error" or "removal".
+    pub kinds: Vec<String>,
+    /// Each operation as the bridge ran it: `msgget(1, 16, 1536)`.
+    pub labels: Vec<String>,
+    /// The step the last action forked the timeline at.
+    pub forked_at: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -15,7 +15,8 @@
 // process with two worker threads parked in port_getn, an FD event from a
 // pipe write and a USER event from port_send each waking one worker, an
 // alert that wakes both, port_getn in alert mode consuming nothing, ETIME
-// with a partial result.  Each group asserts on DOM text. Also: no page or console error, no
+// with a partial result; then the timeline: jump back and forward, fork, and
+// a shared link that reopens the same state.  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
@@ -778,6 +779,111 @@ async function main() {
       await waitText(page, tid(`pipe-${pipe}`), /0\/4096 bytes: empty/, 'the pipe is empty');
       const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
       assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366`);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('timeline: jump back and forward, fork, share by URL', async () => {
+      const position = async () => {
+        const text = await page.locator(tid('tl-position')).textContent();
+        const m = text.match(/step (\d+) of (\d+)/);
+        assert(m, `timeline position: ${text}`);
+        return [Number(m[1]), Number(m[2])];
+      };
+      const atStep = (n, total) => waitText(page, tid('tl-position'), new RegExp(`^step ${n} of ${total}\\b`), `step ${n} of ${total}`);
+      const [start, total0] = await position();
+      assert(start === total0, `the newest step is shown: ${start} of ${total0}`);
+      const markers = await page.locator('[data-testid^="tl-step-"]').count();
+      assert(markers === total0 + 1, `one marker per step and one for the start: ${markers} for ${total0} steps`);
+      // The kinds come from the events: the EACCES refusal early on is an error, A's first msgrcv parked.
+      const kinds = await page.locator('[data-testid^="tl-step-"]').evaluateAll((els) => els.map((e) => `${e.dataset.kind}:${e.textContent}`));
+      for (const k of ['error:E', 'park:P', 'wake:W', 'removal:R', 'call:C']) assert(kinds.includes(k), `a ${k} marker: ${kinds.join(' ')}`);
+
+      // Two steps: a new queue 0x77 and a message on it.
+      await page.locator(tid(`actor-${a}`)).check();
+      await page.locator(tid('msgget-key')).fill('77');
+      await page.locator(tid('msgget-mode')).fill('0666');
+      await page.locator(tid('msgget')).click();
+      await waitText(page, tid('result-text'), /ok: msqid/, 'msgget 0x77');
+      await page.locator(tid('msgsnd-mtype')).fill('1');
+      await page.locator(tid('msgsnd-text')).fill('tl-one');
+      await page.locator(tid('msgsnd')).click();
+      await waitText(page, tid('result-text'), /ok: sent/, 'msgsnd tl-one');
+      await atStep(start + 2, start + 2);
+      await waitText(page, tid('queues'), /key 0x00000077[\s\S]*tl-one/, 'the queue holds tl-one');
+
+      // Back one step: the queue is there, the message is not; back again: no queue yet.
+      await page.locator(tid('tl-back')).click();
+      await atStep(start + 1, start + 2);
+      await waitText(page, tid('result-text'), new RegExp(`showing step ${start + 1} of ${start + 2}: after msgget`), 'the jump is reported');
+      let queues = await page.locator(tid('queues')).textContent();
+      assert(/key 0x00000077/.test(queues) && !/tl-one/.test(queues), `step ${start + 1}: the queue without its message: ${queues}`);
+      await page.locator(tid('tl-back')).click();
+      await atStep(start, start + 2);
+      queues = await page.locator(tid('queues')).textContent();
+      assert(!/key 0x00000077/.test(queues), `step ${start}: queue 0x77 not created yet: ${queues}`);
+      await waitText(page, tid(`tl-step-${start + 2}`), /^C$/, 'the later steps stay on the timeline');
+      // Last: the later state again; the slider: any step.
+      await page.locator(tid('tl-last')).click();
+      await atStep(start + 2, start + 2);
+      await waitText(page, tid('queues'), /key 0x00000077[\s\S]*tl-one/, 'last: the message is back');
+      await page.locator(tid('tl-slider')).evaluate((el, v) => {
+        el.value = String(v);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, (await page.locator(tid('tl-slider')).getAttribute('min')) * 1 + start + 1);
+      await atStep(start + 1, start + 2);
+      queues = await page.locator(tid('queues')).textContent();
+      assert(/key 0x00000077/.test(queues) && !/tl-one/.test(queues), `slider to step ${start + 1}: ${queues}`);
+      await page.locator(tid('tl-first')).click();
+      await atStep(0, start + 2);
+      await page.locator(tid(`tl-step-${start + 1}`)).click();
+      await atStep(start + 1, start + 2);
+
+      // A new action here forks: step start+2 (tl-one) is dropped.
+      await page.locator(tid('msgsnd-text')).fill('tl-two');
+      await page.locator(tid('msgsnd')).click();
+      await waitText(page, tid('result'), new RegExp(`timeline forked at step ${start + 1}: the steps after it were dropped`), 'the fork is reported');
+      await atStep(start + 2, start + 2);
+      queues = await page.locator(tid('queues')).textContent();
+      assert(/tl-two/.test(queues) && !/tl-one/.test(queues), `the new branch: ${queues}`);
+
+      // Copy link; the link reopens the same state in a new page.
+      await page.locator(tid('tl-back')).click();
+      await atStep(start + 1, start + 2);
+      await page.locator(tid('copy-link')).click();
+      await waitText(page, tid('result-text'), /the link to this session/, 'copy link');
+      const link = await page.locator(tid('share-link')).inputValue();
+      assert(/#session=[zj][A-Za-z0-9_-]+$/.test(link), `the link carries the session: ${link}`);
+      assert((await page.evaluate(() => location.href)) === link, 'the address bar holds the link');
+      const want = {
+        queues: await page.locator(tid('queues')).textContent(),
+        slots: await page.locator(tid('slots')).textContent(),
+        processes: await page.locator('[data-testid^="proc-"]').count(),
+      };
+      mkdirSync(SHOTS, { recursive: true });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${SHOTS}timeline.png` });
+      const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+      assert(scrollWidth <= 1366, `horizontal scroll with the timeline: scrollWidth ${scrollWidth} > 1366`);
+
+      const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      other.on('pageerror', (e) => pageErrors.push(`pageerror (shared link): ${e.message}`));
+      try {
+        await other.goto(link, { waitUntil: 'load' });
+        await other.waitForSelector('[data-testid="app"][data-ready="true"]');
+        await waitText(other, tid('result-text'), new RegExp(`replayed the link's ${start + 2} step\\(s\\); showing step ${start + 1} of ${start + 2}`), 'the link replays');
+        await waitText(other, tid('tl-position'), new RegExp(`^step ${start + 1} of ${start + 2}\\b`), 'the shared step is shown');
+        const got = {
+          queues: await other.locator(tid('queues')).textContent(),
+          slots: await other.locator(tid('slots')).textContent(),
+          processes: await other.locator('[data-testid^="proc-"]').count(),
+        };
+        for (const k of Object.keys(want)) assert(got[k] === want[k], `shared ${k} differ:\n  ${want[k]}\n  ${got[k]}`);
+        // And its timeline moves: forward shows tl-two.
+        await other.locator(tid('tl-forward')).click();
+        await waitText(other, tid('queues'), /tl-two/, 'forward on the shared page');
+      } finally {
+        await other.close();
+      }
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
