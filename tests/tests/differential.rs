@@ -187,7 +187,7 @@ impl Linux {
                     if n < 0 {
                         Res::Err(last_errno())
                     } else {
-                        Res::Msg { mtype: b.mtype as i64, data: b.mtext[..n as usize].to_vec() }
+                        Res::Msg { mtype: b.mtype, data: b.mtext[..n as usize].to_vec() }
                     }
                 }
                 Op::MsgStat { q } => {
