@@ -1,4 +1,5 @@
-//! Differential tests: System V message queues and semaphore arrays on
+//! Differential tests: System V message queues, semaphore arrays and
+//! shared memory (the attached bytes included) on
 //! the **Linux kernel** of this machine (real system calls) and on
 //! `ipc-core`, the same random operation sequences, every return value,
 //! errno and observable state compared step by step.
@@ -56,16 +57,81 @@ fn last_errno() -> Option<Errno> {
 /// `s`), since the two kernels number ids differently.
 #[derive(Debug, Clone)]
 enum Op {
-    Msgget { key: Option<u8>, creat: bool, excl: bool },
-    Msgsnd { q: usize, mtype: i64, len: usize },
-    Msgrcv { q: usize, msgsz: usize, msgtyp: i64, noerror: bool },
-    MsgStat { q: usize },
-    MsgRmid { q: usize },
-    Semget { key: Option<u8>, nsems: i32, creat: bool, excl: bool },
-    Semop { s: usize, ops: Vec<(u16, i16)> },
-    Setval { s: usize, n: u32, val: i32 },
-    Getall { s: usize },
-    SemRmid { s: usize },
+    Msgget {
+        key: Option<u8>,
+        creat: bool,
+        excl: bool,
+    },
+    Msgsnd {
+        q: usize,
+        mtype: i64,
+        len: usize,
+    },
+    Msgrcv {
+        q: usize,
+        msgsz: usize,
+        msgtyp: i64,
+        noerror: bool,
+    },
+    MsgStat {
+        q: usize,
+    },
+    MsgRmid {
+        q: usize,
+    },
+    Semget {
+        key: Option<u8>,
+        nsems: i32,
+        creat: bool,
+        excl: bool,
+    },
+    Semop {
+        s: usize,
+        ops: Vec<(u16, i16)>,
+    },
+    Setval {
+        s: usize,
+        n: u32,
+        val: i32,
+    },
+    Getall {
+        s: usize,
+    },
+    SemRmid {
+        s: usize,
+    },
+    Shmget {
+        key: Option<u8>,
+        size: usize,
+        creat: bool,
+        excl: bool,
+    },
+    Shmat {
+        m: usize,
+        rdonly: bool,
+    },
+    Shmdt {
+        a: usize,
+    },
+    /// A store through a read-write attachment, inside its segment's size.
+    Store {
+        a: usize,
+        off: usize,
+        byte: u8,
+        len: usize,
+    },
+    /// A load inside the attachment's segment size.
+    Load {
+        a: usize,
+        off: usize,
+        len: usize,
+    },
+    ShmStat {
+        m: usize,
+    },
+    ShmRmid {
+        m: usize,
+    },
 }
 
 /// What a step returned, in terms both kernels share.
@@ -73,9 +139,23 @@ enum Op {
 enum Res {
     Ok,
     Id,
-    Msg { mtype: i64, data: Vec<u8> },
-    Stat { qnum: u64, cbytes: u64, qbytes: u64 },
+    Msg {
+        mtype: i64,
+        data: Vec<u8>,
+    },
+    Stat {
+        qnum: u64,
+        cbytes: u64,
+        qbytes: u64,
+    },
     Vals(Vec<u32>),
+    Bytes(Vec<u8>),
+    ShmStat {
+        segsz: u64,
+        nattch: u64,
+    },
+    /// A step the generator could not place (no such attachment): skipped on both.
+    Skip,
     Err(Option<Errno>),
 }
 
@@ -112,7 +192,29 @@ const DIFFERENCES: &[Difference] = &[
                 && *linux == Res::Err(Some(Errno::ERANGE))
         },
     },
+    Difference {
+        case: "shmat, IPC_STAT or IPC_RMID naming a segment removed (IPC_RMID) while still attached",
+        illumos: "NetBSD: EINVAL — a removed segment is not found by its id unless made with _SHM_RMLINGER",
+        linux: "succeeds: the segment keeps its id (SHM_DEST) until its last detach",
+        source: "NetBSD sysv_shm.c shm_find_segment_by_shmid(); Linux ipc/shm.c do_shmat(), shmctl_stat() (SHM_DEST)",
+        matches: |op, core, linux| {
+            matches!(op, Op::Shmat { .. } | Op::ShmStat { .. } | Op::ShmRmid { .. })
+                && *core == Res::Err(Some(Errno::EINVAL))
+                && !matches!(linux, Res::Err(_))
+        },
+    },
 ];
+
+/// After an explained difference, make the Linux side's state agree again.
+fn reconcile(op: &Op, linux: &mut Linux) {
+    if let Op::Shmat { .. } = op
+        && let Some(slot) = linux.atts.last_mut()
+        && let Some((p, _, _)) = slot.take()
+    {
+        // SAFETY: the address shmat just returned.
+        unsafe { libc::shmdt(p.cast()) };
+    }
+}
 
 fn explained(op: &Op, core: &Res, linux: &Res) -> Option<&'static Difference> {
     DIFFERENCES.iter().find(|d| core != linux && (d.matches)(op, core, linux))
@@ -131,8 +233,12 @@ struct Linux {
     base: i32,
     queues: Vec<i32>,
     sets: Vec<i32>,
+    segs: Vec<(i32, usize)>,
+    /// Attachments: (address, segment size, read-only), detached ones None.
+    atts: Vec<Option<(*mut u8, usize, bool)>>,
     made_q: Vec<i32>,
     made_s: Vec<i32>,
+    made_m: Vec<i32>,
 }
 
 impl Drop for Linux {
@@ -144,6 +250,14 @@ impl Drop for Linux {
         for &id in &self.made_s {
             // SAFETY: IPC_RMID takes no fourth argument.
             unsafe { libc::semctl(id, 0, libc::IPC_RMID) };
+        }
+        for (p, _, _) in self.atts.iter().flatten() {
+            // SAFETY: an address shmat returned and not yet detached.
+            unsafe { libc::shmdt(p.cast()) };
+        }
+        for &id in &self.made_m {
+            // SAFETY: IPC_RMID takes no buffer.
+            unsafe { libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) };
         }
     }
 }
@@ -246,9 +360,71 @@ impl Linux {
                     let Some(&id) = self.sets.get(s) else { return Res::Err(Some(Errno::EINVAL)) };
                     if libc::semctl(id, 0, libc::IPC_RMID) < 0 { Res::Err(last_errno()) } else { Res::Ok }
                 }
+                Op::Shmget { key, size, creat, excl } => {
+                    let flags = 0o600 | if creat { libc::IPC_CREAT } else { 0 } | if excl { libc::IPC_EXCL } else { 0 };
+                    let id = libc::shmget(self.key(key), size, flags);
+                    if id < 0 {
+                        return Res::Err(last_errno());
+                    }
+                    if !self.made_m.contains(&id) {
+                        self.made_m.push(id);
+                    }
+                    let mut ds: libc::shmid_ds = std::mem::zeroed();
+                    libc::shmctl(id, libc::IPC_STAT, &mut ds);
+                    self.segs.push((id, ds.shm_segsz));
+                    Res::Id
+                }
+                Op::Shmat { m, rdonly } => {
+                    let Some(&(id, size)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                    let p = libc::shmat(id, std::ptr::null(), if rdonly { libc::SHM_RDONLY } else { 0 });
+                    if p as isize == -1 {
+                        self.atts.push(None);
+                        return Res::Err(last_errno());
+                    }
+                    self.atts.push(Some((p.cast(), size, rdonly)));
+                    Res::Ok
+                }
+                Op::Shmdt { a } => {
+                    let Some(Some((p, _, _))) = self.atts.get(a).copied() else { return Res::Skip };
+                    self.atts[a] = None;
+                    if libc::shmdt(p.cast()) < 0 { Res::Err(last_errno()) } else { Res::Ok }
+                }
+                Op::Store { a, off, byte, len } => {
+                    let Some(Some((p, size, false))) = self.atts.get(a).copied() else { return Res::Skip };
+                    let (off, len) = clamp(off, len, size);
+                    std::ptr::write_bytes(p.add(off), byte, len);
+                    Res::Ok
+                }
+                Op::Load { a, off, len } => {
+                    let Some(Some((p, size, _))) = self.atts.get(a).copied() else { return Res::Skip };
+                    let (off, len) = clamp(off, len, size);
+                    Res::Bytes(std::slice::from_raw_parts(p.add(off), len).to_vec())
+                }
+                Op::ShmStat { m } => {
+                    let Some(&(id, _)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                    let mut ds: libc::shmid_ds = std::mem::zeroed();
+                    if libc::shmctl(id, libc::IPC_STAT, &mut ds) < 0 {
+                        return Res::Err(last_errno());
+                    }
+                    Res::ShmStat { segsz: ds.shm_segsz as u64, nattch: ds.shm_nattch as u64 }
+                }
+                Op::ShmRmid { m } => {
+                    let Some(&(id, _)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                    if libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) < 0 {
+                        Res::Err(last_errno())
+                    } else {
+                        Res::Ok
+                    }
+                }
             }
         }
     }
+}
+
+/// An access inside `size` bytes: (offset, length).
+fn clamp(off: usize, len: usize, size: usize) -> (usize, usize) {
+    let off = off % size.max(1);
+    (off, len.min(size - off))
 }
 
 // ----- the core side -----
@@ -259,6 +435,8 @@ struct Core {
     base: i32,
     queues: Vec<i32>,
     sets: Vec<i32>,
+    segs: Vec<(i32, usize)>,
+    atts: Vec<Option<(u64, usize, bool)>>,
 }
 
 impl Core {
@@ -269,7 +447,7 @@ impl Core {
         cfg.sem = SemLimits { value_max: 32767, ..cfg.sem };
         let mut k = Kernel::new(cfg).expect("kernel");
         let (_, t) = k.spawn(Credentials::root(), 0, 1).expect("spawn");
-        Core { k, t, base, queues: Vec::new(), sets: Vec::new() }
+        Core { k, t, base, queues: Vec::new(), sets: Vec::new(), segs: Vec::new(), atts: Vec::new() }
     }
 
     fn key(&self, k: Option<u8>) -> i32 {
@@ -347,6 +525,56 @@ impl Core {
                 let Some(&id) = self.sets.get(s) else { return Res::Err(Some(Errno::EINVAL)) };
                 self.k.semctl_rmid(t, id).map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok)
             }
+            Op::Shmget { key, size, creat, excl } => {
+                let flags = 0o600 | if creat { IPC_CREAT } else { 0 } | if excl { IPC_EXCL } else { 0 };
+                match self.k.shmget(t, self.key(key), size as u64, flags) {
+                    Ok(id) => {
+                        let segsz = self.k.shmctl_stat(t, id).map_or(0, |d| d.segsz as usize);
+                        self.segs.push((id, segsz));
+                        Res::Id
+                    }
+                    Err(e) => Res::Err(Some(e)),
+                }
+            }
+            Op::Shmat { m, rdonly } => {
+                let Some(&(id, size)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                match self.k.shmat(t, id, 0, if rdonly { ipc_core::shm::SHM_RDONLY } else { 0 }) {
+                    Ok(va) => {
+                        self.atts.push(Some((va, size, rdonly)));
+                        Res::Ok
+                    }
+                    Err(e) => {
+                        self.atts.push(None);
+                        Res::Err(Some(e))
+                    }
+                }
+            }
+            Op::Shmdt { a } => {
+                let Some(Some((va, _, _))) = self.atts.get(a).copied() else { return Res::Skip };
+                self.atts[a] = None;
+                self.k.shmdt(t, va).map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok)
+            }
+            Op::Store { a, off, byte, len } => {
+                let Some(Some((va, size, false))) = self.atts.get(a).copied() else { return Res::Skip };
+                let (off, len) = clamp(off, len, size);
+                self.k.shm_write(t, va + off as u64, &vec![byte; len]).map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok)
+            }
+            Op::Load { a, off, len } => {
+                let Some(Some((va, size, _))) = self.atts.get(a).copied() else { return Res::Skip };
+                let (off, len) = clamp(off, len, size);
+                self.k.shm_read(t, va + off as u64, len as u64).map_or_else(|e| Res::Err(Some(e)), Res::Bytes)
+            }
+            Op::ShmStat { m } => {
+                let Some(&(id, _)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                match self.k.shmctl_stat(t, id) {
+                    Ok(d) => Res::ShmStat { segsz: d.segsz, nattch: u64::from(d.nattch) },
+                    Err(e) => Res::Err(Some(e)),
+                }
+            }
+            Op::ShmRmid { m } => {
+                let Some(&(id, _)) = self.segs.get(m) else { return Res::Err(Some(Errno::EINVAL)) };
+                self.k.shmctl_rmid(t, id).map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok)
+            }
         }
     }
 }
@@ -368,6 +596,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..3, 0u32..4, -1i32..4).prop_map(|(s, n, val)| Op::Setval { s, n, val }),
         2 => (0usize..3).prop_map(|s| Op::Getall { s }),
         1 => (0usize..3).prop_map(|s| Op::SemRmid { s }),
+        2 => (proptest::option::of(0u8..3), 0usize..9000, any::<bool>(), any::<bool>())
+            .prop_map(|(key, size, creat, excl)| Op::Shmget { key, size, creat, excl }),
+        2 => (0usize..3, any::<bool>()).prop_map(|(m, rdonly)| Op::Shmat { m, rdonly }),
+        1 => (0usize..4).prop_map(|a| Op::Shmdt { a }),
+        3 => (0usize..4, 0usize..9000, any::<u8>(), 1usize..64).prop_map(|(a, off, byte, len)| Op::Store { a, off, byte, len }),
+        3 => (0usize..4, 0usize..9000, 1usize..64).prop_map(|(a, off, len)| Op::Load { a, off, len }),
+        1 => (0usize..3).prop_map(|m| Op::ShmStat { m }),
+        1 => (0usize..3).prop_map(|m| Op::ShmRmid { m }),
     ]
 }
 
@@ -379,13 +615,25 @@ fn compare(ops: &[Op]) -> Result<(), String> {
     // Keys unique to this process and sequence, far from anything else.
     let n = SEQUENCES.fetch_add(1, Ordering::Relaxed) as i32;
     let base = 0x2d00_0000 + (std::process::id() as i32 & 0xfff) * 0x1000 + (n & 0x3ff) * 4;
-    let mut linux = Linux { base, queues: Vec::new(), sets: Vec::new(), made_q: Vec::new(), made_s: Vec::new() };
+    let mut linux = Linux {
+        base,
+        queues: Vec::new(),
+        sets: Vec::new(),
+        segs: Vec::new(),
+        atts: Vec::new(),
+        made_q: Vec::new(),
+        made_s: Vec::new(),
+        made_m: Vec::new(),
+    };
     let mut core = Core::new(base);
     for (i, op) in ops.iter().enumerate() {
         let (l, c) = (linux.run(op), core.run(op));
         STEPS.fetch_add(1, Ordering::Relaxed);
-        if l != c && explained(op, &c, &l).is_none() {
-            return Err(format!("step {i}: {op:?}: ipc-core {c:?}, Linux {l:?}"));
+        if l != c {
+            if explained(op, &c, &l).is_none() {
+                return Err(format!("step {i}: {op:?}: ipc-core {c:?}, Linux {l:?}"));
+            }
+            reconcile(op, &mut linux);
         }
         core.k.check().map_err(|e| format!("step {i}: check: {e}"))?;
     }
@@ -395,7 +643,7 @@ fn compare(ops: &[Op]) -> Result<(), String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
     #[test]
-    fn message_queues_and_semaphores_agree_with_linux(ops in proptest::collection::vec(op(), 1..40)) {
+    fn system_v_ipc_agrees_with_linux(ops in proptest::collection::vec(op(), 1..40)) {
         if let Err(e) = compare(&ops) {
             prop_assert!(false, "{}", e);
         }
