@@ -2,7 +2,10 @@
 //! shared memory (the attached bytes included) on
 //! the **Linux kernel** of this machine (real system calls) and on
 //! `ipc-core`, the same random operation sequences, every return value,
-//! errno and observable state compared step by step.
+//! errno and observable state compared step by step; and POSIX named
+//! semaphores on glibc (`sem_open`, `sem_post`, `sem_trywait`,
+//! `sem_getvalue`, `sem_close`, `sem_unlink`, real shared-memory files in
+//! `/dev/shm`) and on `ipc-core`'s NetBSD semantics, the same way.
 //!
 //! Where illumos and Linux are meant to differ, the difference is an entry
 //! of [`DIFFERENCES`] — the one table of them, each with the case, what
@@ -165,7 +168,14 @@ struct Difference {
     illumos: &'static str,
     linux: &'static str,
     source: &'static str,
-    matches: fn(&Op, &Res, &Res) -> bool,
+    matches: fn(Step, &Res, &Res) -> bool,
+}
+
+/// A step of either kind of sequence, as the table's predicates see it.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    SysV(&'a Op),
+    Posix(&'a Pop),
 }
 
 /// The one table of expected differences (core result, Linux result).
@@ -176,7 +186,7 @@ const DIFFERENCES: &[Difference] = &[
         linux: "EINVAL (nsops < 1)",
         source: "illumos sem.c semop(): `if (nsops == 0) return (0)`; Linux ipc/sem.c do_semtimedop()",
         matches: |op, core, linux| {
-            matches!(op, Op::Semop { ops, .. } if ops.is_empty())
+            matches!(op, Step::SysV(Op::Semop { ops, .. }) if ops.is_empty())
                 && *core == Res::Ok
                 && *linux == Res::Err(Some(Errno::EINVAL))
         },
@@ -187,7 +197,7 @@ const DIFFERENCES: &[Difference] = &[
         linux: "the value first (ERANGE), before the lookup",
         source: "illumos sem.c semctl() SETVAL; Linux ipc/sem.c semctl_setval()",
         matches: |op, core, linux| {
-            matches!(op, Op::Setval { val, .. } if !(0..=32767).contains(val))
+            matches!(op, Step::SysV(Op::Setval { val, .. }) if !(0..=32767).contains(val))
                 && *core == Res::Err(Some(Errno::EINVAL))
                 && *linux == Res::Err(Some(Errno::ERANGE))
         },
@@ -198,9 +208,29 @@ const DIFFERENCES: &[Difference] = &[
         linux: "succeeds: the segment keeps its id (SHM_DEST) until its last detach",
         source: "NetBSD sysv_shm.c shm_find_segment_by_shmid(); Linux ipc/shm.c do_shmat(), shmctl_stat() (SHM_DEST)",
         matches: |op, core, linux| {
-            matches!(op, Op::Shmat { .. } | Op::ShmStat { .. } | Op::ShmRmid { .. })
+            matches!(op, Step::SysV(Op::Shmat { .. } | Op::ShmStat { .. } | Op::ShmRmid { .. }))
                 && *core == Res::Err(Some(Errno::EINVAL))
                 && !matches!(linux, Res::Err(_))
+        },
+    },
+    Difference {
+        case: "sem_close of a POSIX semaphore whose name was unlinked",
+        illumos: "NetBSD: EINVAL — sem_close looks at ks_name, which sem_unlink cleared",
+        linux: "glibc: 0 — it unmaps its own mapping; the name plays no part",
+        source: "NetBSD uipc_sem.c sys__ksem_close(); glibc nptl/sem_close.c",
+        matches: |op, core, linux| {
+            matches!(op, Step::Posix(Pop::Close { .. })) && *core == Res::Err(Some(Errno::EINVAL)) && *linux == Res::Ok
+        },
+    },
+    Difference {
+        case: "sem_open of an existing name with O_EXCL but without O_CREAT",
+        illumos: "NetBSD: EEXIST — sem_open tests O_EXCL on its own",
+        linux: "glibc: opens it — O_EXCL means something only with O_CREAT (POSIX leaves it undefined)",
+        source: "NetBSD uipc_sem.c sys__ksem_open(); glibc nptl/sem_open.c",
+        matches: |op, core, linux| {
+            matches!(op, Step::Posix(Pop::Open { creat: false, excl: true, .. }))
+                && *core == Res::Err(Some(Errno::EEXIST))
+                && *linux == Res::Id
         },
     },
 ];
@@ -216,7 +246,7 @@ fn reconcile(op: &Op, linux: &mut Linux) {
     }
 }
 
-fn explained(op: &Op, core: &Res, linux: &Res) -> Option<&'static Difference> {
+fn explained(op: Step, core: &Res, linux: &Res) -> Option<&'static Difference> {
     DIFFERENCES.iter().find(|d| core != linux && (d.matches)(op, core, linux))
 }
 
@@ -630,7 +660,7 @@ fn compare(ops: &[Op]) -> Result<(), String> {
         let (l, c) = (linux.run(op), core.run(op));
         STEPS.fetch_add(1, Ordering::Relaxed);
         if l != c {
-            if explained(op, &c, &l).is_none() {
+            if explained(Step::SysV(op), &c, &l).is_none() {
                 return Err(format!("step {i}: {op:?}: ipc-core {c:?}, Linux {l:?}"));
             }
             reconcile(op, &mut linux);
@@ -657,9 +687,167 @@ fn zz_report() {
         assert!(!d.case.is_empty() && !d.illumos.is_empty() && !d.linux.is_empty() && !d.source.is_empty());
     }
     eprintln!(
-        "differential: {} sequence(s), {} step(s) compared with Linux in this process; {} documented difference(s)",
+        "differential: {} sequence(s), {} step(s) compared with Linux and glibc in this process; {} documented difference(s)",
         SEQUENCES.load(Ordering::Relaxed),
         STEPS.load(Ordering::Relaxed),
         DIFFERENCES.len()
     );
+}
+
+// ----- POSIX semaphores against glibc -----
+
+/// A POSIX-semaphore step; semaphores named by the order they were opened.
+#[derive(Debug, Clone)]
+enum Pop {
+    Open { name: u8, creat: bool, excl: bool, value: u32 },
+    Post { s: usize },
+    Trywait { s: usize },
+    Getvalue { s: usize },
+    Close { s: usize },
+    Unlink { name: u8 },
+}
+
+/// The names a sequence uses: unique to this process and sequence.
+fn psem_name(seq: usize, n: u8) -> String {
+    format!("/ipd{:x}{}{}", std::process::id() & 0xffff, seq % 100, n)
+}
+
+struct Glibc {
+    sems: Vec<Option<*mut libc::sem_t>>,
+    names: Vec<String>,
+}
+
+impl Drop for Glibc {
+    fn drop(&mut self) {
+        for p in self.sems.iter().flatten() {
+            // SAFETY: a sem_t sem_open returned and not yet closed.
+            unsafe { libc::sem_close(*p) };
+        }
+        for n in &self.names {
+            let c = std::ffi::CString::new(n.as_str()).expect("no NUL");
+            // SAFETY: a NUL-terminated name.
+            unsafe { libc::sem_unlink(c.as_ptr()) };
+        }
+    }
+}
+
+fn compare_psem(ops: &[Pop]) -> Result<(), String> {
+    let seq = SEQUENCES.fetch_add(1, Ordering::Relaxed);
+    let mut g = Glibc { sems: Vec::new(), names: (0..3).map(|n| psem_name(seq, n)).collect() };
+    let mut cfg = Config::default();
+    cfg.psem.value_max = i32::MAX as u32; // glibc's SEM_VALUE_MAX
+    let mut k = Kernel::new(cfg).expect("kernel");
+    let (_, t) = k.spawn(Credentials::root(), 0, 1).expect("spawn");
+    let mut ids: Vec<Option<u32>> = Vec::new();
+    let err = |r: Result<(), Errno>| r.map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok);
+    for (i, op) in ops.iter().enumerate() {
+        // SAFETY (every libc call): sem_t pointers sem_open returned and not
+        // yet closed; NUL-terminated names.
+        let (l, c) = unsafe {
+            match *op {
+                Pop::Open { name, creat, excl, value } => {
+                    let n = psem_name(seq, name);
+                    let cn = std::ffi::CString::new(n.as_str()).expect("no NUL");
+                    let flags = if creat { libc::O_CREAT } else { 0 } | if excl { libc::O_EXCL } else { 0 };
+                    let p = libc::sem_open(cn.as_ptr(), flags, 0o600 as libc::c_uint, value as libc::c_uint);
+                    let l = if p == libc::SEM_FAILED {
+                        g.sems.push(None);
+                        Res::Err(last_errno())
+                    } else {
+                        g.sems.push(Some(p));
+                        Res::Id
+                    };
+                    let oflag =
+                        if creat { ipc_core::psem::O_CREAT } else { 0 } | if excl { ipc_core::psem::O_EXCL } else { 0 };
+                    let c = match k.sem_open(t, n.as_bytes(), oflag, 0o600, value) {
+                        Ok(id) => {
+                            ids.push(Some(id));
+                            Res::Id
+                        }
+                        Err(e) => {
+                            ids.push(None);
+                            Res::Err(Some(e))
+                        }
+                    };
+                    (l, c)
+                }
+                Pop::Post { s } | Pop::Trywait { s } | Pop::Getvalue { s } | Pop::Close { s } => {
+                    let (Some(Some(p)), Some(Some(id))) = (g.sems.get(s).copied(), ids.get(s).copied()) else {
+                        continue;
+                    };
+                    match *op {
+                        Pop::Post { .. } => (
+                            if libc::sem_post(p) < 0 { Res::Err(last_errno()) } else { Res::Ok },
+                            err(k.sem_post(t, id)),
+                        ),
+                        Pop::Trywait { .. } => (
+                            if libc::sem_trywait(p) < 0 { Res::Err(last_errno()) } else { Res::Ok },
+                            err(k.sem_trywait(t, id)),
+                        ),
+                        Pop::Getvalue { .. } => {
+                            let mut v = 0;
+                            let l = if libc::sem_getvalue(p, &mut v) < 0 {
+                                Res::Err(last_errno())
+                            } else {
+                                Res::Vals(vec![v as u32])
+                            };
+                            (l, k.sem_getvalue(t, id).map_or_else(|e| Res::Err(Some(e)), |v| Res::Vals(vec![v])))
+                        }
+                        _ => {
+                            // glibc shares one mapping per name in a process and
+                            // counts its opens: every close drops one.
+                            g.sems[s] = None;
+                            let l = if libc::sem_close(p) < 0 { Res::Err(last_errno()) } else { Res::Ok };
+                            let c = err(k.sem_close(t, id));
+                            if c == Res::Ok {
+                                ids[s] = None;
+                            }
+                            (l, c)
+                        }
+                    }
+                }
+                Pop::Unlink { name } => {
+                    let n = psem_name(seq, name);
+                    let cn = std::ffi::CString::new(n.as_str()).expect("no NUL");
+                    let l = if libc::sem_unlink(cn.as_ptr()) < 0 { Res::Err(last_errno()) } else { Res::Ok };
+                    (l, err(k.sem_unlink(t, n.as_bytes())))
+                }
+            }
+        };
+        STEPS.fetch_add(1, Ordering::Relaxed);
+        // After an explained difference where only glibc opened, close its
+        // extra reference so both sides hold the same semaphores.
+        if let (Pop::Open { .. }, Res::Id, Res::Err(_)) = (op, &l, &c)
+            && let Some(Some(p)) = g.sems.last_mut().map(Option::take)
+        {
+            // SAFETY: the sem_t sem_open just returned.
+            unsafe { libc::sem_close(p) };
+        }
+        if l != c && explained(Step::Posix(op), &c, &l).is_none() {
+            return Err(format!("step {i}: {op:?}: ipc-core {c:?}, glibc {l:?}"));
+        }
+        k.check().map_err(|e| format!("step {i}: check: {e}"))?;
+    }
+    Ok(())
+}
+
+fn pop() -> impl Strategy<Value = Pop> {
+    prop_oneof![
+        3 => (0u8..3, any::<bool>(), any::<bool>(), 0u32..3).prop_map(|(name, creat, excl, value)| Pop::Open { name, creat, excl, value }),
+        3 => (0usize..4).prop_map(|s| Pop::Post { s }),
+        3 => (0usize..4).prop_map(|s| Pop::Trywait { s }),
+        2 => (0usize..4).prop_map(|s| Pop::Getvalue { s }),
+        1 => (0usize..4).prop_map(|s| Pop::Close { s }),
+        1 => (0u8..3).prop_map(|name| Pop::Unlink { name }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn posix_semaphores_agree_with_glibc(ops in proptest::collection::vec(pop(), 1..30)) {
+        if let Err(e) = compare_psem(&ops) {
+            prop_assert!(false, "{}", e);
+        }
+    }
 }
