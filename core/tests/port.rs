@@ -487,3 +487,24 @@ fn timers_notify_a_port_and_count_overruns() {
     assert_eq!(k.timer_delete(t, tick), Err(Errno::EINVAL));
     k.check().unwrap();
 }
+
+/// Found by the whole-kernel fuzzer: a timer armed when the logical clock
+/// had saturated at its end held an expiry it could never reach.
+#[test]
+fn a_timer_cannot_be_armed_past_the_end_of_the_clock() {
+    let mut k = kernel();
+    let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let port = k.port_create(t).unwrap();
+    let tm = k.timer_create(t, port, 1).unwrap();
+    k.advance(u64::MAX - 100);
+    k.timer_settime(t, tm, 50, 60).unwrap();
+    assert_eq!(k.timer_settime(t, tm, 101, 0), Err(Errno::EINVAL));
+    k.timer_settime(t, tm, 50, 60).unwrap();
+    k.check().unwrap();
+    // It fires once; its next period would pass the end: it stops.
+    k.advance(80);
+    assert_eq!(got(&mut k, t, port, 8, 1).len(), 1);
+    k.advance(u64::MAX);
+    k.check().unwrap();
+    assert!(got(&mut k, t, port, 8, 0).is_empty());
+}

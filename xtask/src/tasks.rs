@@ -3,7 +3,10 @@
 //! `test` runs, in order and stopping at the first failure:
 //! 1. `cargo fmt --all -- --check`
 //! 2. `cargo clippy -p ipc-core -p xtask --all-targets -- -D warnings`
-//! 3. `cargo test -p ipc-core -p xtask` (unit, property and doc tests)
+//! 3. `cargo test -p ipc-core --release` (unit, property, doc tests, the
+//!    permission matrix, limits, and 10^5 operations of the whole-kernel
+//!    fuzzer — release, as the host tests build it, so nothing is compiled
+//!    twice) and `cargo test -p xtask`
 //! 4. `cargo check -p ipc-core` for `wasm32-wasip2` and `wasm32-unknown-unknown`
 //!
 //! then, each only once its crate exists (its `Cargo.toml` is present):
@@ -105,7 +108,10 @@ pub fn test_all() -> Result {
     steps.run("clippy (ipc-core, xtask)", || {
         cargo(&["clippy", "-p", "ipc-core", "-p", "xtask", "--all-targets", "--", "-D", "warnings"])
     })?;
-    steps.run("tests (ipc-core: unit, property, doc; xtask)", || cargo(&["test", "-p", "ipc-core", "-p", "xtask"]))?;
+    steps.run("tests (ipc-core: unit, property, doc, permissions, limits, fuzz; xtask)", || {
+        cargo(&["test", "-p", "ipc-core", "--release"])?;
+        cargo(&["test", "-p", "xtask"])
+    })?;
     steps.run("ipc-core builds for both wasm targets", || {
         ensure_rust_target(WASIP2)?;
         ensure_rust_target(WASM32)?;

@@ -94,7 +94,9 @@
 //!   timespecs as in the seed.
 //! * Timers: `timer_create(port, user)`, `timer_settime(id, value,
 //!   interval)` (relative logical nanoseconds; 0 disarms; interval 0 is
-//!   one-shot) and `timer_delete`.  A timer holds one event slot (EAGAIN).
+//!   one-shot; EINVAL for an expiry past the end of the 64-bit logical
+//!   clock, and a periodic timer whose next expiry would lie there stops)
+//!   and `timer_delete`.  A timer holds one event slot (EAGAIN).
 //!   An expiry queues one event (object = the timer's id) unless its
 //!   previous event is still queued, in which case it only counts; the
 //!   event's `events` is the number of expirations since the last
@@ -998,7 +1000,20 @@ impl<F: PortHost> Kernel<F> {
                 let Some(tm) = tm else {
                     return Err(deny(ctx, Errno::EINVAL, || format!("pid {} has no timer {id}", caller.pid)));
                 };
-                tm.next = (value > 0).then(|| now.saturating_add(value));
+                // An expiry the logical clock can never reach (past its
+                // end, where it saturates) cannot be armed.
+                let next = match value {
+                    0 => None,
+                    v => match now.checked_add(v) {
+                        Some(n) => Some(n),
+                        None => {
+                            return Err(deny(ctx, Errno::EINVAL, || {
+                                format!("{v}ns from now is past the end of the logical clock")
+                            }));
+                        }
+                    },
+                };
+                tm.next = next;
                 tm.interval = interval;
                 Ok(())
             },
@@ -1152,7 +1167,8 @@ pub(crate) fn tick<F: PortHost>(k: &mut Kernel<F>, now: u64, ctx: &mut Ctx<F>) {
         let Some(tm) = pt.timers.iter_mut().find(|t| t.id == id) else { continue };
         let Some(next) = tm.next else { continue };
         let n = (now - next).checked_div(tm.interval).map_or(1, |k| k + 1);
-        tm.next = if tm.interval == 0 { None } else { Some(next.saturating_add(n.saturating_mul(tm.interval))) };
+        // A periodic timer whose next expiry lies past the clock's end stops.
+        tm.next = n.checked_mul(tm.interval).and_then(|d| next.checked_add(d)).filter(|&t| tm.interval > 0 && t > now);
         let was = tm.fires;
         tm.fires = tm.fires.saturating_add(u32::try_from(n).unwrap_or(u32::MAX)).min(i32::MAX as u32);
         let (fires, owner, user) = (tm.fires, tm.owner, tm.user);
