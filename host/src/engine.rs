@@ -45,6 +45,21 @@ pub fn engine() -> &'static Engine {
     })
 }
 
+/// The engine guest programs run on: the kernel's configuration plus
+/// **fuel**, so that a guest that computes forever is stopped after its
+/// budget of wasm instructions (fuel counts only instructions the guest
+/// executes, never the time it spends blocked in a kernel call).  A
+/// separate engine keeps the fuel checks out of the kernel component's code.
+pub fn guest_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut cfg = EngineConfig::new();
+        cfg.concurrency_support(false);
+        cfg.consume_fuel(true);
+        Engine::new(&cfg).expect("a wasmtime engine with fuel")
+    })
+}
+
 /// The workspace's `target/` directory (`CARGO_TARGET_DIR` if set).
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
@@ -62,15 +77,25 @@ pub fn kernel_component_path() -> PathBuf {
     }
 }
 
-/// Compiles a component, saying which file failed and how.
+/// Compiles a component for the kernel's [`engine`], saying which file
+/// failed and how.
 pub fn load(path: &Path) -> Result<Component, String> {
+    load_on(engine(), path)
+}
+
+/// Compiles a guest program for the [`guest_engine`].
+pub fn load_guest(path: &Path) -> Result<Component, String> {
+    load_on(guest_engine(), path)
+}
+
+fn load_on(engine: &Engine, path: &Path) -> Result<Component, String> {
     if !path.exists() {
         return Err(format!(
             "{} does not exist (`cargo xtask test` builds the kernel component and the example guests)",
             path.display()
         ));
     }
-    Component::from_file(engine(), path).map_err(|e| format!("cannot compile {}: {e:?}", path.display()))
+    Component::from_file(engine, path).map_err(|e| format!("cannot compile {}: {e:?}", path.display()))
 }
 
 /// The kernel component, compiled once per process.

@@ -35,9 +35,32 @@
 //! who waits on what — the kernel's own reasons — and the `ipcs` view, ends
 //! every guest and exits with status 3.  It never hangs.
 //!
+//! ## Hostile guests
+//! A guest cannot take the host or the other guests down:
+//! * **CPU**: guests run on their own engine with fuel; each has a budget
+//!   of wasm instructions (`fuel`, default [`DEFAULT_FUEL`]) — fuel is spent
+//!   only while the guest computes, never while it waits in the kernel.  A
+//!   guest that loops forever is stopped when it runs out.
+//! * **Memory**: each guest's store has a limit on its linear memories
+//!   (`memory_mib`, default [`DEFAULT_MEMORY_MIB`]); growing past it traps
+//!   the guest instead of exhausting the host.
+//! * **Traps**: any trap ends only that guest.
+//!
+//! A guest stopped for any of these is *killed*: its report says why in
+//! words ([`GuestExit::killed`]), its status is 101, and its process exits
+//! in the kernel like any other — so what it held is released as the
+//! kernel defines (SEM_UNDO adjustments, detached segments, closed fds) and
+//! the guests that waited on it complete accordingly, or, if nothing can
+//! ever wake them, end in the deadlock report.
+//!
+//! A guest cannot act as another process: its imports carry no pid, uid
+//! or handle.  Ids it learns from others (a POSIX semaphore id, an fd
+//! number, an attach address) mean nothing in its own process: EINVAL,
+//! EBADF, EFAULT.
+//!
 //! ## Exit status
 //! 0 when every guest exited 0; else the first failing guest's status (a
-//! trap counts as 101); 3 on deadlock.
+//! trap or a kill counts as 101); 3 on deadlock.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,11 +69,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use wasmtime::component::{HasSelf, Linker, ResourceAny};
-use wasmtime::{Store, format_err};
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder, Trap, format_err};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
 
-use crate::engine::{WasiState, engine, load, target_dir};
+use crate::engine::{WasiState, engine, guest_engine, load, load_guest, target_dir};
 use crate::kernel::KernelHost;
 use crate::kernel::bindings::exports::ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
 use crate::kernel::bindings::exports::ipclab::ipc::inspect::ThreadState;
@@ -147,6 +170,46 @@ pub struct GuestSpec {
     pub zone: u32,
     #[serde(default = "default_project")]
     pub project: u32,
+    /// The guest's CPU budget in wasm instructions (fuel).
+    #[serde(default = "default_fuel")]
+    pub fuel: u64,
+    /// The most memory the guest's linear memories may hold, in MiB.
+    #[serde(default = "default_memory_mib")]
+    pub memory_mib: u64,
+}
+
+/// A guest's CPU budget unless its manifest entry says otherwise: about
+/// half a minute of pure computation on this class of machine.
+pub const DEFAULT_FUEL: u64 = 50_000_000_000;
+/// A guest's memory limit unless its manifest entry says otherwise.
+pub const DEFAULT_MEMORY_MIB: u64 = 256;
+
+impl GuestSpec {
+    /// A guest with the manifest's defaults: uid and gid 100, no groups,
+    /// unprivileged, global zone, project 1, the default limits.
+    pub fn new(name: &str, wasm: &str, args: &[&str]) -> GuestSpec {
+        GuestSpec {
+            name: name.into(),
+            wasm: wasm.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            uid: default_id(),
+            gid: default_id(),
+            groups: Vec::new(),
+            privileged: false,
+            zone: 0,
+            project: default_project(),
+            fuel: DEFAULT_FUEL,
+            memory_mib: DEFAULT_MEMORY_MIB,
+        }
+    }
+}
+
+fn default_fuel() -> u64 {
+    DEFAULT_FUEL
+}
+
+fn default_memory_mib() -> u64 {
+    DEFAULT_MEMORY_MIB
 }
 
 fn default_id() -> u32 {
@@ -353,11 +416,12 @@ impl Hub {
 
 // ----- the guest's imports -----
 
-/// One guest's store data: WASI, and its seat at the hub.
+/// One guest's store data: WASI, its seat at the hub, and its limits.
 pub struct GuestState {
     wasi: WasiState,
     hub: Arc<Hub>,
     me: usize,
+    limits: StoreLimits,
 }
 
 impl WasiView for GuestState {
@@ -758,8 +822,11 @@ impl sys_port::Host for GuestState {
 pub struct GuestExit {
     pub name: String,
     pub pid: u32,
-    /// 0 success; the guest's exit status; 101 a trap.
+    /// 0 success; the guest's exit status; 101 a trap or a kill.
     pub status: i32,
+    /// Why the host stopped the guest (a trap, its CPU budget, its memory
+    /// limit), in words; `None` when it ended by itself.
+    pub killed: Option<String>,
     pub stdout: Vec<String>,
     pub stderr: Vec<String>,
 }
@@ -819,14 +886,14 @@ pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunRepor
             waiting: false,
             timed: false,
         });
-        components.push(load(&resolve(base, &spec.wasm))?);
+        components.push(load_guest(&resolve(base, &spec.wasm))?);
     }
     let hub = Arc::new(Hub {
         inner: Mutex::new(Inner { k, guests: slots, deadlock: None }),
         cv: Condvar::new(),
         start: Instant::now(),
     });
-    let mut linker = Linker::<GuestState>::new(engine());
+    let mut linker = Linker::<GuestState>::new(guest_engine());
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
     guest_bindings::Guest::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)
         .map_err(|e| format!("guest imports in the linker: {e}"))?;
@@ -840,17 +907,21 @@ pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunRepor
         let mut args = vec![spec.name.clone()];
         args.extend(spec.args.iter().cloned());
         let ctx = WasiCtx::builder().args(&args).stdout(out.clone()).stderr(err.clone()).build();
-        let state = GuestState { wasi: WasiState { ctx, table: Default::default() }, hub: Arc::clone(&hub), me };
-        let (hub2, linker2, name) = (Arc::clone(&hub), Arc::clone(&linker), spec.name.clone());
+        let memory = usize::try_from(spec.memory_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+        let limits = StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build();
+        let state =
+            GuestState { wasi: WasiState { ctx, table: Default::default() }, hub: Arc::clone(&hub), me, limits };
+        let (hub2, linker2, name, fuel) = (Arc::clone(&hub), Arc::clone(&linker), spec.name.clone(), spec.fuel);
+        let memory_mib = spec.memory_mib;
         handles.push(std::thread::spawn(move || {
-            let status = run_one(state, &component, &linker2);
+            let (status, killed) = run_one(state, &component, &linker2, fuel, memory_mib);
             out.finish();
             err.finish();
             hub2.retire(me);
-            if status == 101 {
-                eprintln!("[{name} pid {pid}] trapped");
+            if let Some(why) = &killed {
+                eprintln!("[{name} pid {pid}] killed: {why}");
             }
-            GuestExit { name, pid, status, stdout: out.lines(), stderr: err.lines() }
+            GuestExit { name, pid, status, killed, stdout: out.lines(), stderr: err.lines() }
         }));
     }
     let guests: Vec<GuestExit> = handles
@@ -862,27 +933,46 @@ pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunRepor
     Ok(RunReport { guests, deadlock, ipcs })
 }
 
-/// Instantiates and runs one guest command; its exit status.
-fn run_one(state: GuestState, component: &wasmtime::component::Component, linker: &Linker<GuestState>) -> i32 {
-    let mut store = Store::new(engine(), state);
+/// Instantiates and runs one guest command with its fuel and memory
+/// limits; its exit status and, if the host stopped it, why.
+fn run_one(
+    state: GuestState,
+    component: &wasmtime::component::Component,
+    linker: &Linker<GuestState>,
+    fuel: u64,
+    memory_mib: u64,
+) -> (i32, Option<String>) {
+    let mut store = Store::new(guest_engine(), state);
+    store.limiter(|s| &mut s.limits);
+    if let Err(e) = store.set_fuel(fuel) {
+        return (101, Some(format!("cannot give it fuel: {e}")));
+    }
     let cmd = match Command::instantiate(&mut store, component, linker) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("cannot instantiate the guest: {e:?}");
-            return 101;
-        }
+        Err(e) => return (101, Some(format!("cannot instantiate it: {e:?}"))),
     };
     match cmd.wasi_cli_run().call_run(&mut store) {
-        Ok(Ok(())) => 0,
-        Ok(Err(())) => 1,
+        Ok(Ok(())) => (0, None),
+        Ok(Err(())) => (1, None),
         Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(I32Exit(code)) => *code,
-            None if format!("{e:?}").contains("deadlock") => EXIT_DEADLOCK,
-            None => {
-                eprintln!("{e:?}");
-                101
-            }
+            Some(I32Exit(code)) => (*code, None),
+            None if format!("{e:?}").contains("deadlock") => (EXIT_DEADLOCK, None),
+            None => (101, Some(why_killed(&e, fuel, memory_mib))),
         },
+    }
+}
+
+/// A guest's trap in words: its CPU budget, its memory limit, or the trap.
+fn why_killed(e: &wasmtime::Error, fuel: u64, memory_mib: u64) -> String {
+    let text = format!("{e:?}");
+    if e.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
+        format!("it used up its CPU budget of {fuel} wasm instructions (manifest `fuel`)")
+    } else if text.contains("forcing trap when growing memory") {
+        format!("it tried to grow its memory past its limit of {memory_mib} MiB (manifest `memory_mib`)")
+    } else if let Some(trap) = e.downcast_ref::<Trap>() {
+        format!("it trapped: {trap}")
+    } else {
+        format!("it failed: {}", text.lines().find(|l| !l.trim().is_empty()).unwrap_or("?").trim())
     }
 }
 

@@ -54,6 +54,8 @@ const GUESTS: &[&str] = &[
     "port-dispatch",
     "solo",
     "scenario-rmid",
+    "hostile",
+    "load",
 ];
 /// `wac` composes the provider and the scenario with the kernel component.
 const WAC_VERSION: &str = "0.12.0";

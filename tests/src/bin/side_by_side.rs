@@ -683,19 +683,12 @@ fn component_sem_batch() -> Meter {
 fn hosted_ping_pong(mode: Mode) -> Option<f64> {
     use ipclab_host::run::{GuestSpec, Manifest, run_with};
     let rounds = (mode.iters / 2).max(200);
-    let guest = |name: &str, wasm: &str, args: Vec<String>| GuestSpec {
-        name: name.into(),
-        wasm: wasm.into(),
-        args,
-        uid: 100,
-        gid: 10,
-        groups: Vec::new(),
-        privileged: false,
-        zone: 0,
-        project: 1,
-    };
+    let rounds = rounds.to_string();
     let manifest = Manifest {
-        guests: vec![guest("ping", "msg-ping", vec![rounds.to_string()]), guest("pong", "msg-pong", Vec::new())],
+        guests: vec![
+            GuestSpec { gid: 10, ..GuestSpec::new("ping", "msg-ping", &[&rounds]) },
+            GuestSpec { gid: 10, ..GuestSpec::new("pong", "msg-pong", &[]) },
+        ],
     };
     let base = ipclab_host::engine::target_dir().join("guests");
     let mut samples = Vec::new();
