@@ -271,6 +271,11 @@ impl Fds {
     }
 
     fn new_file(&mut self, kind: FileKind) -> FileId {
+        // Once the counter has wrapped, numbers still open are skipped: a
+        // new file must never replace a live one.
+        while self.files.contains_key(&self.next_file) {
+            self.next_file = self.next_file.wrapping_add(1).max(1);
+        }
         let f = self.next_file;
         self.next_file = self.next_file.wrapping_add(1).max(1);
         self.files.insert(f, OpenFile { kind, refs: 0 });
@@ -444,6 +449,10 @@ impl<F: FdHost> Kernel<F> {
                     return Err(deny(ctx, Errno::EMFILE, || {
                         format!("pid {} has fewer than 2 free fds below its limit of {max}", caller.pid)
                     }));
+                }
+                // As for files: after a wrap, skip pipes that still exist.
+                while fds.pipes.contains_key(&fds.next_pipe) {
+                    fds.next_pipe = fds.next_pipe.wrapping_add(1).max(1);
                 }
                 let p = fds.next_pipe;
                 fds.next_pipe = fds.next_pipe.wrapping_add(1).max(1);

@@ -555,14 +555,18 @@ impl<F: PortHost> Kernel<F> {
                         format!("the system has {} ports; project.max-port-ids is {max}", ports.ports.len())
                     }));
                 }
-                let id = ports.next;
+                // Once the counter has wrapped, ids of live ports are skipped.
+                let mut id = ports.next;
+                while ports.ports.contains_key(&id) {
+                    id = id.wrapping_add(1).max(1);
+                }
                 let (fd, file) = k
                     .fac
                     .fds_mut()
                     .open(caller.pid, FileKind::Port(id))
                     .map_err(|e| deny(ctx, e, || format!("pid {} has no free fd", caller.pid)))?;
                 let ports = k.fac.ports_mut();
-                ports.next = ports.next.wrapping_add(1).max(1);
+                ports.next = id.wrapping_add(1).max(1);
                 let max_events = ports.limits.max_events;
                 ports.ports.insert(
                     id,
@@ -966,7 +970,12 @@ impl<F: PortHost> Kernel<F> {
             |k, caller, ctx| {
                 let p = k.port_of(caller, port, ctx)?;
                 let ports = k.fac.ports_mut();
-                let id = ports.next_timer;
+                // Timer ids are unique in the kernel: once the counter has
+                // wrapped, ids still in use are skipped.
+                let mut id = ports.next_timer;
+                while ports.ports.values().any(|pt| pt.timers.iter().any(|t| t.id == id)) {
+                    id = id.wrapping_add(1).max(1);
+                }
                 let Some(pt) = ports.ports.get_mut(&p) else { return Err(Errno::EBADFD) };
                 if pt.curr >= pt.max_events {
                     let max = pt.max_events;
@@ -974,7 +983,7 @@ impl<F: PortHost> Kernel<F> {
                 }
                 pt.curr += 1;
                 pt.timers.push(Timer { id, owner: caller.pid, user, next: None, interval: 0, fires: 0 });
-                ports.next_timer = ports.next_timer.wrapping_add(1).max(1);
+                ports.next_timer = id.wrapping_add(1).max(1);
                 Ok(id)
             },
         )
