@@ -592,6 +592,10 @@ impl GuestKernel for KernelRes {
         (events.iter().map(event).collect(), next)
     }
 
+    fn woken(&self, cursor: u64) -> (Vec<u32>, u64) {
+        self.k.borrow().woken_since(cursor)
+    }
+
     fn set_project_limit(&self, project: u32, facility: Facility, max_ids: u32) {
         // EINVAL only for a facility this kernel does not have yet; the
         // event log records the refusal.

@@ -357,3 +357,29 @@ fn events_render_in_the_words_viewers_show() {
     recv(&mut k, t, id, 2, 0).unwrap_err();
     assert_eq!(k.last_event().unwrap().outcome.to_string(), "-> E2BIG (message too long for the buffer)");
 }
+
+/// `woken_since` names exactly the threads whose parked calls completed,
+/// by a wake-up, a timeout or an interrupt, from the cursor on.
+#[test]
+fn woken_since_names_the_threads_whose_parked_calls_completed() {
+    let mut k = kernel();
+    let a = user(&mut k, 100, 10);
+    let b = user(&mut k, 100, 10);
+    let c = user(&mut k, 100, 10);
+    let id = k.msgget(a, IPC_PRIVATE, 0o600).unwrap();
+    let (_, start) = k.woken_since(0);
+    assert!(k.msgrcv(a, id, 64, 0, 0, None).is_blocked());
+    assert!(k.msgrcv(b, id, 64, 0, 0, Some(100)).is_blocked());
+    assert!(k.msgrcv(c, id, 64, 0, 0, None).is_blocked());
+    assert_eq!(k.woken_since(start).0, Vec::<Tid>::new(), "parking wakes nobody");
+    send(&mut k, b, id, 1, b"x").unwrap_err(); // b is parked: EBUSY, no event wakes anyone
+    let d = user(&mut k, 100, 10);
+    send(&mut k, d, id, 1, b"x").unwrap();
+    let (w, next) = k.woken_since(start);
+    assert_eq!(w, vec![a], "the first receiver gets the message");
+    k.advance(100);
+    k.interrupt(c).unwrap();
+    assert_eq!(k.woken_since(next).0, vec![b, c], "the timeout, then the interrupt");
+    assert_eq!(k.woken_since(start).0, vec![a, b, c]);
+    assert!(k.woken_since(u64::MAX).0.is_empty());
+}

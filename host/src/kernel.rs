@@ -88,6 +88,11 @@ impl KernelHost {
     }
 
     /// Logical time in nanoseconds.
+    /// The tids the kernel woke since `cursor`, and the next cursor.
+    pub fn woken(&mut self, cursor: u64) -> wasmtime::Result<(Vec<u32>, u64)> {
+        self.world.ipclab_ipc_system().kernel().call_woken(&mut self.store, self.kernel, cursor)
+    }
+
     pub fn now(&mut self) -> wasmtime::Result<u64> {
         self.world.ipclab_ipc_system().kernel().call_now(&mut self.store, self.kernel)
     }

@@ -15,10 +15,14 @@
 //!
 //! ## Blocking
 //! A guest call that the kernel parks (`blocked`) really blocks the guest's
-//! thread: it waits on the hub's condition variable and, each time another
-//! call has been made (every call notifies), tries `take-result`; the
-//! kernel says EAGAIN while the call is still parked.  So the wake-up order
-//! is the kernel's, not the OS scheduler's.
+//! thread on its own condition variable.  After every call the hub asks
+//! the kernel which threads it woke since last time (`kernel.woken`, read
+//! from the event log's wakeups) and signals exactly those guests, which
+//! then collect their result with `take-result`.  So the wake-up order is
+//! the kernel's, not the OS scheduler's, and a call wakes only the guests
+//! it completed — not all of them to poll.  (A waiting guest also looks
+//! every 100 ms, in case the event log dropped a wakeup before the hub read
+//! it.)
 //!
 //! ## Time
 //! The kernel's logical clock is driven from wall time: logical
@@ -246,6 +250,7 @@ fn resolve(base: &Path, wasm: &str) -> PathBuf {
 struct Slot {
     name: String,
     pid: u32,
+    tid: u32,
     process: ResourceAny,
     thread: ResourceAny,
     cred: Credentials,
@@ -254,6 +259,8 @@ struct Slot {
     waiting: bool,
     /// Waiting with a deadline: time will end it.
     timed: bool,
+    /// The kernel completed its parked call: it may take the result.
+    woken: bool,
 }
 
 struct Inner {
@@ -261,13 +268,15 @@ struct Inner {
     guests: Vec<Slot>,
     /// Set once, with the report, when the run deadlocks.
     deadlock: Option<String>,
+    /// The event-log cursor up to which wakeups have been handed out.
+    cursor: u64,
 }
 
-/// The kernel every guest calls, and the condition variable a blocked
-/// guest waits on.
+/// The kernel every guest calls, and the condition variable each blocked
+/// guest waits on (indexed like the guests).
 pub struct Hub {
     inner: Mutex<Inner>,
-    cv: Condvar,
+    cvs: Vec<Condvar>,
     start: Instant,
 }
 
@@ -282,6 +291,25 @@ impl Hub {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Hands out the wakeups of the calls made since the last time: marks
+    /// each woken guest and signals it.
+    fn wake(&self, g: &mut Inner) -> wasmtime::Result<()> {
+        let (tids, next) = g.k.woken(g.cursor)?;
+        g.cursor = next;
+        for tid in tids {
+            if let Some(i) = g.guests.iter().position(|s| s.tid == tid) {
+                g.guests[i].woken = true;
+                self.cvs[i].notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// Signals every guest (a guest ended: the others look for deadlock).
+    fn wake_all(&self) {
+        self.cvs.iter().for_each(Condvar::notify_one);
+    }
+
     fn wall_ns(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
@@ -294,10 +322,9 @@ impl Hub {
     ) -> wasmtime::Result<T> {
         let mut g = self.lock();
         let t = g.guests[me].thread;
-        let r = f(&mut g.k, t);
-        drop(g);
-        self.cv.notify_all();
-        r
+        let r = f(&mut g.k, t)?;
+        self.wake(&mut g)?;
+        Ok(r)
     }
 
     /// A call that may park: `start` makes it; if it parked, wait until the
@@ -315,12 +342,14 @@ impl Hub {
         }
         let t = g.guests[me].thread;
         let first = start(&mut g.k, t)?;
-        self.cv.notify_all();
+        self.wake(&mut g)?;
         if let First::Done(r) = first {
             return Ok(r);
         }
         g.guests[me].waiting = true;
         g.guests[me].timed = timed;
+        // Look without being signalled only after a wait times out.
+        let mut look = false;
         loop {
             if g.deadlock.is_some() {
                 g.guests[me].waiting = false;
@@ -329,31 +358,35 @@ impl Hub {
             if g.guests.iter().any(|s| s.live && s.timed) {
                 let now = self.wall_ns();
                 g.k.advance_to(now)?;
+                self.wake(&mut g)?;
             }
-            match g.k.take_result(t)? {
-                Ok(c) => {
-                    g.guests[me].waiting = false;
-                    g.guests[me].timed = false;
-                    drop(g);
-                    self.cv.notify_all();
-                    return Ok(finish(c));
-                }
-                Err(Errno::Eagain) => {}
-                Err(e) => {
-                    g.guests[me].waiting = false;
-                    g.guests[me].timed = false;
-                    return Ok(Err(e));
+            if std::mem::take(&mut g.guests[me].woken) || look {
+                match g.k.take_result(t)? {
+                    Ok(c) => {
+                        g.guests[me].waiting = false;
+                        g.guests[me].timed = false;
+                        return Ok(finish(c));
+                    }
+                    Err(Errno::Eagain) => {}
+                    Err(e) => {
+                        g.guests[me].waiting = false;
+                        g.guests[me].timed = false;
+                        return Ok(Err(e));
+                    }
                 }
             }
             if self.stuck(&mut g)? {
                 let report = self.deadlock_report(&mut g)?;
                 eprintln!("{report}");
                 g.deadlock = Some(report);
-                self.cv.notify_all();
+                self.wake_all();
                 continue;
             }
             let tick = if g.guests.iter().any(|s| s.live && s.timed) { 1 } else { 100 };
-            g = self.cv.wait_timeout(g, Duration::from_millis(tick)).unwrap_or_else(|p| p.into_inner()).0;
+            let (g2, waited) =
+                self.cvs[me].wait_timeout(g, Duration::from_millis(tick)).unwrap_or_else(|p| p.into_inner());
+            g = g2;
+            look = waited.timed_out();
         }
     }
 
@@ -400,8 +433,9 @@ impl Hub {
         let p = g.guests[me].process;
         g.guests[me].live = false;
         let _ = g.k.exit(p);
+        let _ = self.wake(&mut g);
         drop(g);
-        self.cv.notify_all();
+        self.wake_all();
     }
 
     /// The kernel's `ipcs` view now.
@@ -463,15 +497,14 @@ impl sys_proc::Host for GuestState {
         g.guests[self.me].timed = true;
         loop {
             g.k.advance_to(hub.wall_ns())?;
+            hub.wake(&mut g)?;
             if g.k.now()? >= until || g.deadlock.is_some() {
                 break;
             }
-            g = hub.cv.wait_timeout(g, Duration::from_millis(1)).unwrap_or_else(|p| p.into_inner()).0;
+            g = hub.cvs[self.me].wait_timeout(g, Duration::from_millis(1)).unwrap_or_else(|p| p.into_inner()).0;
         }
         g.guests[self.me].waiting = false;
         g.guests[self.me].timed = false;
-        drop(g);
-        hub.cv.notify_all();
         Ok(())
     }
 }
@@ -863,6 +896,7 @@ pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunRepor
     let mut k = KernelHost::new(None)?;
     let mut slots = Vec::new();
     let mut components = Vec::new();
+    let mut compiled = BTreeMap::new();
     for spec in &manifest.guests {
         let cred = Credentials {
             ruid: spec.uid,
@@ -879,18 +913,27 @@ pub fn run_with(manifest: &Manifest, base: &Path, echo: bool) -> Result<RunRepor
         slots.push(Slot {
             name: spec.name.clone(),
             pid: s.pid,
+            tid: s.tid,
             process: s.process,
             thread: s.thread,
             cred,
             live: true,
             waiting: false,
             timed: false,
+            woken: false,
         });
-        components.push(load_guest(&resolve(base, &spec.wasm))?);
+        // Each program is compiled once, however many guests run it.
+        let path = resolve(base, &spec.wasm);
+        let component = match compiled.get(&path) {
+            Some(c) => Clone::clone(c),
+            None => load_guest(&path)?,
+        };
+        compiled.insert(path, Clone::clone(&component));
+        components.push(component);
     }
     let hub = Arc::new(Hub {
-        inner: Mutex::new(Inner { k, guests: slots, deadlock: None }),
-        cv: Condvar::new(),
+        cvs: slots.iter().map(|_| Condvar::new()).collect(),
+        inner: Mutex::new(Inner { k, guests: slots, deadlock: None, cursor: 0 }),
         start: Instant::now(),
     });
     let mut linker = Linker::<GuestState>::new(guest_engine());
@@ -970,7 +1013,7 @@ fn why_killed(e: &wasmtime::Error, fuel: u64, memory_mib: u64) -> String {
     } else if text.contains("forcing trap when growing memory") {
         format!("it tried to grow its memory past its limit of {memory_mib} MiB (manifest `memory_mib`)")
     } else if let Some(trap) = e.downcast_ref::<Trap>() {
-        format!("it trapped: {trap}")
+        format!("it trapped: {}", trap.to_string().trim_start_matches("wasm trap: "))
     } else {
         format!("it failed: {}", text.lines().find(|l| !l.trim().is_empty()).unwrap_or("?").trim())
     }

@@ -148,10 +148,17 @@ pub struct Lab {
 impl Lab {
     /// A fresh instance with a kernel of the default configuration.
     pub fn new() -> Lab {
+        Lab::new_with(|_| {})
+    }
+
+    /// [`Lab::new`], with `setup` applied to the store before the component
+    /// is instantiated (e.g. a resource limiter that watches linear memory).
+    pub fn new_with(setup: impl FnOnce(&mut Store<State>)) -> Lab {
         let (engine, component) = engine_and_component();
         let mut linker = Linker::<State>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("WASI in the linker");
         let mut store = Store::new(engine, State::bare());
+        setup(&mut store);
         let world = bindings::Kernel::instantiate(&mut store, component, &linker).expect("instantiate the component");
         let sys = world.ipclab_ipc_system();
         let cfg = no_trap(sys.call_default_config(&mut store), "default-config");
@@ -213,6 +220,12 @@ impl Lab {
     pub fn events(&mut self, cursor: u64) -> (Vec<Event>, u64) {
         let sys = self.world.ipclab_ipc_system();
         no_trap(sys.kernel().call_events(&mut self.store, self.kernel, cursor), "kernel.events")
+    }
+
+    /// The tids woken since `cursor`, and the next cursor.
+    pub fn woken(&mut self, cursor: u64) -> (Vec<u32>, u64) {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_woken(&mut self.store, self.kernel, cursor), "kernel.woken")
     }
 
     /// The newest event.

@@ -402,3 +402,20 @@ fn restore_refuses_what_is_not_a_snapshot() {
     assert_eq!(lab.snapshot(), snap);
     assert!(lab.stat(a.thread, id).is_ok());
 }
+
+/// `kernel.woken`: the tids whose parked calls completed since a cursor —
+/// what a host that blocks real threads waits for.
+#[test]
+fn woken_names_the_threads_a_call_completed() {
+    let mut lab = Lab::new();
+    let a = lab.spawn(100, 10);
+    let b = lab.spawn(100, 10);
+    let id = lab.msgget(a.thread, 7, IPC_CREAT | 0o600).unwrap();
+    let (_, start) = lab.woken(0);
+    assert!(matches!(lab.msgrcv(b.thread, id, 64, 0, 0, None), Ok(RecvOutcome::Blocked(_))));
+    assert_eq!(lab.woken(start), (Vec::new(), start + 1), "parking wakes nobody");
+    lab.send(a.thread, id, 1, b"hi").unwrap();
+    let btid = lab.tid(b.thread);
+    assert_eq!(lab.woken(start).0, vec![btid]);
+    assert_eq!(lab.woken(start + 2).0, Vec::<u32>::new(), "nothing after the send");
+}

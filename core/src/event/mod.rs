@@ -538,6 +538,16 @@ impl<V: Vocabulary> EventLog<V> {
         (self.assemble(skip), self.next)
     }
 
+    /// The threads woken — their parked call completed — by events with
+    /// `seq >= cursor` still kept, oldest first, and the next cursor.  Reads
+    /// only the wakeups ring: no event is assembled.
+    pub fn woken_since(&self, cursor: u64) -> (Vec<Tid>, u64) {
+        let first = self.heads.front().map_or(self.next, |e| e.seq);
+        let skip = usize::try_from(cursor.saturating_sub(first)).unwrap_or(usize::MAX).min(self.heads.len());
+        let n: usize = self.heads.range(skip..).map(|h| h.nwoke as usize).sum();
+        (self.woke.range(self.woke.len().saturating_sub(n)..).map(|w| w.tid).collect(), self.next)
+    }
+
     /// The newest event, assembled.
     pub fn last(&self) -> Option<Event<V>> {
         let h = self.heads.back()?;

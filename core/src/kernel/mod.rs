@@ -270,6 +270,14 @@ impl<F: Facilities> Kernel<F> {
         self.events.since(cursor)
     }
 
+    /// The threads whose parked call completed in events with `seq >=
+    /// cursor`, and the next cursor (see [`EventLog::woken_since`]): what an
+    /// embedder that blocks real threads waits for, instead of polling
+    /// `take_result`.
+    pub fn woken_since(&self, cursor: u64) -> (Vec<Tid>, u64) {
+        self.events.woken_since(cursor)
+    }
+
     /// The newest event, if any.
     pub fn last_event(&self) -> Option<Event<F>> {
         self.events.last()
