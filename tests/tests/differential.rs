@@ -19,6 +19,27 @@
 //! The core kernel is configured with Linux's limits (MSGMNB 16384, MSGMAX
 //! 8192, SEMVMX 32767) so that limits compare.  Linux only: elsewhere the
 //! test says so and passes.
+//!
+//! Permissions have sequences of their own (`permissions_agree_with_linux`,
+//! root only: elsewhere it says so and passes).  Each makes a message
+//! queue, a two-semaphore set and a one-page segment (IPC_PRIVATE) as a
+//! creator drawn from small pools (uids 1000..1003, gids 2000..2003, or
+//! root), then root gives each an owner from the same pools and a mode in
+//! 0o000..=0o777 (IPC_SET).  Every step is a caller — root, or a user with
+//! an effective gid and supplementary groups from the pools, so owner,
+//! creator, group, supplementary-group and other callers all occur — and one
+//! call: msgsnd and msgrcv (IPC_NOWAIT), semop +1, -1 and wait-for-zero
+//! (IPC_NOWAIT), GETVAL, SETVAL, shmat read-write (a store) or SHM_RDONLY
+//! then a load and shmdt, IPC_STAT (the `ipc_perm` and counts compared),
+//! IPC_SET back to the same owner and mode, and, rarely, IPC_RMID (later
+//! steps on the removed object compare too).  On Linux each step runs in a
+//! forked child that becomes the caller (setgroups, setresgid, setresuid)
+//! and reports through a pipe, without allocating; on the core, in a
+//! process spawned with the caller's credentials (privileged only for
+//! root).  They need no table entry: illumos (`ipcperm_access`,
+//! `secpolicy_ipc_owner`), NetBSD (`ipcperm`) and Linux (`ipcperms`,
+//! `ipcctl_obtain_check`) apply the same owner-or-creator, group
+//! (effective or supplementary, of gid or cgid), other rules.
 
 #![cfg(target_os = "linux")]
 
@@ -157,6 +178,18 @@ enum Res {
         segsz: u64,
         nattch: u64,
     },
+    /// A permission step's IPC_STAT: the `ipc_perm` (mode without flags)
+    /// and two counts (msg_qnum and msg_cbytes; sem_nsems; shm_segsz and
+    /// shm_nattch).
+    PermStat {
+        uid: u32,
+        gid: u32,
+        cuid: u32,
+        cgid: u32,
+        mode: u32,
+        a: u64,
+        b: u64,
+    },
     /// A step the generator could not place (no such attachment): skipped on both.
     Skip,
     Err(Option<Errno>),
@@ -176,6 +209,9 @@ struct Difference {
 enum Step<'a> {
     SysV(&'a Op),
     Posix(&'a Pop),
+    /// Read only by a table entry about permission steps; none is needed.
+    #[allow(dead_code)]
+    Perm(&'a PermOp),
 }
 
 /// The one table of expected differences (core result, Linux result).
@@ -850,4 +886,544 @@ proptest! {
             prop_assert!(false, "{}", e);
         }
     }
+}
+
+// ----- System V permissions: callers under other effective uids -----
+
+/// The small pools identities are drawn from, so that owner, creator,
+/// group, supplementary-group and other callers all occur.
+const UIDS: [u32; 3] = [1000, 1001, 1002];
+const GIDS: [u32; 3] = [2000, 2001, 2002];
+
+/// Who makes a call: root (privileged on both sides) when `euid` is 0,
+/// else an unprivileged user with these effective and supplementary groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Who {
+    euid: u32,
+    egid: u32,
+    groups: Vec<u32>,
+}
+
+impl Who {
+    fn root() -> Who {
+        Who { euid: 0, egid: 0, groups: Vec::new() }
+    }
+
+    fn cred(&self) -> Credentials {
+        if self.euid == 0 {
+            Credentials::root()
+        } else {
+            Credentials { groups: self.groups.clone(), ..Credentials::user(self.euid, self.egid) }
+        }
+    }
+}
+
+/// An object's owner and mode, as root's IPC_SET after creation leaves them.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    uid: u32,
+    gid: u32,
+    mode: u32,
+}
+
+/// One permission step, on the case's queue, set (two semaphores) or
+/// segment (one page).
+#[derive(Debug, Clone, Copy)]
+enum PermOp {
+    /// msgsnd IPC_NOWAIT (write): `len` bytes counting up from `byte`.
+    Msgsnd {
+        mtype: i64,
+        len: usize,
+        byte: u8,
+    },
+    /// msgrcv IPC_NOWAIT of any type (read).
+    Msgrcv,
+    MsgStat,
+    /// IPC_SET (owner) of the owner, mode and msg_qbytes the object has.
+    MsgSet,
+    MsgRmid,
+    /// semop IPC_NOWAIT of one operation: +1, -1 or wait-for-zero.
+    Semop {
+        n: u16,
+        op: i16,
+    },
+    Getval {
+        n: u32,
+    },
+    Setval {
+        n: u32,
+        val: i32,
+    },
+    SemStat,
+    SemSet,
+    SemRmid,
+    /// shmat (read-write: store `byte` at offset 0), load offset 0, shmdt.
+    Shmat {
+        rdonly: bool,
+        byte: u8,
+    },
+    ShmStat,
+    ShmSet,
+    ShmRmid,
+}
+
+/// A permission sequence: the creator of all three objects, their owners
+/// and modes, and the steps.
+#[derive(Debug, Clone)]
+struct PermCase {
+    creator: Who,
+    msg: Owner,
+    sem: Owner,
+    shm: Owner,
+    steps: Vec<(Who, PermOp)>,
+}
+
+fn ipc_stat_res(perm: &ipc_core::namespace::IpcPerm, a: u64, b: u64) -> Res {
+    Res::PermStat { uid: perm.uid, gid: perm.gid, cuid: perm.cuid, cgid: perm.cgid, mode: perm.mode & 0o777, a, b }
+}
+
+/// What a forked child reports through the pipe.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Reply {
+    ret: i64,
+    errno: i32,
+    vals: [u64; 7],
+    data: [u8; 64],
+}
+
+const NO_REPLY: Reply = Reply { ret: 0, errno: 0, vals: [0; 7], data: [0; 64] };
+
+/// The Linux side of a permission sequence: the three ids (removed on drop,
+/// by root) and the pipe the children answer through.
+struct PermLinux {
+    q: i32,
+    s: i32,
+    m: i32,
+    qbytes: u64,
+    owners: [Owner; 3],
+    pipe: [i32; 2],
+}
+
+impl Drop for PermLinux {
+    fn drop(&mut self) {
+        // SAFETY: IPC_RMID takes no buffer; the pipe's two descriptors are ours.
+        unsafe {
+            if self.q >= 0 {
+                libc::msgctl(self.q, libc::IPC_RMID, std::ptr::null_mut());
+            }
+            if self.s >= 0 {
+                libc::semctl(self.s, 0, libc::IPC_RMID);
+            }
+            if self.m >= 0 {
+                libc::shmctl(self.m, libc::IPC_RMID, std::ptr::null_mut());
+            }
+            libc::close(self.pipe[0]);
+            libc::close(self.pipe[1]);
+        }
+    }
+}
+
+/// The calling thread's errno (async-signal-safe: no allocation).
+fn errno_now() -> i32 {
+    // SAFETY: the thread's own errno.
+    unsafe { *libc::__errno_location() }
+}
+
+impl PermLinux {
+    /// Runs `call` in a forked child that first becomes `who` (setgroups,
+    /// setresgid, setresuid, as raw system calls); the child's reply.  The
+    /// child allocates nothing and cannot panic: `call` makes only libc
+    /// calls on stack buffers, and the group list was built before the fork.
+    fn in_child(&self, who: &Who, call: impl Fn() -> Reply) -> Result<Reply, String> {
+        let groups: &[libc::gid_t] = &who.groups;
+        let size = std::mem::size_of::<Reply>();
+        // SAFETY: between fork and _exit the child makes only raw system
+        // calls on memory prepared before the fork.
+        unsafe {
+            let pid = libc::fork();
+            if pid == 0 {
+                let id_ok = libc::syscall(libc::SYS_setgroups, groups.len(), groups.as_ptr()) == 0
+                    && libc::syscall(libc::SYS_setresgid, who.egid, who.egid, who.egid) == 0
+                    && libc::syscall(libc::SYS_setresuid, who.euid, who.euid, who.euid) == 0;
+                if !id_ok {
+                    libc::_exit(3);
+                }
+                let r = call();
+                let n = libc::write(self.pipe[1], (&r as *const Reply).cast(), size);
+                libc::_exit(if n == size as isize { 0 } else { 4 });
+            }
+            if pid < 0 {
+                return Err(format!("fork: {}", std::io::Error::last_os_error()));
+            }
+            let mut status = 0;
+            while libc::waitpid(pid, &mut status, 0) != pid {
+                if errno_now() != libc::EINTR {
+                    return Err(format!("waitpid: {}", std::io::Error::last_os_error()));
+                }
+            }
+            if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+                return Err(format!("the child as {who:?} failed (wait status {status:#x})"));
+            }
+            let mut r = NO_REPLY;
+            if libc::read(self.pipe[0], (&mut r as *mut Reply).cast(), size) != size as isize {
+                return Err(format!("the child as {who:?} wrote no reply"));
+            }
+            Ok(r)
+        }
+    }
+
+    /// Creates the three objects as `case.creator` (in a child), then, as
+    /// root, gives each its owner and mode (IPC_SET).
+    fn setup(case: &PermCase) -> Result<PermLinux, String> {
+        let mut pipe = [-1; 2];
+        // SAFETY: a two-descriptor array.
+        if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } < 0 {
+            return Err(format!("pipe2: {}", std::io::Error::last_os_error()));
+        }
+        let mut l = PermLinux { q: -1, s: -1, m: -1, qbytes: 0, owners: [case.msg, case.sem, case.shm], pipe };
+        let r = l.in_child(&case.creator, || {
+            let mut r = NO_REPLY;
+            let flags = libc::IPC_CREAT | 0o600;
+            // SAFETY: System V get calls without buffers.
+            unsafe {
+                r.vals[0] = libc::msgget(libc::IPC_PRIVATE, flags) as u64;
+                r.vals[1] = libc::semget(libc::IPC_PRIVATE, 2, flags) as u64;
+                r.vals[2] = libc::shmget(libc::IPC_PRIVATE, 4096, flags) as u64;
+            }
+            r
+        })?;
+        (l.q, l.s, l.m) = (r.vals[0] as i32, r.vals[1] as i32, r.vals[2] as i32);
+        if l.q < 0 || l.s < 0 || l.m < 0 {
+            return Err(format!("creating as {:?}: ids {} {} {}", case.creator, l.q, l.s, l.m));
+        }
+        // SAFETY: IPC_STAT and IPC_SET on zeroed buffers of the right types.
+        unsafe {
+            let mut ds: libc::msqid_ds = std::mem::zeroed();
+            libc::msgctl(l.q, libc::IPC_STAT, &mut ds);
+            l.qbytes = ds.msg_qbytes as u64;
+            let mut sds: libc::semid_ds = std::mem::zeroed();
+            let mut mds: libc::shmid_ds = std::mem::zeroed();
+            let ok = l.set_q(&mut ds) == 0 && l.set_s(&mut sds) == 0 && l.set_m(&mut mds) == 0;
+            if !ok {
+                return Err(format!("root's IPC_SET: {}", std::io::Error::last_os_error()));
+            }
+        }
+        Ok(l)
+    }
+
+    /// IPC_SET of the queue to its owner, mode and msg_qbytes.
+    fn set_q(&self, ds: &mut libc::msqid_ds) -> i32 {
+        let o = self.owners[0];
+        (ds.msg_perm.uid, ds.msg_perm.gid, ds.msg_perm.mode) = (o.uid, o.gid, o.mode as u16);
+        ds.msg_qbytes = self.qbytes as _;
+        // SAFETY: a msqid_ds.
+        unsafe { libc::msgctl(self.q, libc::IPC_SET, ds) }
+    }
+
+    fn set_s(&self, ds: &mut libc::semid_ds) -> i32 {
+        let o = self.owners[1];
+        (ds.sem_perm.uid, ds.sem_perm.gid, ds.sem_perm.mode) = (o.uid, o.gid, o.mode as u16);
+        // SAFETY: a semid_ds.
+        unsafe { libc::semctl(self.s, 0, libc::IPC_SET, ds as *mut libc::semid_ds) }
+    }
+
+    fn set_m(&self, ds: &mut libc::shmid_ds) -> i32 {
+        let o = self.owners[2];
+        (ds.shm_perm.uid, ds.shm_perm.gid, ds.shm_perm.mode) = (o.uid, o.gid, o.mode as u16);
+        // SAFETY: a shmid_ds.
+        unsafe { libc::shmctl(self.m, libc::IPC_SET, ds) }
+    }
+
+    /// One step in a child running as `who`.
+    fn run(&self, who: &Who, op: PermOp) -> Result<Res, String> {
+        let (q, s, m) = (self.q, self.s, self.m);
+        let perm = |r: &mut Reply, p: &libc::ipc_perm| {
+            r.vals[..5].copy_from_slice(&[
+                u64::from(p.uid),
+                u64::from(p.gid),
+                u64::from(p.cuid),
+                u64::from(p.cgid),
+                u64::from(p.mode),
+            ]);
+        };
+        let r = self.in_child(who, || {
+            let mut r = NO_REPLY;
+            // SAFETY (every call): System V calls on stack buffers of the
+            // sizes passed; the attachment is used only inside the segment.
+            unsafe {
+                r.ret = match op {
+                    PermOp::Msgsnd { mtype, len, byte } => {
+                        let mut b = MsgBuf { mtype: mtype as libc::c_long, mtext: [0; 64] };
+                        let mut c = byte;
+                        for x in b.mtext.iter_mut() {
+                            *x = c;
+                            c = c.wrapping_add(1);
+                        }
+                        libc::msgsnd(q, (&b as *const MsgBuf).cast(), len, libc::IPC_NOWAIT) as i64
+                    }
+                    PermOp::Msgrcv => {
+                        let mut b = MsgBuf { mtype: 0, mtext: [0; 64] };
+                        let n = libc::msgrcv(q, (&mut b as *mut MsgBuf).cast(), 64, 0, libc::IPC_NOWAIT);
+                        (r.vals[0], r.data) = (b.mtype as u64, b.mtext);
+                        n as i64
+                    }
+                    PermOp::MsgStat => {
+                        let mut ds: libc::msqid_ds = std::mem::zeroed();
+                        let n = libc::msgctl(q, libc::IPC_STAT, &mut ds);
+                        perm(&mut r, &ds.msg_perm);
+                        (r.vals[5], r.vals[6]) = (ds.msg_qnum as u64, ds.__msg_cbytes as u64);
+                        i64::from(n)
+                    }
+                    PermOp::MsgSet => i64::from(self.set_q(&mut std::mem::zeroed())),
+                    PermOp::MsgRmid => i64::from(libc::msgctl(q, libc::IPC_RMID, std::ptr::null_mut())),
+                    PermOp::Semop { n, op } => {
+                        let mut b = libc::sembuf { sem_num: n, sem_op: op, sem_flg: libc::IPC_NOWAIT as i16 };
+                        i64::from(libc::semop(s, &mut b, 1))
+                    }
+                    PermOp::Getval { n } => i64::from(libc::semctl(s, n as i32, libc::GETVAL)),
+                    PermOp::Setval { n, val } => i64::from(libc::semctl(s, n as i32, libc::SETVAL, val)),
+                    PermOp::SemStat => {
+                        let mut ds: libc::semid_ds = std::mem::zeroed();
+                        let n = libc::semctl(s, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds);
+                        perm(&mut r, &ds.sem_perm);
+                        r.vals[5] = ds.sem_nsems as u64;
+                        i64::from(n)
+                    }
+                    PermOp::SemSet => i64::from(self.set_s(&mut std::mem::zeroed())),
+                    PermOp::SemRmid => i64::from(libc::semctl(s, 0, libc::IPC_RMID)),
+                    PermOp::Shmat { rdonly, byte } => {
+                        let p = libc::shmat(m, std::ptr::null(), if rdonly { libc::SHM_RDONLY } else { 0 });
+                        if p as isize == -1 {
+                            -1
+                        } else {
+                            let p = p.cast::<u8>();
+                            if !rdonly {
+                                p.write_volatile(byte);
+                            }
+                            r.data[0] = p.read_volatile();
+                            i64::from(libc::shmdt(p.cast()))
+                        }
+                    }
+                    PermOp::ShmStat => {
+                        let mut ds: libc::shmid_ds = std::mem::zeroed();
+                        let n = libc::shmctl(m, libc::IPC_STAT, &mut ds);
+                        perm(&mut r, &ds.shm_perm);
+                        (r.vals[5], r.vals[6]) = (ds.shm_segsz as u64, ds.shm_nattch as u64);
+                        i64::from(n)
+                    }
+                    PermOp::ShmSet => i64::from(self.set_m(&mut std::mem::zeroed())),
+                    PermOp::ShmRmid => i64::from(libc::shmctl(m, libc::IPC_RMID, std::ptr::null_mut())),
+                };
+            }
+            r.errno = errno_now();
+            r
+        })?;
+        if r.ret < 0 {
+            return Ok(Res::Err(errno_of_linux(r.errno)));
+        }
+        let v = r.vals;
+        let stat = || Res::PermStat {
+            uid: v[0] as u32,
+            gid: v[1] as u32,
+            cuid: v[2] as u32,
+            cgid: v[3] as u32,
+            mode: v[4] as u32 & 0o777,
+            a: v[5],
+            b: v[6],
+        };
+        Ok(match op {
+            PermOp::Msgrcv => Res::Msg { mtype: v[0] as i64, data: r.data[..(r.ret as usize).min(64)].to_vec() },
+            PermOp::MsgStat | PermOp::SemStat | PermOp::ShmStat => stat(),
+            PermOp::Getval { .. } => Res::Vals(vec![r.ret as u32]),
+            PermOp::Shmat { .. } => Res::Bytes(vec![r.data[0]]),
+            _ => Res::Ok,
+        })
+    }
+}
+
+/// The core side of a permission sequence: a process per distinct caller.
+struct PermCore {
+    k: Kernel,
+    procs: Vec<(Who, u32)>,
+    q: i32,
+    s: i32,
+    m: i32,
+    qbytes: u64,
+    owners: [Owner; 3],
+}
+
+impl PermCore {
+    fn setup(case: &PermCase) -> Result<PermCore, String> {
+        let mut cfg = Config::default();
+        cfg.msg = MsgLimits { max_message_bytes: 8192, max_queue_bytes: 16384, ..cfg.msg };
+        cfg.sem = SemLimits { value_max: 32767, ..cfg.sem };
+        let mut k = Kernel::new(cfg).map_err(|e| format!("kernel: {e:?}"))?;
+        let (_, root) = k.spawn(Credentials::root(), 0, 1).map_err(|e| format!("spawn: {e:?}"))?;
+        let owners = [case.msg, case.sem, case.shm];
+        let mut c = PermCore { k, procs: Vec::new(), q: -1, s: -1, m: -1, qbytes: 0, owners };
+        let t = c.tid(&case.creator)?;
+        let e = |e: Errno| format!("creating as {:?}: {e:?}", case.creator);
+        c.q = c.k.msgget(t, IPC_PRIVATE, IPC_CREAT | 0o600).map_err(e)?;
+        c.s = c.k.semget(t, IPC_PRIVATE, 2, IPC_CREAT | 0o600).map_err(e)?;
+        c.m = c.k.shmget(t, IPC_PRIVATE, 4096, IPC_CREAT | 0o600).map_err(e)?;
+        c.qbytes = c.k.msgctl_stat(root, c.q).map_err(|e| format!("root's IPC_STAT: {e:?}"))?.qbytes;
+        let r = [c.set(root, 0), c.set(root, 1), c.set(root, 2)];
+        if let Some(Err(e)) = r.into_iter().find(Result::is_err) {
+            return Err(format!("root's IPC_SET: {e:?}"));
+        }
+        Ok(c)
+    }
+
+    /// The thread of the process running as `who` (spawned on first use).
+    fn tid(&mut self, who: &Who) -> Result<u32, String> {
+        if let Some(&(_, t)) = self.procs.iter().find(|(w, _)| w == who) {
+            return Ok(t);
+        }
+        let (_, t) = self.k.spawn(who.cred(), 0, 1).map_err(|e| format!("spawn {who:?}: {e:?}"))?;
+        self.procs.push((who.clone(), t));
+        Ok(t)
+    }
+
+    /// IPC_SET of object `i` (queue, set, segment) to its owner and mode.
+    fn set(&mut self, t: u32, i: usize) -> Result<(), Errno> {
+        let Owner { uid, gid, mode } = self.owners[i];
+        match i {
+            0 => self.k.msgctl_set(t, self.q, ipc_core::msg::MsqSet { uid, gid, mode, qbytes: self.qbytes }),
+            1 => self.k.semctl_set(t, self.s, ipc_core::sem::SemSetPerm { uid, gid, mode }),
+            _ => self.k.shmctl_set(t, self.m, ipc_core::shm::ShmSetPerm { uid, gid, mode }),
+        }
+    }
+
+    fn run(&mut self, who: &Who, op: PermOp) -> Result<Res, String> {
+        let t = self.tid(who)?;
+        let (q, s, m) = (self.q, self.s, self.m);
+        let done = |r: Result<(), Errno>| r.map_or_else(|e| Res::Err(Some(e)), |()| Res::Ok);
+        let k = &mut self.k;
+        Ok(match op {
+            PermOp::Msgsnd { mtype, len, byte } => {
+                let data: Vec<u8> = (0..len).map(|i| byte.wrapping_add(i as u8)).collect();
+                match k.msgsnd(t, q, mtype, &data, IPC_NOWAIT, None) {
+                    Outcome::Done(r) => done(r),
+                    Outcome::Blocked(_) => Res::Err(Some(Errno::EAGAIN)),
+                }
+            }
+            PermOp::Msgrcv => match k.msgrcv(t, q, 64, 0, IPC_NOWAIT, None) {
+                Outcome::Done(Ok(m)) => Res::Msg { mtype: m.mtype, data: m.data },
+                Outcome::Done(Err(e)) => Res::Err(Some(e)),
+                Outcome::Blocked(_) => Res::Err(Some(Errno::EAGAIN)),
+            },
+            PermOp::MsgStat => {
+                k.msgctl_stat(t, q).map_or_else(|e| Res::Err(Some(e)), |d| ipc_stat_res(&d.perm, d.qnum, d.cbytes))
+            }
+            PermOp::MsgSet => done(self.set(t, 0)),
+            PermOp::MsgRmid => done(k.msgctl_rmid(t, q)),
+            PermOp::Semop { n, op } => {
+                match k.semop(t, s, &[SemBuf { sem_num: n, sem_op: op, sem_flg: IPC_NOWAIT as i16 }], None) {
+                    Outcome::Done(r) => done(r),
+                    Outcome::Blocked(_) => Res::Err(Some(Errno::EAGAIN)),
+                }
+            }
+            PermOp::Getval { n } => k
+                .semctl_get(t, s, n, ipc_core::sem::SemGet::Val)
+                .map_or_else(|e| Res::Err(Some(e)), |v| Res::Vals(vec![v])),
+            PermOp::Setval { n, val } => done(k.semctl_setval(t, s, n, val)),
+            PermOp::SemStat => {
+                k.semctl_stat(t, s).map_or_else(|e| Res::Err(Some(e)), |d| ipc_stat_res(&d.perm, u64::from(d.nsems), 0))
+            }
+            PermOp::SemSet => done(self.set(t, 1)),
+            PermOp::SemRmid => done(k.semctl_rmid(t, s)),
+            PermOp::Shmat { rdonly, byte } => {
+                match k.shmat(t, m, 0, if rdonly { ipc_core::shm::SHM_RDONLY } else { 0 }) {
+                    Err(e) => Res::Err(Some(e)),
+                    Ok(va) => {
+                        let stored = if rdonly { Ok(()) } else { k.shm_write(t, va, &[byte]) };
+                        let loaded = stored.and_then(|()| k.shm_read(t, va, 1));
+                        match (loaded, k.shmdt(t, va)) {
+                            (Ok(b), Ok(())) => Res::Bytes(b),
+                            (Err(e), _) | (_, Err(e)) => Res::Err(Some(e)),
+                        }
+                    }
+                }
+            }
+            PermOp::ShmStat => k
+                .shmctl_stat(t, m)
+                .map_or_else(|e| Res::Err(Some(e)), |d| ipc_stat_res(&d.perm, d.segsz, u64::from(d.nattch))),
+            PermOp::ShmSet => done(self.set(t, 2)),
+            PermOp::ShmRmid => done(k.shmctl_rmid(t, m)),
+        })
+    }
+}
+
+fn who() -> impl Strategy<Value = Who> {
+    let user = (0..UIDS.len(), 0..GIDS.len(), proptest::sample::subsequence(GIDS.to_vec(), 0..=2))
+        .prop_map(|(u, g, groups)| Who { euid: UIDS[u], egid: GIDS[g], groups });
+    prop_oneof![1 => Just(Who::root()), 12 => user]
+}
+
+fn owner() -> impl Strategy<Value = Owner> {
+    (0..UIDS.len(), 0..GIDS.len(), 0u32..=0o777).prop_map(|(u, g, mode)| Owner { uid: UIDS[u], gid: GIDS[g], mode })
+}
+
+fn perm_op() -> impl Strategy<Value = PermOp> {
+    prop_oneof![
+        6 => (1i64..3, 0usize..8, any::<u8>()).prop_map(|(mtype, len, byte)| PermOp::Msgsnd { mtype, len, byte }),
+        6 => Just(PermOp::Msgrcv),
+        4 => Just(PermOp::MsgStat),
+        2 => Just(PermOp::MsgSet),
+        1 => Just(PermOp::MsgRmid),
+        6 => (0u16..2, -1i16..=1).prop_map(|(n, op)| PermOp::Semop { n, op }),
+        4 => (0u32..2).prop_map(|n| PermOp::Getval { n }),
+        4 => (0u32..2, 0i32..3).prop_map(|(n, val)| PermOp::Setval { n, val }),
+        4 => Just(PermOp::SemStat),
+        2 => Just(PermOp::SemSet),
+        1 => Just(PermOp::SemRmid),
+        6 => (any::<bool>(), any::<u8>()).prop_map(|(rdonly, byte)| PermOp::Shmat { rdonly, byte }),
+        4 => Just(PermOp::ShmStat),
+        2 => Just(PermOp::ShmSet),
+        1 => Just(PermOp::ShmRmid),
+    ]
+}
+
+fn perm_case() -> impl Strategy<Value = PermCase> {
+    let creator =
+        (0..UIDS.len(), 0..GIDS.len()).prop_map(|(u, g)| Who { euid: UIDS[u], egid: GIDS[g], groups: Vec::new() });
+    (
+        prop_oneof![1 => Just(Who::root()), 3 => creator],
+        owner(),
+        owner(),
+        owner(),
+        proptest::collection::vec((who(), perm_op()), 1..25),
+    )
+        .prop_map(|(creator, msg, sem, shm, steps)| PermCase { creator, msg, sem, shm, steps })
+}
+
+/// Runs one permission sequence on both kernels; the first unexplained difference.
+fn compare_perms(case: &PermCase) -> Result<(), String> {
+    SEQUENCES.fetch_add(1, Ordering::Relaxed);
+    let linux = PermLinux::setup(case)?;
+    let mut core = PermCore::setup(case)?;
+    for (i, (who, op)) in case.steps.iter().enumerate() {
+        let (l, c) = (linux.run(who, *op)?, core.run(who, *op)?);
+        STEPS.fetch_add(1, Ordering::Relaxed);
+        if l != c && explained(Step::Perm(op), &c, &l).is_none() {
+            return Err(format!("step {i}: {who:?} {op:?}: ipc-core {c:?}, Linux {l:?}"));
+        }
+        core.k.check().map_err(|e| format!("step {i}: check: {e}"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn permissions_agree_with_linux() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("permissions_agree_with_linux: skipped — forking children under other uids needs root");
+        return;
+    }
+    proptest!(ProptestConfig { cases: 64, ..ProptestConfig::default() }, |(case in perm_case())| {
+        if let Err(e) = compare_perms(&case) {
+            prop_assert!(false, "{}", e);
+        }
+    });
 }
