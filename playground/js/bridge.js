@@ -657,10 +657,11 @@ function session() {
  * (a link from another build) as a list of words.
  */
 function replay(s) {
+  const scalar = (a) => ['number', 'string', 'boolean'].includes(typeof a) || a === null;
   if (!s || s.format !== SESSION_FORMAT || !Array.isArray(s.log)) throw new Error('this is not an ipclab session');
   if (s.version !== SESSION_VERSION) throw new Error(`session version ${s.version}; this build reads version ${SESSION_VERSION}`);
   s.log.forEach((e, i) => {
-    if (!Array.isArray(e) || typeof OPS[e[0]] !== 'function' || !Array.isArray(e[1])) {
+    if (!Array.isArray(e) || !Object.hasOwn(OPS, e[0]) || !Array.isArray(e[1]) || !e[1].every(scalar)) {
       throw new Error(`step ${i + 1} is not an operation this build knows (${JSON.stringify(e && e[0])}): a link from another build?`);
     }
   });
@@ -677,18 +678,39 @@ function replay(s) {
   return differs;
 }
 
-/** Replays a session (JSON text); the answer's value is {step, length, differs}. */
-export function replaySession(json) {
-  return call(() => {
-    let differs;
+/** The largest session file `importSession` reads (a log of ~10^6 steps). */
+const IMPORT_MAX_BYTES = 32 << 20;
+
+/**
+ * Replays the session file chosen in `input` (a file input), as exported
+ * by "Export session".  The answer's value is {step, length, differs}; when
+ * the file is not a session this build can replay, the answer says why and
+ * the session shown before stays as it was (it is replayed back).
+ */
+export async function importSession(input) {
+  const file = input && input.files && input.files[0];
+  if (!file) return JSON.stringify({ ok: false, errno: 'bridge', message: 'no file was chosen' });
+  const before = session();
+  try {
+    if (file.size > IMPORT_MAX_BYTES) throw new Error(`the file has ${file.size} bytes; a session file has at most ${IMPORT_MAX_BYTES}`);
+    let s;
     try {
-      differs = replay(JSON.parse(json));
+      s = JSON.parse(await file.text());
     } catch (e) {
-      reset();
-      throw e;
+      throw new Error(`${file.name} is not JSON (${e.message})`);
     }
-    return { value: { step: position, length: oplog.length, differs } };
-  });
+    const differs = replay(s);
+    return JSON.stringify({ ok: true, value: { step: position, length: oplog.length, differs } });
+  } catch (e) {
+    try {
+      replay(before);
+    } catch (_) {
+      reset();
+    }
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  } finally {
+    input.value = '';
+  }
 }
 
 /** Bytes as base64url (no padding). */

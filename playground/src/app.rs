@@ -59,6 +59,10 @@ pub enum Msg {
     Linked(Result<(String, bool), String>),
     /// Download the session as a file.
     ExportSession,
+    /// A session file was chosen to import.
+    Import(web_sys::HtmlInputElement),
+    /// The imported file was replayed (or why not).
+    Imported(Opened),
     /// A form could not be read.
     Invalid(String),
 }
@@ -649,6 +653,35 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
 
 impl App {
     /// Re-reads the kernel state; keeps the actor on a live thread.
+    /// What replaying a session (a link's or a file's) did, in words:
+    /// `whose` names where it came from, `otherwise` what stands instead
+    /// when it could not be replayed.
+    fn session_report(&self, opened: Opened, title: &str, whose: &str, otherwise: &str) -> Option<Report> {
+        match opened {
+            Opened::Fresh => None,
+            Opened::Session { step, length, differs } => {
+                let base = self.state.timeline.base;
+                Some(Report {
+                    title: title.into(),
+                    verdict: if differs.is_empty() { Verdict::Ok } else { Verdict::Failed },
+                    text: format!(
+                        "replayed {whose} {} step(s); showing step {} of {}",
+                        length.saturating_sub(base),
+                        step.saturating_sub(base),
+                        length.saturating_sub(base)
+                    ),
+                    detail: differs.into_iter().map(|d| format!("this build replays it differently: {d}")).collect(),
+                })
+            }
+            Opened::Unreadable(e) => Some(Report {
+                title: title.into(),
+                verdict: Verdict::Failed,
+                text: format!("{} session could not be replayed: {e}", capitalized(whose)),
+                detail: vec![otherwise.into()],
+            }),
+        }
+    }
+
     fn refresh(&mut self) {
         match bridge::read_state() {
             Ok(state) => {
@@ -784,32 +817,25 @@ impl Component for App {
                     bridge::forget_history();
                 }
                 self.refresh();
-                self.report = match opened {
-                    Opened::Fresh => None,
-                    Opened::Session { step, length, differs } => {
-                        let base = self.state.timeline.base;
-                        Some(Report {
-                            title: "open a shared session".into(),
-                            verdict: if differs.is_empty() { Verdict::Ok } else { Verdict::Failed },
-                            text: format!(
-                                "replayed the link's {} step(s); showing step {} of {}",
-                                length.saturating_sub(base),
-                                step.saturating_sub(base),
-                                length.saturating_sub(base)
-                            ),
-                            detail: differs
-                                .into_iter()
-                                .map(|d| format!("this build replays it differently: {d}"))
-                                .collect(),
-                        })
-                    }
-                    Opened::Unreadable(e) => Some(Report {
-                        title: "open a shared session".into(),
-                        verdict: Verdict::Failed,
-                        text: format!("the link's session could not be replayed: {e}"),
-                        detail: vec!["a fresh session was started instead".into()],
-                    }),
-                };
+                self.report = self.session_report(
+                    opened,
+                    "open a shared session",
+                    "the link's",
+                    "a fresh session was started instead",
+                );
+            }
+            Msg::Import(input) => {
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    link.send_message(Msg::Imported(bridge::import_session(&input).await));
+                });
+                return false;
+            }
+            Msg::Imported(opened) => {
+                self.link = None;
+                self.refresh();
+                self.report =
+                    self.session_report(opened, "import session", "the file's", "the session shown before is kept");
             }
             Msg::Do(call) => {
                 self.link = None;
@@ -1007,7 +1033,7 @@ impl Component for App {
                 if ready {
                     <TimelineBar timeline={self.state.timeline.clone()} link={self.link.clone().map(AttrValue::from)}
                         on_jump={link.callback(Msg::Jump)} on_copy={link.callback(|()| Msg::CopyLink)}
-                        on_export={link.callback(|()| Msg::ExportSession)} />
+                        on_export={link.callback(|()| Msg::ExportSession)} on_import={link.callback(Msg::Import)} />
                 }
                 { body }
             </main>
@@ -1093,4 +1119,10 @@ impl App {
             </div>
         }
     }
+}
+
+/// `text` with its first letter in capitals.
+fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

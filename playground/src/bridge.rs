@@ -114,6 +114,8 @@ extern "C" {
     fn copy_link_js() -> Promise;
     #[wasm_bindgen(js_name = exportSession)]
     fn export_session_js() -> String;
+    #[wasm_bindgen(js_name = importSession)]
+    fn import_session_js(input: &web_sys::HtmlInputElement) -> Promise;
     #[wasm_bindgen(js_name = saveState)]
     fn save_state_js() -> String;
 }
@@ -171,18 +173,35 @@ pub async fn init() -> Result<Opened, String> {
         Answer::Ok(Value::Null) => Ok(Opened::Fresh),
         Answer::Ok(v) => Ok(match v.get("error").and_then(Value::as_str) {
             Some(e) => Opened::Unreadable(e.to_string()),
-            None => {
-                let n = |f: &str| v.get(f).and_then(Value::as_u64).unwrap_or(0) as u32;
-                let differs = v
-                    .get("differs")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                    .unwrap_or_default();
-                Opened::Session { step: n("step"), length: n("length"), differs }
-            }
+            None => replayed(&v),
         }),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// A replayed session's answer: {step, length, differs}.
+fn replayed(v: &Value) -> Opened {
+    let n = |f: &str| v.get(f).and_then(Value::as_u64).unwrap_or(0) as u32;
+    let differs = v
+        .get("differs")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    Opened::Session { step: n("step"), length: n("length"), differs }
+}
+
+/// Replays the session file chosen in `input`: [`Opened::Session`], or
+/// [`Opened::Unreadable`] with why (the session shown before is kept).
+pub async fn import_session(input: &web_sys::HtmlInputElement) -> Opened {
+    let answer = match wasm_bindgen_futures::JsFuture::from(import_session_js(input)).await {
+        Ok(a) => a,
+        Err(e) => return Opened::Unreadable(format!("{e:?}")),
+    };
+    match parse(&answer.as_string().unwrap_or_default()) {
+        Answer::Ok(v) => replayed(&v),
+        Answer::Err { errno, message } => Opened::Unreadable(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Opened::Unreadable(b),
     }
 }
 

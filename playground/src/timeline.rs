@@ -30,6 +30,8 @@ pub struct TimelineProps {
     pub on_jump: Callback<u32>,
     pub on_copy: Callback<()>,
     pub on_export: Callback<()>,
+    /// A session file was chosen in the import input.
+    pub on_import: Callback<web_sys::HtmlInputElement>,
 }
 
 /// The timeline strip under the header.
@@ -80,6 +82,7 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
     };
     let copy = props.on_copy.reform(|_: MouseEvent| ());
     let export = props.on_export.reform(|_: MouseEvent| ());
+    let import = props.on_import.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>());
     html! {
         <section class="timeline" data-testid="timeline" aria-label="Timeline">
             <div class="tl-controls">
@@ -107,6 +110,11 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
                         title="Download the session's operation log as JSON (the same format as the link)">
                         { "⤓ Export session" }
                     </button>
+                    <label class="button" title="Open a session file saved with Export session: its operations are replayed">
+                        { "⤒ Import session" }
+                        <input type="file" accept=".json,application/json" class="sr"
+                            data-testid="import-session" aria-label="import a session file" onchange={import} />
+                    </label>
                 </span>
             </div>
             if let Some(link) = &props.link {

@@ -887,6 +887,63 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
+    await group('malformed links and session files: a clear message, never a broken page', async () => {
+      const b64 = (text) => Buffer.from(text).toString('base64url');
+      const session = (o) => `#session=j${b64(JSON.stringify({ format: 'ipclab-session', version: 1, base: 0, step: 1, ...o }))}`;
+      const bad = [
+        ['#session=z!!!', /The link's session could not be replayed: .+/],
+        ['#session=zAAAA', /The link's session could not be replayed: .+/],
+        [`#session=x${b64('{}')}`, /unknown encoding/],
+        [`#session=j${b64('{"format":')}`, /could not be replayed: .*JSON/],
+        [`#session=j${b64('{"hello":1}')}`, /this is not an ipclab session/],
+        [session({ version: 99, log: [] }), /session version 99; this build reads version 1/],
+        [session({ log: [['rmRf', []]] }), /step 1 is not an operation this build knows \("rmRf"\)/],
+        [session({ log: [['spawn', [{ evil: true }]]] }), /step 1 is not an operation this build knows/],
+      ];
+      const base = page.url().split('#')[0];
+      const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      other.on('pageerror', (e) => pageErrors.push(`pageerror (malformed link): ${e.message}`));
+      try {
+        await other.goto(base, { waitUntil: 'load' });
+        await other.waitForSelector('[data-testid="app"][data-ready="true"]');
+        const fresh = await other.locator('[data-testid^="proc-"]').count();
+        for (const [hash, re] of bad) {
+          await other.goto('about:blank');
+          await other.goto(base + hash, { waitUntil: 'load' });
+          await other.waitForSelector('[data-testid="app"][data-ready="true"]');
+          await waitText(other, tid('result-text'), re, `the message for ${hash.slice(0, 40)}`);
+          await waitText(other, tid('result'), /a fresh session was started instead/, 'what stands instead');
+          const procs = await other.locator('[data-testid^="proc-"]').count();
+          assert(procs === fresh, `a fresh session after ${hash.slice(0, 40)}: ${procs} process elements, not ${fresh}`);
+        }
+      } finally {
+        await other.close();
+      }
+
+      // Import: a file that is not a session is refused and the session shown stays; an exported one replays.
+      const position = await page.locator(tid('tl-position')).textContent();
+      const queues = await page.locator(tid('queues')).textContent();
+      await page.locator(tid('import-session')).setInputFiles({ name: 'garbage.json', mimeType: 'application/json', buffer: Buffer.from('not json at all') });
+      await waitText(page, tid('result-text'), /The file's session could not be replayed: garbage\.json is not JSON/, 'a garbage file');
+      await waitText(page, tid('result'), /the session shown before is kept/, 'kept');
+      assert((await page.locator(tid('tl-position')).textContent()) === position, 'the timeline is unchanged after a refused import');
+      assert((await page.locator(tid('queues')).textContent()) === queues, 'the queues are unchanged after a refused import');
+      await page.locator(tid('import-session')).setInputFiles({ name: 'old.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'ipclab-session', version: 0, log: [] })) });
+      await waitText(page, tid('result-text'), /session version 0; this build reads version 1/, 'a file from another build');
+      assert((await page.locator(tid('queues')).textContent()) === queues, 'the queues are unchanged after an old file');
+
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(tid('export-session')).click()]);
+      mkdirSync(SHOTS, { recursive: true });
+      const path = `${SHOTS}ipclab-session.json`;
+      await download.saveAs(path);
+      await page.locator(tid('tl-first')).click();
+      await page.locator(tid('import-session')).setInputFiles(path);
+      await waitText(page, tid('result-text'), /replayed the file's \d+ step\(s\); showing step \d+ of \d+/, 'the exported file replays');
+      assert((await page.locator(tid('tl-position')).textContent()) === position, `the imported session shows the exported step: ${position}`);
+      assert((await page.locator(tid('queues')).textContent()) === queues, 'the imported session has the same queues');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
     await group('save state: the snapshot downloads, and `ipclab ipcs` prints it from the command line', async () => {
       mkdirSync(SHOTS, { recursive: true });
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator(tid('save-state')).click()]);
