@@ -706,28 +706,30 @@ fn compare(ops: &[Op]) -> Result<(), String> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
-    #[test]
-    fn system_v_ipc_agrees_with_linux(ops in proptest::collection::vec(op(), 1..40)) {
-        if let Err(e) = compare(&ops) {
-            prop_assert!(false, "{}", e);
-        }
-    }
-}
-
-/// Reports how much was compared (run after the property test by name order).
+/// The three comparisons in one test, so that the report after them
+/// counts all of them (`PROPTEST_CASES` sets the cases of each).
 #[test]
-fn zz_report() {
+fn linux_and_glibc_agree_with_ipc_core() {
     for d in DIFFERENCES {
         assert!(!d.case.is_empty() && !d.illumos.is_empty() && !d.linux.is_empty() && !d.source.is_empty());
     }
+    system_v_ipc_agrees_with_linux();
+    posix_semaphores_agree_with_glibc();
+    permissions_agree_with_linux();
     eprintln!(
-        "differential: {} sequence(s), {} step(s) compared with Linux and glibc in this process; {} documented difference(s)",
+        "differential: {} sequence(s), {} step(s) compared with Linux and glibc; {} documented difference(s)",
         SEQUENCES.load(Ordering::Relaxed),
         STEPS.load(Ordering::Relaxed),
         DIFFERENCES.len()
     );
+}
+
+fn system_v_ipc_agrees_with_linux() {
+    proptest!(ProptestConfig { cases: 384, ..ProptestConfig::default() }, |(ops in proptest::collection::vec(op(), 1..40))| {
+        if let Err(e) = compare(&ops) {
+            prop_assert!(false, "{}", e);
+        }
+    });
 }
 
 // ----- POSIX semaphores against glibc -----
@@ -878,14 +880,12 @@ fn pop() -> impl Strategy<Value = Pop> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
-    #[test]
-    fn posix_semaphores_agree_with_glibc(ops in proptest::collection::vec(pop(), 1..30)) {
+fn posix_semaphores_agree_with_glibc() {
+    proptest!(ProptestConfig { cases: 256, ..ProptestConfig::default() }, |(ops in proptest::collection::vec(pop(), 1..30))| {
         if let Err(e) = compare_psem(&ops) {
             prop_assert!(false, "{}", e);
         }
-    }
+    });
 }
 
 // ----- System V permissions: callers under other effective uids -----
@@ -1414,14 +1414,13 @@ fn compare_perms(case: &PermCase) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
 fn permissions_agree_with_linux() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         eprintln!("permissions_agree_with_linux: skipped — forking children under other uids needs root");
         return;
     }
-    proptest!(ProptestConfig { cases: 64, ..ProptestConfig::default() }, |(case in perm_case())| {
+    proptest!(ProptestConfig { cases: 256, ..ProptestConfig::default() }, |(case in perm_case())| {
         if let Err(e) = compare_perms(&case) {
             prop_assert!(false, "{}", e);
         }
