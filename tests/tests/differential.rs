@@ -3,7 +3,7 @@
 //! the **Linux kernel** of this machine (real system calls) and on
 //! `ipc-core`, the same random operation sequences, every return value,
 //! errno and observable state compared step by step; and POSIX named
-//! semaphores on glibc (`sem_open`, `sem_post`, `sem_trywait`,
+//! semaphores on glibc (`sem_open`, `sem_post`, `sem_wait`, `sem_trywait`,
 //! `sem_getvalue`, `sem_close`, `sem_unlink`, real shared-memory files in
 //! `/dev/shm`) and on `ipc-core`'s NetBSD semantics, the same way.
 //!
@@ -192,6 +192,8 @@ enum Res {
     },
     /// A step the generator could not place (no such attachment): skipped on both.
     Skip,
+    /// The call would wait.
+    WouldBlock,
     Err(Option<Errno>),
 }
 
@@ -737,12 +739,33 @@ fn system_v_ipc_agrees_with_linux() {
 /// A POSIX-semaphore step; semaphores named by the order they were opened.
 #[derive(Debug, Clone)]
 enum Pop {
-    Open { name: u8, creat: bool, excl: bool, value: u32 },
-    Post { s: usize },
-    Trywait { s: usize },
-    Getvalue { s: usize },
-    Close { s: usize },
-    Unlink { name: u8 },
+    Open {
+        name: u8,
+        creat: bool,
+        excl: bool,
+        value: u32,
+    },
+    Post {
+        s: usize,
+    },
+    Trywait {
+        s: usize,
+    },
+    /// sem_wait: it takes the semaphore, or it would block (glibc: told by
+    /// a sem_timedwait whose deadline has passed; the core: the thread
+    /// parks, and is interrupted out of it).
+    Wait {
+        s: usize,
+    },
+    Getvalue {
+        s: usize,
+    },
+    Close {
+        s: usize,
+    },
+    Unlink {
+        name: u8,
+    },
 }
 
 /// The names a sequence uses: unique to this process and sequence.
@@ -809,7 +832,7 @@ fn compare_psem(ops: &[Pop]) -> Result<(), String> {
                     };
                     (l, c)
                 }
-                Pop::Post { s } | Pop::Trywait { s } | Pop::Getvalue { s } | Pop::Close { s } => {
+                Pop::Post { s } | Pop::Trywait { s } | Pop::Wait { s } | Pop::Getvalue { s } | Pop::Close { s } => {
                     let (Some(Some(p)), Some(Some(id))) = (g.sems.get(s).copied(), ids.get(s).copied()) else {
                         continue;
                     };
@@ -822,6 +845,31 @@ fn compare_psem(ops: &[Pop]) -> Result<(), String> {
                             if libc::sem_trywait(p) < 0 { Res::Err(last_errno()) } else { Res::Ok },
                             err(k.sem_trywait(t, id)),
                         ),
+                        Pop::Wait { .. } => {
+                            let mut v = 0;
+                            libc::sem_getvalue(p, &mut v);
+                            let l = if v > 0 {
+                                if libc::sem_wait(p) < 0 { Res::Err(last_errno()) } else { Res::Ok }
+                            } else {
+                                let past = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+                                match libc::sem_timedwait(p, &past) {
+                                    0 => Res::Ok,
+                                    _ if std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT) => {
+                                        Res::WouldBlock
+                                    }
+                                    _ => Res::Err(last_errno()),
+                                }
+                            };
+                            let c = match k.sem_wait(t, id) {
+                                Outcome::Done(r) => err(r),
+                                Outcome::Blocked(_) => {
+                                    k.interrupt(t).map_err(|e| format!("step {i}: interrupt: {e:?}"))?;
+                                    let _ = k.take_result(t);
+                                    Res::WouldBlock
+                                }
+                            };
+                            (l, c)
+                        }
                         Pop::Getvalue { .. } => {
                             let mut v = 0;
                             let l = if libc::sem_getvalue(p, &mut v) < 0 {
@@ -874,6 +922,7 @@ fn pop() -> impl Strategy<Value = Pop> {
         3 => (0u8..3, any::<bool>(), any::<bool>(), 0u32..3).prop_map(|(name, creat, excl, value)| Pop::Open { name, creat, excl, value }),
         3 => (0usize..4).prop_map(|s| Pop::Post { s }),
         3 => (0usize..4).prop_map(|s| Pop::Trywait { s }),
+        2 => (0usize..4).prop_map(|s| Pop::Wait { s }),
         2 => (0usize..4).prop_map(|s| Pop::Getvalue { s }),
         1 => (0usize..4).prop_map(|s| Pop::Close { s }),
         1 => (0u8..3).prop_map(|name| Pop::Unlink { name }),
