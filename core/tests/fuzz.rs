@@ -13,7 +13,8 @@
 //! then behaves identically.
 //!
 //! ## How values are drawn
-//! A seeded SplitMix64 generator picks each operation and its arguments.
+//! A seeded generator (proptest's XorShift) picks each operation and its
+//! arguments.
 //! Arguments are mostly *plausible* (an id or fd the kernel handed out, a
 //! live thread, a semaphore number in range) so that sequences go deep —
 //! parks, wakes, removals under waiters, undo on exit — and sometimes
@@ -39,18 +40,22 @@ use ipc_core::EventOutcome;
 use ipc_core::psem::{O_CREAT, O_EXCL, Timespec};
 use ipc_core::sem::{SEM_UNDO, SemArg, SemBuf};
 use ipc_core::shm::{SHM_RDONLY, SHM_RMLINGER, SHM_RND, ShmSetPerm};
+use proptest::prelude::Rng as _;
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use std::collections::BTreeMap;
 
-/// SplitMix64: small, fast, and good enough to pick operations.
-struct Rng(u64);
+/// proptest's seeded generator (XorShift), with the few ways of drawing a
+/// value the fuzzer needs.
+struct Rng(TestRng);
 
 impl Rng {
+    fn seeded(seed: u64) -> Rng {
+        let bytes: Vec<u8> =
+            seed.to_le_bytes().iter().chain(&0x9e37_79b9_7f4a_7c15u64.to_le_bytes()).copied().collect();
+        Rng(TestRng::from_seed(RngAlgorithm::XorShift, &bytes))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
@@ -457,7 +462,7 @@ fn step(k: &mut Kernel, r: &mut Rng, seen: &mut Seen) -> &'static str {
 
 /// Runs `ops` operations from `seed`; panics (with the seed) on any broken promise.
 fn run(seed: u64, ops: u64, stats: &mut Stats) {
-    let mut r = Rng(seed);
+    let mut r = Rng::seeded(seed);
     let mut k = Kernel::new(config()).unwrap();
     let mut seen = Seen::default();
     for _ in 0..3 {
