@@ -46,6 +46,8 @@ let base = 0;
 let forkedAt = null;
 /** True while the log is re-run to reach a step: those operations are not logged again. */
 let replaying = false;
+/** True while a whole session (a link's, a file's, the saved one) is replayed into the log. */
+let restoring = false;
 /** The session format (URL hash and exported file). */
 const SESSION_FORMAT = 'ipclab-session';
 const SESSION_VERSION = 1;
@@ -127,6 +129,7 @@ function action(op, args, f) {
   oplog.push({ op, args: Array.from(args), kind: stepKind(op, answer, cursor) });
   position = oplog.length;
   if (position % CHECKPOINT_EVERY === 0) checkpoints.set(position, kernel.snapshot());
+  if (!restoring) moved();
   return answer;
 }
 
@@ -180,7 +183,7 @@ export async function bridgeInit() {
     port = mod.port;
     inspect = mod.inspect;
     reset();
-    const found = await sessionFromUrl();
+    const found = location.hash.startsWith('#session=') ? await sessionFromUrl() : sessionFromStorage();
     return JSON.stringify({ ok: true, value: found });
   } catch (e) {
     const message = e && e.payload !== undefined ? `kernel creation failed: ${e.payload}` : String(e && e.stack ? e.stack : e);
@@ -589,6 +592,7 @@ export function stepBack() {
   return call(() => {
     if (position <= base) throw new Error('nothing to step back to');
     goTo(position - 1);
+    moved();
     return { value: position - base };
   });
 }
@@ -597,6 +601,7 @@ export function stepBack() {
 export function jump(step) {
   return call(() => {
     goTo(Math.max(base, Math.min(step | 0, oplog.length)));
+    moved();
     return { value: position };
   });
 }
@@ -667,10 +672,15 @@ function replay(s) {
   });
   reset();
   const differs = [];
-  s.log.forEach(([op, args, kind], i) => {
-    OPS[op](...args);
-    if (kind && oplog[i].kind !== kind) differs.push(`step ${i + 1} (${op}) was a ${kind} and is now a ${oplog[i].kind}`);
-  });
+  restoring = true;
+  try {
+    s.log.forEach(([op, args, kind], i) => {
+      OPS[op](...args);
+      if (kind && oplog[i].kind !== kind) differs.push(`step ${i + 1} (${op}) was a ${kind} and is now a ${oplog[i].kind}`);
+    });
+  } finally {
+    restoring = false;
+  }
   const clamp = (n, lo) => Math.max(lo, Math.min(Number(n) | 0, oplog.length));
   base = clamp(s.base, 0);
   goTo(clamp(s.step ?? oplog.length, base));
@@ -700,6 +710,7 @@ export async function importSession(input) {
       throw new Error(`${file.name} is not JSON (${e.message})`);
     }
     const differs = replay(s);
+    moved();
     return JSON.stringify({ ok: true, value: { step: position, length: oplog.length, differs } });
   } catch (e) {
     try {
@@ -757,11 +768,133 @@ async function sessionFromUrl() {
   if (!location.hash.startsWith('#session=')) return null;
   try {
     const differs = replay(JSON.parse(await sessionOfHash(location.hash)));
-    return { step: position, length: oplog.length, differs };
+    return { from: 'link', step: position, length: oplog.length, differs };
   } catch (e) {
     reset();
-    return { error: String(e && e.message ? e.message : e) };
+    return { from: 'link', error: String(e && e.message ? e.message : e) };
   }
+}
+
+// The session survives a reload: it is kept in localStorage (the same JSON
+// as `session()`), saved shortly after each action or jump and when the page
+// is hidden or left, and replayed on load when the URL carries no session.
+// Where localStorage is unavailable (private mode, storage disabled, full)
+// nothing is saved and nothing breaks.
+
+/** The localStorage key of the saved session. */
+const SAVED_KEY = 'ipclab-session';
+/** The pending save, if any. */
+let saveTimer = null;
+
+/** localStorage, or null where the browser refuses it. */
+function storage() {
+  try {
+    return window.localStorage || null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** Saves the session now (a pending save is done at once). */
+function saveNow() {
+  if (saveTimer !== null) clearTimeout(saveTimer);
+  saveTimer = null;
+  if (!kernel) return;
+  try {
+    storage()?.setItem(SAVED_KEY, JSON.stringify(session()));
+  } catch (_) {
+    // Private mode or a full quota: the session is simply not kept.
+  }
+}
+
+/** Saves the session soon: many steps in a row (playing, replaying) make one save. */
+function saveSoon() {
+  if (saveTimer === null) saveTimer = setTimeout(saveNow, 200);
+}
+
+/** Forgets the saved session. */
+function forgetSaved() {
+  if (saveTimer !== null) clearTimeout(saveTimer);
+  saveTimer = null;
+  try {
+    storage()?.removeItem(SAVED_KEY);
+  } catch (_) {
+    // Nothing was kept.
+  }
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('pagehide', () => saveTimer !== null && saveNow());
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && saveTimer !== null && saveNow());
+}
+
+/**
+ * The URL's `#session=` no longer says where the session is once it moves
+ * on: it is taken out of the address (a reload then restores the saved
+ * session, not the older one the link carries).
+ */
+function leaveLink() {
+  if (location.hash.startsWith('#session=')) window.history.replaceState(null, '', location.pathname + location.search);
+}
+
+/** The session moved on (an action, a jump): save it soon; the address no longer holds it. */
+function moved() {
+  leaveLink();
+  saveSoon();
+}
+
+/**
+ * On load without a session in the URL: replays the saved session, if
+ * there is one.  null (none), {from:'saved', step, length, differs}, or
+ * {from:'saved', error} (a fresh kernel then, and the saved session is
+ * dropped).
+ */
+function sessionFromStorage() {
+  let text = null;
+  try {
+    text = storage()?.getItem(SAVED_KEY) ?? null;
+  } catch (_) {
+    return null;
+  }
+  if (!text) return null;
+  try {
+    let s;
+    try {
+      s = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`the saved session is not JSON (${e.message})`);
+    }
+    const differs = replay(s);
+    return { from: 'saved', step: position, length: oplog.length, differs };
+  } catch (e) {
+    reset();
+    forgetSaved();
+    return { from: 'saved', error: String(e && e.message ? e.message : e) };
+  }
+}
+
+/** Discards the session, saved one included: a fresh kernel with an empty log (the caller spawns the start-up processes). */
+export function newSession() {
+  reset();
+  forgetSaved();
+  leaveLink();
+}
+
+/**
+ * Scrolls the timeline's strip of markers (only it, never the page) so
+ * that the step shown is in view: smoothly, unless the reader asked for
+ * reduced motion.
+ */
+export function revealStep() {
+  const now = document.querySelector('.tl-steps .tl-step.now');
+  const strip = now && now.closest('.tl-steps');
+  if (!strip) return;
+  const s = strip.getBoundingClientRect();
+  const n = now.getBoundingClientRect();
+  if (n.top >= s.top && n.bottom <= s.bottom) return;
+  const reduce = typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  const top = strip.scrollTop + n.top - s.top - (s.height - n.height) / 2;
+  strip.scrollTo({ top, behavior: reduce ? 'auto' : 'smooth' });
 }
 
 /**
@@ -822,6 +955,7 @@ export function saveState() {
 export function forgetHistory() {
   base = position;
   forkedAt = null;
+  saveSoon();
 }
 
 /** Every logged operation by name, for re-running the log. */

@@ -1,9 +1,10 @@
 //! The application: loads the component through the bridge, keeps the
 //! latest kernel state, runs the calls the panels emit, and reports each
-//! call's result or errno in words; moves along the timeline and shares the
-//! session (the bridge keeps the operation log).
+//! call's result or errno in words; moves along the timeline (by hand, by
+//! playing it, by keyboard shortcut) and shares the session (the bridge
+//! keeps the operation log, and keeps it across reloads).
 
-use crate::bridge::{self, Answer, Call, Opened};
+use crate::bridge::{self, Answer, Call, Opened, Origin};
 use crate::errno;
 use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
@@ -11,9 +12,13 @@ use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_wo
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
 use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_flag_words, shmget_flag_words};
-use crate::timeline::TimelineBar;
+use crate::timeline::{
+    DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
+};
 use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
 use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 /// How a call ended, for the result box.
@@ -35,7 +40,8 @@ pub struct Report {
 }
 
 pub enum Msg {
-    Loaded(Result<Opened, String>),
+    /// The component loaded (with the session it replayed, and from where), or why not.
+    Loaded(Result<(Opened, Origin), String>),
     Do(Call),
     Actor(u32),
     Msqid(String),
@@ -65,6 +71,21 @@ pub enum Msg {
     Imported(Opened),
     /// A form could not be read.
     Invalid(String),
+    /// Play or pause the timeline.
+    Play,
+    /// Time for the next step while playing (stale ticks, from before a
+    /// pause or a speed change, carry an older number and are dropped).
+    Tick(u32),
+    /// Play at this speed (an index into [`SPEEDS`]).
+    Speed(usize),
+    /// Jump forward to the next step of this kind.
+    Until(&'static str),
+    /// Discard the session and start afresh.
+    NewSession,
+    /// A keyboard shortcut.
+    Key(Shortcut),
+    /// Show or hide the shortcut list.
+    Help,
 }
 
 enum Status {
@@ -90,6 +111,31 @@ pub struct App {
     report: Option<Report>,
     /// The link "Copy link" made, until the session moves on.
     link: Option<String>,
+    /// Whether the timeline is playing, and at which of [`SPEEDS`].
+    playing: bool,
+    speed: usize,
+    /// The number the pending tick carries; bumped at every pause and
+    /// speed change so that a tick scheduled before is ignored.
+    tick: u32,
+    /// Whether the shortcut list is shown.
+    help: bool,
+    /// The step whose marker was last scrolled into view.
+    revealed: Option<u32>,
+    /// The document's keydown listener (removed when the app goes).
+    keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
+}
+
+/// Where a key event's target is: a form field, a button, or the page.
+fn focus_of(target: Option<web_sys::EventTarget>) -> Focus {
+    let Some(el) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return Focus::Page;
+    };
+    match el.tag_name().to_ascii_lowercase().as_str() {
+        "input" | "select" | "textarea" => Focus::Field,
+        "button" | "a" | "summary" => Focus::Button,
+        _ if el.dyn_ref::<web_sys::HtmlElement>().is_some_and(|h| h.is_content_editable()) => Focus::Field,
+        _ => Focus::Page,
+    }
 }
 
 /// A call in words, as the caller would write it.
@@ -652,7 +698,6 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
 }
 
 impl App {
-    /// Re-reads the kernel state; keeps the actor on a live thread.
     /// What replaying a session (a link's or a file's) did, in words:
     /// `whose` names where it came from, `otherwise` what stands instead
     /// when it could not be replayed.
@@ -682,6 +727,114 @@ impl App {
         }
     }
 
+    /// What replaying the saved session did, in words (nothing when it had
+    /// no step yet: a fresh page).
+    fn restored_report(&self, opened: Opened) -> Option<Report> {
+        let title = "restore your last session";
+        match opened {
+            Opened::Session { length, .. } if length <= self.state.timeline.base => None,
+            Opened::Session { step, length, differs } => {
+                let base = self.state.timeline.base;
+                let total = length.saturating_sub(base);
+                Some(Report {
+                    title: title.into(),
+                    verdict: if differs.is_empty() { Verdict::Ok } else { Verdict::Failed },
+                    text: format!(
+                        "restored your last session ({total} step(s)), showing step {} of {total}: this page keeps it \
+                         across reloads; ✚ New session starts afresh",
+                        step.saturating_sub(base)
+                    ),
+                    detail: differs.into_iter().map(|d| format!("this build replays it differently: {d}")).collect(),
+                })
+            }
+            other => self.session_report(other, title, "your last", "a fresh session was started instead"),
+        }
+    }
+
+    /// Shows the state after `step` operations and reports it under
+    /// `title`, the text led by `lead`; false if the bridge refused.
+    fn show(&mut self, step: u32, title: &str, lead: &str) -> bool {
+        self.link = None;
+        match bridge::jump(step) {
+            Ok(()) => {
+                self.refresh();
+                let t = &self.state.timeline;
+                let (shown, total) = (t.step.saturating_sub(t.base), t.length.saturating_sub(t.base));
+                let what = match t.step.checked_sub(1).and_then(|i| t.labels.get(i as usize)) {
+                    Some(label) if shown > 0 => format!(": after {label}"),
+                    _ => ": the start".into(),
+                };
+                self.report = Some(Report {
+                    title: title.into(),
+                    verdict: Verdict::Ok,
+                    text: format!("{lead}showing step {shown} of {total}{what}"),
+                    detail: vec![],
+                });
+                true
+            }
+            Err(e) => {
+                self.report = Some(Report { title: title.into(), verdict: Verdict::Failed, text: e, detail: vec![] });
+                false
+            }
+        }
+    }
+
+    /// Starts playing: from the step shown, or from the first step when
+    /// the last one is shown.
+    fn play(&mut self, ctx: &Context<Self>) {
+        let t = &self.state.timeline;
+        let (base, last) = (t.base, last_step(t));
+        if last <= base {
+            self.report = Some(Report {
+                title: "play".into(),
+                verdict: Verdict::Ok,
+                text: "nothing to play yet: the timeline has no step (make a call first)".into(),
+                detail: vec![],
+            });
+            return;
+        }
+        if t.step >= last && !self.show(base, "play", "") {
+            return;
+        }
+        self.playing = true;
+        self.tick = self.tick.wrapping_add(1);
+        let t = &self.state.timeline;
+        self.report = Some(Report {
+            title: "play".into(),
+            verdict: Verdict::Ok,
+            text: format!(
+                "playing from step {} to step {} at {}",
+                t.step.saturating_sub(base),
+                last - base,
+                speed_words(self.speed)
+            ),
+            detail: vec![],
+        });
+        self.schedule(ctx);
+    }
+
+    /// Stops playing (a tick already scheduled is then ignored).
+    fn pause(&mut self) {
+        if self.playing {
+            self.playing = false;
+            self.tick = self.tick.wrapping_add(1);
+        }
+    }
+
+    /// The next step of the playing timeline, after one step's time.
+    fn schedule(&self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        let n = self.tick;
+        let tick = Closure::once_into_js(move || link.send_message(Msg::Tick(n)));
+        let scheduled = web_sys::window().map(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(tick.unchecked_ref(), step_ms(self.speed))
+        });
+        if !matches!(scheduled, Some(Ok(_))) {
+            ctx.link().send_message(Msg::Play);
+        }
+    }
+
+    /// Re-reads the kernel state; keeps the actor on a live thread.
     fn refresh(&mut self) {
         match bridge::read_state() {
             Ok(state) => {
@@ -789,6 +942,21 @@ impl Component for App {
         wasm_bindgen_futures::spawn_local(async move {
             link.send_message(Msg::Loaded(bridge::init().await));
         });
+        // The keyboard shortcuts, on the whole document; inert in form fields.
+        let link = ctx.link().clone();
+        let keys = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let modified = e.ctrl_key() || e.alt_key() || e.meta_key();
+            if e.default_prevented() {
+                return;
+            }
+            if let Some(key) = shortcut(&e.key(), focus_of(e.target()), modified) {
+                e.prevent_default();
+                link.send_message(Msg::Key(key));
+            }
+        });
+        let document = web_sys::window().and_then(|w| w.document());
+        let listening = document
+            .is_some_and(|d| d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref()).is_ok());
         App {
             status: Status::Loading,
             state: KernelState::default(),
@@ -801,28 +969,48 @@ impl Component for App {
             showing: "msg",
             report: None,
             link: None,
+            playing: false,
+            speed: DEFAULT_SPEED,
+            tick: 0,
+            help: false,
+            revealed: None,
+            keys: listening.then_some(keys),
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        // Keep the step shown in view in the strip of markers (while playing too).
+        let step = self.state.timeline.step;
+        if matches!(self.status, Status::Ready) && self.revealed != Some(step) {
+            self.revealed = Some(step);
+            bridge::reveal_step();
+        }
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let (Some(keys), Some(document)) = (self.keys.take(), web_sys::window().and_then(|w| w.document())) {
+            let _ = document.remove_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
         }
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Loaded(Err(e)) => self.status = Status::Failed(e),
-            Msg::Loaded(Ok(opened)) => {
+            Msg::Loaded(Ok((opened, origin))) => {
                 self.status = Status::Ready;
                 if !matches!(opened, Opened::Session { .. }) {
-                    // The two processes every lesson starts with.
-                    for (uid, gid) in [(100, 10), (200, 20)] {
-                        Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
-                    }
-                    bridge::forget_history();
+                    start_processes();
                 }
                 self.refresh();
-                self.report = self.session_report(
-                    opened,
-                    "open a shared session",
-                    "the link's",
-                    "a fresh session was started instead",
-                );
+                self.report = match origin {
+                    Origin::Link => self.session_report(
+                        opened,
+                        "open a shared session",
+                        "the link's",
+                        "a fresh session was started instead",
+                    ),
+                    Origin::Saved => self.restored_report(opened),
+                };
             }
             Msg::Import(input) => {
                 let link = ctx.link().clone();
@@ -833,36 +1021,137 @@ impl Component for App {
             }
             Msg::Imported(opened) => {
                 self.link = None;
+                self.pause();
                 self.refresh();
                 self.report =
                     self.session_report(opened, "import session", "the file's", "the session shown before is kept");
             }
             Msg::Do(call) => {
                 self.link = None;
+                self.pause();
                 self.run(call)
             }
             Msg::Jump(step) => {
-                self.link = None;
-                match bridge::jump(step) {
-                    Ok(()) => {
-                        self.refresh();
-                        let t = &self.state.timeline;
-                        let (shown, total) = (t.step.saturating_sub(t.base), t.length.saturating_sub(t.base));
-                        let what = match t.step.checked_sub(1).and_then(|i| t.labels.get(i as usize)) {
-                            Some(label) if shown > 0 => format!(": after {label}"),
-                            _ => ": the start".into(),
-                        };
+                self.pause();
+                self.show(step, "timeline", "");
+            }
+            Msg::Play => {
+                if self.playing {
+                    self.pause();
+                    let t = &self.state.timeline;
+                    self.report = Some(Report {
+                        title: "pause".into(),
+                        verdict: Verdict::Ok,
+                        text: format!(
+                            "paused at step {} of {}",
+                            t.step.saturating_sub(t.base),
+                            last_step(t).saturating_sub(t.base)
+                        ),
+                        detail: vec![],
+                    });
+                } else {
+                    self.play(ctx);
+                }
+            }
+            Msg::Tick(n) => {
+                if !self.playing || n != self.tick {
+                    return false;
+                }
+                let t = &self.state.timeline;
+                let (next, last) = (t.step + 1, last_step(t));
+                if next > last || !self.show(next, "play", "") {
+                    self.pause();
+                    return true;
+                }
+                if self.state.timeline.step >= last {
+                    self.pause();
+                    if let Some(r) = &mut self.report {
+                        r.text = format!("played to the last step — {}", r.text);
+                        r.detail = vec!["▶ Play starts again from the first step".into()];
+                    }
+                } else {
+                    self.schedule(ctx);
+                }
+            }
+            Msg::Speed(i) => {
+                self.speed = i.min(SPEEDS.len() - 1);
+                if self.playing {
+                    // The new speed applies from now.
+                    self.tick = self.tick.wrapping_add(1);
+                    self.schedule(ctx);
+                }
+                self.report = Some(Report {
+                    title: "speed".into(),
+                    verdict: Verdict::Ok,
+                    text: format!("Play steps at {}", speed_words(self.speed)),
+                    detail: vec![],
+                });
+            }
+            Msg::Until(kind) => {
+                self.pause();
+                let words = UNTIL.iter().find(|(k, _)| *k == kind).map_or(kind, |(_, w)| w);
+                let title = format!("until the next {words}");
+                let t = &self.state.timeline;
+                match next_of_kind(t, kind) {
+                    Some(n) => {
+                        self.show(n, &title, &format!("the next {words}: "));
+                    }
+                    None => {
                         self.report = Some(Report {
-                            title: "timeline".into(),
+                            title,
                             verdict: Verdict::Ok,
-                            text: format!("showing step {shown} of {total}{what}"),
+                            text: format!(
+                                "there is no {words} after step {} (the timeline has {} step(s)): the step shown stays",
+                                t.step.saturating_sub(t.base),
+                                last_step(t).saturating_sub(t.base)
+                            ),
                             detail: vec![],
                         });
                     }
-                    Err(e) => {
-                        self.report =
-                            Some(Report { title: "timeline".into(), verdict: Verdict::Failed, text: e, detail: vec![] })
+                }
+            }
+            Msg::NewSession => {
+                self.pause();
+                self.link = None;
+                bridge::new_session();
+                start_processes();
+                self.actor = None;
+                self.msqid.clear();
+                self.semid.clear();
+                self.psem_id.clear();
+                self.shm = ShmFields::default();
+                self.ports = PortFields::default();
+                self.showing = "msg";
+                self.refresh();
+                self.report = Some(Report {
+                    title: "new session".into(),
+                    verdict: Verdict::Ok,
+                    text: "a fresh kernel with the two processes every lesson starts with (uid 100 and uid 200); \
+                           the last session is discarded"
+                        .into(),
+                    detail: vec![],
+                });
+            }
+            Msg::Help => self.help = !self.help,
+            Msg::Key(key) => {
+                if !matches!(self.status, Status::Ready) {
+                    return false;
+                }
+                let t = &self.state.timeline;
+                let (step, base, last) = (t.step, t.base, last_step(t));
+                match key {
+                    Shortcut::PlayPause if last > base => ctx.link().send_message(Msg::Play),
+                    Shortcut::Back if step > base => ctx.link().send_message(Msg::Jump(step - 1)),
+                    Shortcut::Forward if step < last => ctx.link().send_message(Msg::Jump(step + 1)),
+                    Shortcut::First if step != base => ctx.link().send_message(Msg::Jump(base)),
+                    Shortcut::Last if step != last => ctx.link().send_message(Msg::Jump(last)),
+                    Shortcut::Slower if self.speed > 0 => ctx.link().send_message(Msg::Speed(self.speed - 1)),
+                    Shortcut::Faster if self.speed + 1 < SPEEDS.len() => {
+                        ctx.link().send_message(Msg::Speed(self.speed + 1))
                     }
+                    Shortcut::Help => self.help = !self.help,
+                    Shortcut::Close if self.help => self.help = false,
+                    _ => return false,
                 }
             }
             Msg::CopyLink => {
@@ -932,6 +1221,7 @@ impl Component for App {
             }
             Msg::StepBack => {
                 self.link = None;
+                self.pause();
                 let before = self.state.clone();
                 match bridge::undo() {
                     Ok(()) => {
@@ -1033,7 +1323,11 @@ impl Component for App {
                 if ready {
                     <TimelineBar timeline={self.state.timeline.clone()} link={self.link.clone().map(AttrValue::from)}
                         on_jump={link.callback(Msg::Jump)} on_copy={link.callback(|()| Msg::CopyLink)}
-                        on_export={link.callback(|()| Msg::ExportSession)} on_import={link.callback(Msg::Import)} />
+                        on_export={link.callback(|()| Msg::ExportSession)} on_import={link.callback(Msg::Import)}
+                        playing={self.playing} speed={self.speed} on_play={link.callback(|()| Msg::Play)}
+                        on_speed={link.callback(Msg::Speed)} on_until={link.callback(Msg::Until)}
+                        on_new={link.callback(|()| Msg::NewSession)} help={self.help}
+                        on_help={link.callback(|()| Msg::Help)} />
                 }
                 { body }
             </main>
@@ -1119,6 +1413,15 @@ impl App {
             </div>
         }
     }
+}
+
+/// The two processes every lesson starts with (uid 100 and uid 200); the
+/// timeline starts after them.
+fn start_processes() {
+    for (uid, gid) in [(100, 10), (200, 20)] {
+        Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
+    }
+    bridge::forget_history();
 }
 
 /// `text` with its first letter in capitals.

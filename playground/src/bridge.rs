@@ -118,6 +118,10 @@ extern "C" {
     fn import_session_js(input: &web_sys::HtmlInputElement) -> Promise;
     #[wasm_bindgen(js_name = saveState)]
     fn save_state_js() -> String;
+    #[wasm_bindgen(js_name = newSession)]
+    fn new_session_js();
+    #[wasm_bindgen(js_name = revealStep)]
+    fn reveal_step_js();
 }
 
 /// One bridge answer.
@@ -153,10 +157,11 @@ fn parse(json: &str) -> Answer {
     }
 }
 
-/// What the page opened with: a fresh kernel, or the session its URL carries.
+/// What the page opened with: a fresh kernel, or the session its URL
+/// carries (or, without one, the session saved in the browser).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Opened {
-    /// No session in the URL: a fresh kernel.
+    /// No session in the URL and none saved: a fresh kernel.
     Fresh,
     /// The URL's session replayed: the step shown, of how many, and what
     /// replayed differently from when the link was made.
@@ -165,19 +170,38 @@ pub enum Opened {
     Unreadable(String),
 }
 
+/// Where the session the page opened with came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The URL's `#session=` (a shared link).
+    Link,
+    /// The session saved in the browser's localStorage (the last one on
+    /// this page, kept across reloads).
+    Saved,
+}
+
 /// Loads the component and creates the kernel, replaying the session in
-/// the URL if there is one; `Err` says why not.
-pub async fn init() -> Result<Opened, String> {
+/// the URL if there is one, else the saved one; `Err` says why not.
+pub async fn init() -> Result<(Opened, Origin), String> {
     let answer = wasm_bindgen_futures::JsFuture::from(bridge_init()).await.map_err(|e| format!("{e:?}"))?;
     match parse(&answer.as_string().unwrap_or_default()) {
-        Answer::Ok(Value::Null) => Ok(Opened::Fresh),
-        Answer::Ok(v) => Ok(match v.get("error").and_then(Value::as_str) {
-            Some(e) => Opened::Unreadable(e.to_string()),
-            None => replayed(&v),
-        }),
+        Answer::Ok(v) => Ok(opened(&v)),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),
     }
+}
+
+/// What `bridgeInit` found: null, or `{from, step, length, differs}`, or `{from, error}`.
+fn opened(v: &Value) -> (Opened, Origin) {
+    let origin = if v.get("from").and_then(Value::as_str) == Some("saved") { Origin::Saved } else { Origin::Link };
+    let opened = match v {
+        Value::Null => Opened::Fresh,
+        v => match v.get("error").and_then(Value::as_str) {
+            Some(e) => Opened::Unreadable(e.to_string()),
+            None => replayed(v),
+        },
+    };
+    (opened, origin)
 }
 
 /// A replayed session's answer: {step, length, differs}.
@@ -693,6 +717,17 @@ pub fn forget_history() {
     forget_history_js();
 }
 
+/// Discards the session (the saved one too) for a fresh kernel with an
+/// empty log; the caller spawns the start-up processes.
+pub fn new_session() {
+    new_session_js();
+}
+
+/// Scrolls the timeline's markers so that the step shown is in view.
+pub fn reveal_step() {
+    reveal_step_js();
+}
+
 /// Shows the state after `step` operations (restored from the nearest
 /// checkpoint and the log re-run from there).
 pub fn jump(step: u32) -> Result<(), String> {
@@ -727,5 +762,24 @@ pub fn export_session() -> Result<(u64, u64), String> {
         )),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_page_opened_with_and_from_where() {
+        assert_eq!(opened(&Value::Null), (Opened::Fresh, Origin::Link));
+        let v = serde_json::json!({"from": "saved", "step": 5, "length": 9, "differs": []});
+        assert_eq!(opened(&v), (Opened::Session { step: 5, length: 9, differs: vec![] }, Origin::Saved));
+        let v = serde_json::json!({"from": "saved", "error": "session version 0; this build reads version 1"});
+        assert_eq!(
+            opened(&v),
+            (Opened::Unreadable("session version 0; this build reads version 1".into()), Origin::Saved)
+        );
+        let v = serde_json::json!({"from": "link", "error": "bad"});
+        assert_eq!(opened(&v), (Opened::Unreadable("bad".into()), Origin::Link));
     }
 }

@@ -12,8 +12,8 @@
 //! Modules: [`bridge`] calls into the component, [`model`] mirrors the state
 //! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`],
 //! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`timeline`] draws
-//! the session's steps and its share controls, [`form`] and [`errno`] are
-//! helpers.
+//! the session's steps, its play controls, keyboard shortcuts and share
+//! controls, [`form`] and [`errno`] are helpers.
 
 pub mod app;
 pub mod bridge;

@@ -16,7 +16,11 @@
 // pipe write and a USER event from port_send each waking one worker, an
 // alert that wakes both, port_getn in alert mode consuming nothing, ETIME
 // with a partial result; then the timeline: jump back and forward, fork, and
-// a shared link that reopens the same state.  Each group asserts on DOM text. Also: no page or console error, no
+// a shared link that reopens the same state; then playing the timeline (to
+// its end, pause, speed, reduced motion), until the next wake-up / error /
+// removal, the keyboard shortcuts (inert in a text field; Tab reaches every
+// control), and the session kept across reloads (New session, saved sessions
+// that cannot be replayed, no localStorage).  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
@@ -961,6 +965,343 @@ async function main() {
         assert(/Parked threads:\n  pid /.test(out), `the parked threads are listed:\n${out}`);
       } else {
         console.log(`  (target/release/ipclab not built: the snapshot's ipcs is not checked here)`);
+      }
+    });
+
+    // Play, "until the next", the keyboard and the saved session.  These
+    // run last, on the timeline the groups above built (it holds calls,
+    // parks, wake-ups, errors and removals); the last group starts a new
+    // session.
+
+    /** The timeline's position on `p`: [shown, total]. */
+    const tlPosition = async (p = page) => {
+      const text = await p.locator(tid('tl-position')).textContent();
+      const m = text.match(/step (\d+) of (\d+)/);
+      assert(m, `timeline position: ${text}`);
+      return [Number(m[1]), Number(m[2])];
+    };
+    const atStep = (p, n, total) => waitText(p, tid('tl-position'), new RegExp(`^step ${n} of ${total}\\b`), `step ${n} of ${total}`);
+    const speed = async () => page.locator(`${tid('tl-speed')} option:checked`).textContent();
+    const blur = () => page.evaluate(() => document.activeElement && document.activeElement.blur());
+    const ready = async (p) => {
+      await p.waitForSelector('[data-testid="app"][data-ready="true"]');
+    };
+    /** Shows the first (or the last) step, unless it is shown already (its button is then disabled). */
+    const toEnd = async (which) => {
+      const [shown, total] = await tlPosition();
+      const n = which === 'first' ? 0 : total;
+      if (shown !== n) await page.locator(tid(`tl-${which}`)).click();
+      await atStep(page, n, total);
+    };
+    /** Waits until the saved session is this page's (the save follows an action shortly). */
+    const savedSteps = (p, steps) =>
+      p.waitForFunction((n) => {
+        try {
+          const s = JSON.parse(localStorage.getItem('ipclab-session'));
+          return s && s.log.length - s.base === n;
+        } catch {
+          return false;
+        }
+      }, steps);
+
+    await group('timeline play: steps through the log to the last step and stops there; pause; speed', async () => {
+      const [, total] = await tlPosition();
+      assert(total > 20, `a long timeline to play: ${total} steps`);
+      assert((await speed()) === '1 step/s', `the default speed: ${await speed()}`);
+      await page.locator(tid('tl-speed')).selectOption({ label: '8 steps/s' });
+      await waitText(page, tid('result-text'), /Play steps at 8 steps\/s/, 'the speed change is reported');
+      assert((await speed()) === '8 steps/s', `the speed chosen: ${await speed()}`);
+      await page.locator(tid(`tl-step-${total - 5}`)).click();
+      await atStep(page, total - 5, total);
+      // Every step shown (and whether Play was pressed) is recorded as it is drawn.
+      await page.evaluate(() => {
+        window.tlSeen = [];
+        const note = () => {
+          const m = document.querySelector('[data-testid="tl-position"]').textContent.match(/step (\d+)/);
+          const pressed = document.querySelector('[data-testid="tl-play"]').getAttribute('aria-pressed');
+          const entry = `${m[1]}:${pressed}`;
+          if (window.tlSeen[window.tlSeen.length - 1] !== entry) window.tlSeen.push(entry);
+        };
+        note();
+        window.tlObserver = new MutationObserver(note);
+        window.tlObserver.observe(document.querySelector('[data-testid="timeline"]'), { subtree: true, childList: true, characterData: true, attributes: true });
+      });
+      await page.locator(tid('tl-play')).click();
+      await waitText(page, tid('result-text'), new RegExp(`^✔ ok: played to the last step — showing step ${total} of ${total}: after `), 'play reaches the last step');
+      await waitText(page, tid('tl-play'), /^▶ Play$/, 'and stops: the button says Play again');
+      const seen = await page.evaluate(() => {
+        window.tlObserver.disconnect();
+        return window.tlSeen;
+      });
+      const steps = [...new Set(seen.map((e) => Number(e.split(':')[0])))];
+      const want = [total - 5, total - 4, total - 3, total - 2, total - 1, total];
+      assert(JSON.stringify(steps) === JSON.stringify(want), `play shows each step in turn: ${seen.join(' ')}`);
+      assert(seen.some((e) => e.endsWith(':true')), `the button was pressed (❚❚ Pause) while playing: ${seen.join(' ')}`);
+      assert((await page.locator(tid('tl-play')).getAttribute('aria-pressed')) === 'false', 'not playing at the end');
+      // Stopped: two steps' time later nothing has moved, and the log is no longer (the kernel never runs past it).
+      await page.waitForTimeout(300);
+      assert(JSON.stringify(await tlPosition()) === JSON.stringify([total, total]), `stays at the last step: ${await tlPosition()}`);
+
+      // Pause: at 1 step/s from the start; the step shown then stays.
+      await page.locator(tid('tl-speed')).selectOption({ label: '1 step/s' });
+      await toEnd('first');
+      await page.locator(tid('tl-play')).click();
+      await waitText(page, tid('tl-play'), /^❚❚ Pause$/, 'playing: the button says Pause');
+      await waitText(page, tid('result-text'), new RegExp(`playing from step 0 to step ${total} at 1 step/s`), 'play is reported');
+      await atStep(page, 1, total);
+      await page.locator(tid('tl-play')).click();
+      const paused = await waitText(page, tid('result-text'), /^✔ ok: paused at step (\d+) of \d+$/, 'pause is reported');
+      const at = Number(paused.match(/paused at step (\d+)/)[1]);
+      assert(at === 1 || at === 2, `paused at step 1 (or 2): ${paused}`);
+      await waitText(page, tid('tl-play'), /^▶ Play$/, 'paused: the button says Play');
+      await page.waitForTimeout(1300);
+      assert((await tlPosition())[0] === at, `paused: the step stays ${at}: ${await tlPosition()}`);
+
+      // With reduced motion asked for, playing works the same (the strip only scrolls without animation).
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      try {
+        await page.locator(tid('tl-speed')).selectOption({ label: '8 steps/s' });
+        await page.locator(tid(`tl-step-${total - 2}`)).click();
+        await page.locator(tid('tl-play')).click();
+        await waitText(page, tid('result-text'), new RegExp(`played to the last step — showing step ${total} of ${total}`), 'play with reduced motion');
+      } finally {
+        await page.emulateMedia({ reducedMotion: null });
+      }
+      // At the last step, Play starts again from the first.
+      await page.locator(tid('tl-speed')).selectOption({ label: '0.5 steps/s' });
+      await page.locator(tid('tl-play')).click();
+      await waitText(page, tid('result-text'), new RegExp(`playing from step 0 to step ${total} at 0.5 steps/s`), 'play from the last step restarts');
+      await atStep(page, 0, total);
+      await page.locator(tid('tl-play')).click();
+      await waitText(page, tid('tl-play'), /^▶ Play$/, 'paused again');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('timeline: until the next wake-up / error / removal lands on the next step of that kind', async () => {
+      const [, total] = await tlPosition();
+      const kinds = await page.locator('[data-testid^="tl-step-"]').evaluateAll((els) => els.map((e) => e.dataset.kind || 'start'));
+      assert(kinds.length === total + 1, `one marker per step: ${kinds.length}`);
+      const words = { wake: 'wake-up', error: 'error', removal: 'removal' };
+      for (const kind of ['wake', 'error', 'removal']) {
+        await toEnd('first');
+        let from = 0;
+        for (let i = 0; i < 2; i += 1) {
+          const want = kinds.findIndex((k, n) => n > from && k === kind);
+          assert(want > 0, `the timeline has a ${i + 1}. ${kind} after step ${from}: ${kinds.join(' ')}`);
+          await page.locator(tid(`tl-until-${kind}`)).click();
+          await atStep(page, want, total);
+          await waitText(page, tid('result-text'), new RegExp(`^✔ ok: the next ${words[kind]}: showing step ${want} of ${total}: after `), `until the next ${kind}`);
+          const marker = page.locator(tid(`tl-step-${want}`));
+          assert((await marker.getAttribute('aria-current')) === 'step', `step ${want} is the one shown`);
+          assert((await marker.getAttribute('data-kind')) === kind, `step ${want} is a ${kind}`);
+          from = want;
+        }
+      }
+      // After the last one of a kind: said so, and the step stays.
+      await toEnd('last');
+      await page.locator(tid('tl-until-error')).click();
+      await waitText(page, tid('result-text'), new RegExp(`there is no error after step ${total} \\(the timeline has ${total} step\\(s\\)\\): the step shown stays`), 'no next error');
+      await atStep(page, total, total);
+    });
+
+    await group('keyboard: → ← Home End Space − + ? move the timeline; typing in a field does not; Tab reaches every control', async () => {
+      const [, total] = await tlPosition();
+      await blur();
+      await page.keyboard.press('Home');
+      await atStep(page, 0, total);
+      await page.keyboard.press('ArrowRight');
+      await atStep(page, 1, total);
+      await page.keyboard.press('ArrowRight');
+      await atStep(page, 2, total);
+      await page.keyboard.press('ArrowLeft');
+      await atStep(page, 1, total);
+      await page.keyboard.press('End');
+      await atStep(page, total, total);
+      await page.keyboard.press('Home');
+      await atStep(page, 0, total);
+
+      // − and +: slower and faster, within 0.5 … 8 steps/s.
+      await page.locator(tid('tl-speed')).selectOption({ label: '1 step/s' });
+      await blur();
+      await page.keyboard.press('+');
+      await waitText(page, tid('result-text'), /Play steps at 2 steps\/s/, '+ is faster');
+      assert((await speed()) === '2 steps/s', `+: ${await speed()}`);
+      for (const key of ['-', '-', '-']) await page.keyboard.press(key);
+      await waitText(page, tid('result-text'), /Play steps at 0\.5 steps\/s/, '− is slower, down to 0.5');
+      assert((await speed()) === '0.5 steps/s', `−: ${await speed()}`);
+      for (let i = 0; i < 5; i += 1) await page.keyboard.press('+');
+      await waitText(page, tid('result-text'), /Play steps at 8 steps\/s/, '+ up to 8');
+
+      // Space plays and pauses.
+      await page.keyboard.press(' ');
+      await waitText(page, tid('tl-play'), /^❚❚ Pause$/, 'Space plays');
+      await page.waitForFunction(() => !/^step 0 /.test(document.querySelector('[data-testid="tl-position"]').textContent));
+      await page.keyboard.press(' ');
+      const paused = await waitText(page, tid('result-text'), /^✔ ok: paused at step (\d+) of/, 'Space pauses');
+      await waitText(page, tid('tl-play'), /^▶ Play$/, 'paused');
+      const at = Number(paused.match(/paused at step (\d+)/)[1]);
+      assert(at > 0 && at < total, `paused in between: ${paused}`);
+      assert((await tlPosition())[0] === at, 'the step shown is where it paused');
+
+      // ? shows and hides the list of shortcuts; Esc hides it too.
+      await page.keyboard.press('?');
+      await waitText(page, tid('shortcuts'), /Keyboard shortcuts.*Space\s*play \/ pause.*← \/ →\s*one step back \/ forward.*Home \/ End.*− \/ \+\s*slower \/ faster/, 'the list of shortcuts');
+      assert((await page.locator(tid('tl-help')).getAttribute('aria-expanded')) === 'true', 'the Shortcuts button says it is open');
+      mkdirSync(SHOTS, { recursive: true });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: `${SHOTS}timeline-play.png` });
+      const { scrollWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth }));
+      assert(scrollWidth <= 1366, `horizontal scroll with the play controls: scrollWidth ${scrollWidth} > 1366`);
+      await page.keyboard.press('?');
+      await page.waitForSelector(tid('shortcuts'), { state: 'detached' });
+      await page.keyboard.press('?');
+      await page.waitForSelector(tid('shortcuts'));
+      await page.keyboard.press('Escape');
+      await page.waitForSelector(tid('shortcuts'), { state: 'detached' });
+
+      // Typing in a text field moves nothing: the keys are the field's.
+      const before = await page.locator(tid('tl-position')).textContent();
+      await page.locator(tid('msgsnd-text')).fill('');
+      await page.locator(tid('msgsnd-text')).focus();
+      await page.keyboard.type('a b?+-');
+      for (const key of ['ArrowLeft', 'ArrowRight', 'Home', 'End', ' ']) await page.keyboard.press(key);
+      assert((await page.locator(tid('msgsnd-text')).inputValue()) === 'a b?+- ', `the field got the keys: ${await page.locator(tid('msgsnd-text')).inputValue()}`);
+      assert((await page.locator(tid('tl-position')).textContent()) === before, 'typing in a field moved the timeline');
+      assert((await page.locator(tid('tl-play')).getAttribute('aria-pressed')) === 'false', 'typing a space in a field played');
+      assert((await page.locator(tid('shortcuts')).count()) === 0, 'typing ? in a field opened the list');
+      assert((await speed()) === '8 steps/s', `typing + and - in a field changed the speed: ${await speed()}`);
+      // The slider's own arrow keys move it one step (not two: the shortcut stays out of its way).
+      await page.locator(tid('tl-slider')).focus();
+      await page.keyboard.press('ArrowRight');
+      await atStep(page, at + 1, total);
+
+      // Tab reaches every new control, each with a visible focus ring.
+      await page.locator(tid('tl-last')).focus();
+      const reached = new Set();
+      const rings = {};
+      for (let i = 0; i < 20; i += 1) {
+        await page.keyboard.press('Tab');
+        const [id, outline] = await page.evaluate(() => {
+          const el = document.activeElement;
+          return [el && el.dataset.testid, el ? getComputedStyle(el).outlineStyle : ''];
+        });
+        if (id) {
+          reached.add(id);
+          rings[id] = outline;
+        }
+      }
+      for (const id of ['tl-play', 'tl-speed', 'tl-until-wake', 'tl-until-error', 'tl-until-removal', 'tl-help', 'new-session']) {
+        assert(reached.has(id), `Tab does not reach ${id}: ${[...reached].join(' ')}`);
+        assert(rings[id] && rings[id] !== 'none', `${id} has no focus ring: outline ${rings[id]}`);
+      }
+      await blur();
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('the session survives a reload (same step, same queues); New session clears it; a saved session that cannot be replayed gives a fresh one', async () => {
+      const [, total] = await tlPosition();
+      await page.locator(tid(`tl-step-${total - 3}`)).click();
+      await atStep(page, total - 3, total);
+      // A copied link sits in the address until the session moves on.
+      await page.locator(tid('copy-link')).click();
+      await waitText(page, tid('result-text'), /the link to this session/, 'copy link');
+      assert(/#session=/.test(page.url()), `the link is in the address: ${page.url()}`);
+      await page.locator(tid('tl-forward')).click();
+      await atStep(page, total - 2, total);
+      assert(!/#session=/.test(page.url()), `the session moved on: the old link leaves the address: ${page.url()}`);
+      const want = {
+        position: await page.locator(tid('tl-position')).textContent(),
+        queues: await page.locator(tid('queues')).textContent(),
+        processes: await page.locator('[data-testid^="proc-"]').count(),
+      };
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      await waitText(page, tid('result-text'), new RegExp(`^✔ ok: restored your last session \\(${total} step\\(s\\)\\), showing step ${total - 2} of ${total}`), 'the reload restores the session');
+      const got = {
+        position: await page.locator(tid('tl-position')).textContent(),
+        queues: await page.locator(tid('queues')).textContent(),
+        processes: await page.locator('[data-testid^="proc-"]').count(),
+      };
+      for (const k of Object.keys(want)) assert(got[k] === want[k], `restored ${k} differ:\n  ${want[k]}\n  ${got[k]}`);
+
+      // New session: the two processes and an empty timeline, also after a reload.
+      await page.locator(tid('new-session')).click();
+      await waitText(page, tid('result-text'), /a fresh kernel with the two processes every lesson starts with/, 'new session');
+      await atStep(page, 0, 0);
+      await waitText(page, tid('queues'), /No queues/, 'no queue in the new session');
+      assert((await page.locator('[data-testid^="proc-"]').count()) === 2, 'two processes in the new session');
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      await atStep(page, 0, 0);
+      assert((await page.locator(tid('result-text')).count()) === 0, `a fresh page, nothing restored: ${await page.locator(tid('result')).textContent()}`);
+      assert((await page.locator('[data-testid^="proc-"]').count()) === 2, 'two processes after the reload');
+      // One action, and a reload brings it back.
+      const threadIds = await page.locator('[data-testid^="thread-state-"]').evaluateAll((els) => els.map((e) => e.dataset.testid.replace('thread-state-', '')));
+      await page.locator(tid(`actor-${threadIds[0]}`)).check();
+      await page.locator(tid('msgget-key')).fill('42');
+      await page.locator(tid('msgget-mode')).fill('0600');
+      await page.locator(tid('msgget')).click();
+      await waitText(page, tid('result-text'), /ok: msqid/, 'msgget 0x42');
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      await waitText(page, tid('result-text'), /restored your last session \(1 step\(s\)\), showing step 1 of 1/, 'one step restored');
+      await waitText(page, tid('queues'), /key 0x00000042/, 'the queue is back');
+
+      // Saved sessions that cannot be replayed: a clear message and a fresh session.
+      for (const [saved, re] of [
+        [JSON.stringify({ format: 'ipclab-session', version: 0, log: [] }), /Your last session could not be replayed: session version 0; this build reads version 1/],
+        ['not json {', /Your last session could not be replayed: the saved session is not JSON/],
+        [JSON.stringify({ format: 'ipclab-session', version: 1, base: 0, step: 1, log: [['rmRf', []]] }), /step 1 is not an operation this build knows/],
+      ]) {
+        await page.evaluate((s) => localStorage.setItem('ipclab-session', s), saved);
+        await page.reload({ waitUntil: 'load' });
+        await ready(page);
+        await waitText(page, tid('result-text'), re, `the message for the saved ${saved.slice(0, 30)}`);
+        await waitText(page, tid('result'), /a fresh session was started instead/, 'what stands instead');
+        await atStep(page, 0, 0);
+        assert((await page.locator('[data-testid^="proc-"]').count()) === 2, 'a fresh session: two processes');
+        // The fresh session replaces the bad one in the storage.
+        await savedSteps(page, 0);
+      }
+      // So the next reload is quiet.
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      await atStep(page, 0, 0);
+      assert((await page.locator(tid('result-text')).count()) === 0, 'no message after the fresh session was saved');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('without localStorage (private mode) the playground works and saves nothing', async () => {
+      const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      const errors = [];
+      other.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      other.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+      await other.addInitScript(() => {
+        Object.defineProperty(window, 'localStorage', {
+          configurable: true,
+          get() {
+            throw new DOMException('The operation is insecure.', 'SecurityError');
+          },
+        });
+      });
+      try {
+        await other.goto(page.url().split('#')[0], { waitUntil: 'load' });
+        await ready(other);
+        assert((await other.locator('[data-testid^="proc-"]').count()) === 2, 'two processes');
+        await other.locator(tid('msgget-key')).fill('43');
+        await other.locator(tid('msgget')).click();
+        await waitText(other, tid('result-text'), /ok: msqid/, 'msgget without storage');
+        await other.locator(tid('tl-first')).click();
+        await atStep(other, 0, 1);
+        await other.locator(tid('new-session')).click();
+        await atStep(other, 0, 0);
+        await other.reload({ waitUntil: 'load' });
+        await ready(other);
+        await atStep(other, 0, 0);
+        assert((await other.locator(tid('result-text')).count()) === 0, 'nothing to restore without storage');
+        assert(errors.length === 0, `errors without localStorage:\n${errors.join('\n')}`);
+      } finally {
+        await other.close();
       }
     });
   } finally {
