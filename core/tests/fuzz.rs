@@ -92,6 +92,20 @@ struct Seen {
     timers: Vec<u32>,
 }
 
+impl Seen {
+    /// Keeps each list short: its oldest half goes once it passes 64.
+    fn forget_oldest(&mut self) {
+        fn trim<T>(list: &mut Vec<T>) {
+            if list.len() > 64 {
+                list.drain(..32);
+            }
+        }
+        [&mut self.msqids, &mut self.semids, &mut self.shmids, &mut self.fds].into_iter().for_each(trim);
+        [&mut self.psems, &mut self.timers].into_iter().for_each(trim);
+        trim(&mut self.addrs);
+    }
+}
+
 #[derive(Default)]
 struct Stats {
     ops: u64,
@@ -501,20 +515,7 @@ fn run(seed: u64, ops: u64, stats: &mut Stats) {
             k = restored;
             stats.restored += 1;
         }
-        // Drop what the kernel certainly forgot, to keep the lists short.
-        for list in [&mut seen.msqids, &mut seen.semids, &mut seen.shmids, &mut seen.fds] {
-            if list.len() > 64 {
-                list.drain(..32);
-            }
-        }
-        for list in [&mut seen.psems, &mut seen.timers] {
-            if list.len() > 64 {
-                list.drain(..32);
-            }
-        }
-        if seen.addrs.len() > 64 {
-            seen.addrs.drain(..32);
-        }
+        seen.forget_oldest();
     }
 }
 
