@@ -48,6 +48,8 @@ let forkedAt = null;
 let replaying = false;
 /** True while a whole session (a link's, a file's, the saved one) is replayed into the log. */
 let restoring = false;
+/** The preset the session was loaded from (its file name under presets/, without .json), or null. */
+let presetName = null;
 /** The session format (URL hash and exported file). */
 const SESSION_FORMAT = 'ipclab-session';
 const SESSION_VERSION = 1;
@@ -641,6 +643,7 @@ function reset() {
   position = 0;
   base = 0;
   forkedAt = null;
+  presetName = null;
 }
 
 /** The session: the operation log and the step shown (the URL's and the exported file's format). */
@@ -651,6 +654,7 @@ function session() {
     base,
     step: position,
     log: oplog.map((e) => [e.op, e.args, e.kind]),
+    ...(presetName ? { preset: presetName } : {}),
   };
 }
 
@@ -685,6 +689,7 @@ function replay(s) {
   base = clamp(s.base, 0);
   goTo(clamp(s.step ?? oplog.length, base));
   forkedAt = null;
+  presetName = typeof s.preset === 'string' && PRESET_NAME.test(s.preset) ? s.preset : null;
   return differs;
 }
 
@@ -722,6 +727,88 @@ export async function importSession(input) {
   } finally {
     input.value = '';
   }
+}
+
+// Presets: sessions a teacher starts from, each a JSON file under
+// presets/ (served with the page) in the session format plus a title, a
+// story, a goal and an explanation; presets/index.json lists them in
+// teaching order.  Loading one replays its log like importing a file.
+
+/** A preset's name: its file under presets/, without .json. */
+const PRESET_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** The JSON of presets/NAME (fetched against the page's address). */
+async function fetchPreset(file) {
+  const url = new URL(`presets/${file}`, document.baseURI);
+  const res = await fetch(url.href, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+  try {
+    return await res.json();
+  } catch (e) {
+    throw new Error(`${url.pathname} is not JSON (${e.message})`);
+  }
+}
+
+/** A preset's words (what the page shows of it) from its JSON. */
+function presetWords(name, p) {
+  return { name, title: p.title, story: p.story, explain: p.explain, goal: p.goal, show: p.show ?? null };
+}
+
+/** The list of presets (presets/index.json): {presets: [{name, title}]}, in teaching order. */
+export async function presetIndex() {
+  try {
+    const index = await fetchPreset('index.json');
+    if (!index || !Array.isArray(index.presets)) throw new Error('presets/index.json has no "presets" list');
+    const list = index.presets.filter((p) => p && PRESET_NAME.test(p.name) && typeof p.title === 'string');
+    return JSON.stringify({ ok: true, value: list.map(({ name, title }) => ({ name, title })) });
+  } catch (e) {
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/**
+ * Loads the preset `name`: its log is replayed on a fresh kernel and it
+ * becomes the session (saved like any other).  The answer's value is
+ * {step, length, differs, preset: {name, title, story, explain, goal, show}};
+ * when it cannot be replayed, the answer says why and the session shown
+ * before stays as it was.
+ */
+export async function loadPreset(name) {
+  const before = session();
+  try {
+    if (!PRESET_NAME.test(String(name))) throw new Error(`${JSON.stringify(name)} is not a preset name`);
+    const p = await fetchPreset(`${name}.json`);
+    const differs = replay(p);
+    presetName = name;
+    moved();
+    return JSON.stringify({ ok: true, value: { step: position, length: oplog.length, differs, preset: presetWords(name, p) } });
+  } catch (e) {
+    try {
+      replay(before);
+    } catch (_) {
+      reset();
+    }
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/**
+ * The words of the preset the session came from (after a reload, a link
+ * or an imported file): {ok, value: preset or null}.
+ */
+export async function currentPreset() {
+  if (!presetName) return JSON.stringify({ ok: true, value: null });
+  try {
+    return JSON.stringify({ ok: true, value: presetWords(presetName, await fetchPreset(`${presetName}.json`)) });
+  } catch (e) {
+    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+  }
+}
+
+/** The text a panel (`[data-testid=…]`) shows, or null when it is not on the page: for a preset's goal. */
+export function panelText(testid) {
+  const el = document.querySelector(`[data-testid="${CSS.escape(String(testid))}"]`);
+  return el ? el.textContent : null;
 }
 
 /** Bytes as base64url (no padding). */

@@ -9,6 +9,7 @@ use crate::errno;
 use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
 use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_words, poll_words, timeout_words};
+use crate::preset::{GoalResult, Preset, PresetEntry, PresetPicker, ScenarioBox, check_goal};
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
 use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_flag_words, shmget_flag_words};
@@ -86,6 +87,18 @@ pub enum Msg {
     Key(Shortcut),
     /// Show or hide the shortcut list.
     Help,
+    /// The list of presets (or why it could not be read).
+    PresetIndex(Result<Vec<PresetEntry>, String>),
+    /// Load the preset of this name.
+    LoadPreset(String),
+    /// The preset was replayed (or why not: the session shown before is kept).
+    PresetLoaded(String, Result<(Opened, Preset), String>),
+    /// The preset the session came from (after a reload, a link or a file).
+    PresetOfSession(Option<Preset>),
+    /// The goal's verdict at the last step changed.
+    GoalChecked(Option<GoalResult>),
+    /// Put the scenario box away.
+    CloseScenario,
 }
 
 enum Status {
@@ -123,6 +136,12 @@ pub struct App {
     revealed: Option<u32>,
     /// The document's keydown listener (removed when the app goes).
     keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
+    /// The presets (presets/index.json), or why there are none.
+    presets: Result<Vec<PresetEntry>, String>,
+    /// The preset the session came from, shown in the scenario box.
+    scenario: Option<Preset>,
+    /// Its goal's verdict, while the last step is shown.
+    goal: Option<GoalResult>,
 }
 
 /// Where a key event's target is: a form field, a button, or the page.
@@ -698,6 +717,41 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
 }
 
 impl App {
+    /// Whether a preset's last step is shown (and it has a step at all).
+    fn at_end(&self) -> bool {
+        let t = &self.state.timeline;
+        let last = last_step(t);
+        last > t.base && t.step == last
+    }
+
+    /// The form fields and the namespace shown back to how a fresh page has them.
+    fn clear_fields(&mut self) {
+        self.actor = None;
+        self.msqid.clear();
+        self.semid.clear();
+        self.psem_id.clear();
+        self.shm = ShmFields::default();
+        self.ports = PortFields::default();
+        self.showing = "msg";
+    }
+
+    /// Reads the list of presets.
+    fn ask_presets(&self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            link.send_message(Msg::PresetIndex(bridge::preset_index().await));
+        });
+    }
+
+    /// Finds the preset the session came from, if any (a reload, a link or
+    /// a file of a preset's session keeps its scenario box).
+    fn ask_session_preset(&self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            link.send_message(Msg::PresetOfSession(bridge::current_preset().await.ok().flatten()));
+        });
+    }
+
     /// What replaying a session (a link's or a file's) did, in words:
     /// `whose` names where it came from, `otherwise` what stands instead
     /// when it could not be replayed.
@@ -975,15 +1029,27 @@ impl Component for App {
             help: false,
             revealed: None,
             keys: listening.then_some(keys),
+            presets: Ok(vec![]),
+            scenario: None,
+            goal: None,
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
         // Keep the step shown in view in the strip of markers (while playing too).
         let step = self.state.timeline.step;
         if matches!(self.status, Status::Ready) && self.revealed != Some(step) {
             self.revealed = Some(step);
             bridge::reveal_step();
+        }
+        // A preset's goal is checked on what the page shows at the last step.
+        let goal = self.scenario.as_ref().filter(|_| self.at_end()).map(|p| {
+            let t = &self.state.timeline;
+            let last_kind = t.kinds.get(last_step(t) as usize - 1).map_or("call", String::as_str);
+            check_goal(&p.goal, bridge::panel_text, last_kind)
+        });
+        if goal != self.goal {
+            ctx.link().send_message(Msg::GoalChecked(goal));
         }
     }
 
@@ -1002,6 +1068,8 @@ impl Component for App {
                     start_processes();
                 }
                 self.refresh();
+                self.ask_presets(ctx);
+                self.ask_session_preset(ctx);
                 self.report = match origin {
                     Origin::Link => self.session_report(
                         opened,
@@ -1023,6 +1091,8 @@ impl Component for App {
                 self.link = None;
                 self.pause();
                 self.refresh();
+                self.scenario = None;
+                self.ask_session_preset(ctx);
                 self.report =
                     self.session_report(opened, "import session", "the file's", "the session shown before is kept");
             }
@@ -1115,13 +1185,9 @@ impl Component for App {
                 self.link = None;
                 bridge::new_session();
                 start_processes();
-                self.actor = None;
-                self.msqid.clear();
-                self.semid.clear();
-                self.psem_id.clear();
-                self.shm = ShmFields::default();
-                self.ports = PortFields::default();
-                self.showing = "msg";
+                self.clear_fields();
+                self.scenario = None;
+                self.goal = None;
                 self.refresh();
                 self.report = Some(Report {
                     title: "new session".into(),
@@ -1133,6 +1199,60 @@ impl Component for App {
                 });
             }
             Msg::Help => self.help = !self.help,
+            Msg::PresetIndex(list) => self.presets = list,
+            Msg::LoadPreset(name) => {
+                self.pause();
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let loaded = bridge::load_preset(&name).await;
+                    link.send_message(Msg::PresetLoaded(name, loaded));
+                });
+                return false;
+            }
+            Msg::PresetLoaded(_, Ok((opened, preset))) => {
+                self.link = None;
+                self.pause();
+                self.clear_fields();
+                if let Some(ns) =
+                    preset.show.as_deref().and_then(|f| ["msg", "sem", "shm"].into_iter().find(|n| *n == f))
+                {
+                    self.showing = ns;
+                }
+                self.refresh();
+                let title = format!("start the preset “{}”", preset.title);
+                self.report = self.session_report(opened, &title, "the preset's", "").map(|mut r| {
+                    r.text =
+                        format!("{} — step through with → or ▶ Play; the explanation shows at the last step", r.text);
+                    r
+                });
+                self.scenario = Some(preset);
+                self.goal = None;
+            }
+            Msg::PresetLoaded(name, Err(e)) => {
+                self.refresh();
+                self.report = Some(Report {
+                    title: format!("start the preset {name}"),
+                    verdict: Verdict::Failed,
+                    text: format!("The preset could not be loaded: {e}"),
+                    detail: vec!["the session shown before is kept".into()],
+                });
+            }
+            Msg::PresetOfSession(preset) => {
+                if let Some(ns) = preset
+                    .as_ref()
+                    .and_then(|p| p.show.as_deref())
+                    .and_then(|f| ["msg", "sem", "shm"].into_iter().find(|n| *n == f))
+                {
+                    self.showing = ns;
+                }
+                self.scenario = preset;
+                self.goal = None;
+            }
+            Msg::GoalChecked(goal) => self.goal = goal,
+            Msg::CloseScenario => {
+                self.scenario = None;
+                self.goal = None;
+            }
             Msg::Key(key) => {
                 if !matches!(self.status, Status::Ready) {
                     return false;
@@ -1328,6 +1448,14 @@ impl Component for App {
                         on_speed={link.callback(Msg::Speed)} on_until={link.callback(Msg::Until)}
                         on_new={link.callback(|()| Msg::NewSession)} help={self.help}
                         on_help={link.callback(|()| Msg::Help)} />
+                    <PresetPicker presets={self.presets.clone().unwrap_or_default()}
+                        error={self.presets.as_ref().err().map(|e| AttrValue::from(e.clone()))}
+                        current={self.scenario.as_ref().map(|p| AttrValue::from(p.name.clone()))}
+                        on_load={link.callback(Msg::LoadPreset)} />
+                    if let Some(preset) = &self.scenario {
+                        <ScenarioBox preset={preset.clone()} at_end={self.at_end()} result={self.goal.clone()}
+                            on_close={link.callback(|()| Msg::CloseScenario)} />
+                    }
                 }
                 { body }
             </main>

@@ -6,6 +6,7 @@
 //! `{ok:true, blocked:reason}` or `{ok:false, errno}`.
 
 use crate::model::KernelState;
+use crate::preset::{Preset, PresetEntry};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -122,6 +123,14 @@ extern "C" {
     fn new_session_js();
     #[wasm_bindgen(js_name = revealStep)]
     fn reveal_step_js();
+    #[wasm_bindgen(js_name = presetIndex)]
+    fn preset_index_js() -> Promise;
+    #[wasm_bindgen(js_name = loadPreset)]
+    fn load_preset_js(name: &str) -> Promise;
+    #[wasm_bindgen(js_name = currentPreset)]
+    fn current_preset_js() -> Promise;
+    #[wasm_bindgen(js_name = panelText)]
+    fn panel_text_js(testid: &str) -> Option<String>;
 }
 
 /// One bridge answer.
@@ -227,6 +236,50 @@ pub async fn import_session(input: &web_sys::HtmlInputElement) -> Opened {
         Answer::Err { errno, message } => Opened::Unreadable(message.unwrap_or(errno)),
         Answer::Blocked(b) => Opened::Unreadable(b),
     }
+}
+
+/// Awaits a bridge promise that resolves to an answer's JSON.
+async fn answer_of(promise: Promise) -> Answer {
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(a) => parse(&a.as_string().unwrap_or_default()),
+        Err(e) => Answer::Err { errno: "bridge".into(), message: Some(format!("{e:?}")) },
+    }
+}
+
+/// An answer's value, or why there is none.
+fn value_of(answer: Answer) -> Result<Value, String> {
+    match answer {
+        Answer::Ok(v) => Ok(v),
+        Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
+        Answer::Blocked(b) => Err(b),
+    }
+}
+
+/// The presets (`presets/index.json`), in teaching order.
+pub async fn preset_index() -> Result<Vec<PresetEntry>, String> {
+    let v = value_of(answer_of(preset_index_js()).await)?;
+    serde_json::from_value(v).map_err(|e| format!("unreadable preset list: {e}"))
+}
+
+/// Loads the preset `name` (its log replayed; it becomes the session):
+/// the replay's [`Opened::Session`] and the preset's words, or why not
+/// (the session shown before is kept).
+pub async fn load_preset(name: &str) -> Result<(Opened, Preset), String> {
+    let v = value_of(answer_of(load_preset_js(name)).await)?;
+    let preset = serde_json::from_value(v.get("preset").cloned().unwrap_or_default())
+        .map_err(|e| format!("the preset {name} is not readable: {e}"))?;
+    Ok((replayed(&v), preset))
+}
+
+/// The preset the session came from (after a reload, a link or a file), if any.
+pub async fn current_preset() -> Result<Option<Preset>, String> {
+    let v = value_of(answer_of(current_preset_js()).await)?;
+    serde_json::from_value(v).map_err(|e| format!("the session's preset is not readable: {e}"))
+}
+
+/// The text the element `[data-testid=testid]` shows, if it is on the page.
+pub fn panel_text(testid: &str) -> Option<String> {
+    panel_text_js(testid)
 }
 
 /// A call the playground can make.

@@ -13,7 +13,8 @@
 //! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`],
 //! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`timeline`] draws
 //! the session's steps, its play controls, keyboard shortcuts and share
-//! controls, [`form`] and [`errno`] are helpers.
+//! controls, [`preset`] the presets (stories to step through, with a goal
+//! checked at the last step), [`form`] and [`errno`] are helpers.
 
 pub mod app;
 pub mod bridge;
@@ -22,6 +23,7 @@ pub mod form;
 pub mod model;
 pub mod panels;
 pub mod ports;
+pub mod preset;
 pub mod psem;
 pub mod sem;
 pub mod shm;

@@ -20,7 +20,10 @@
 // its end, pause, speed, reduced motion), until the next wake-up / error /
 // removal, the keyboard shortcuts (inert in a text field; Tab reaches every
 // control), and the session kept across reloads (New session, saved sessions
-// that cannot be replayed, no localStorage).  Each group asserts on DOM text. Also: no page or console error, no
+// that cannot be replayed, no localStorage); last, every preset of
+// www/presets/index.json (loaded at its start with its story, at its last
+// step its explanation and "Goal reached"), a preset kept across a reload,
+// and one that cannot be loaded.  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
@@ -1303,6 +1306,83 @@ async function main() {
       } finally {
         await other.close();
       }
+    });
+
+    // Presets: every preset of www/presets/index.json, loaded through the
+    // Presets control, tells its story, and at its last step explains what
+    // happened and reaches its goal (the goal's checks are the preset's own
+    // data: text a panel shows or lacks, the last step's kind).
+    await group('presets: each one loads at its start with its story, replays as it was made, and at its last step explains it and reaches its goal', async () => {
+      const json = async (path) => {
+        const res = await fetch(new URL(path, page.url().split('#')[0]));
+        assert(res.ok, `${path}: HTTP ${res.status}`);
+        return res.json();
+      };
+      const index = await json('presets/index.json');
+      assert(Array.isArray(index.presets) && index.presets.length >= 12, `presets/index.json lists ${index.presets && index.presets.length} presets`);
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="preset-select"] option').length === n, index.presets.length);
+      const options = await page.locator(`${tid('preset-select')} option`).evaluateAll((els) => els.map((e) => e.value));
+      assert(options.join() === index.presets.map((p) => p.name).join(), `the list is index.json's, in its order: ${options.join()}`);
+      assert((await page.locator('label[for="preset-select"]').textContent()).includes('Presets'), 'the list is labelled');
+      for (const { name } of index.presets) {
+        const preset = await json(`presets/${name}.json`);
+        const total = preset.log.length - preset.base;
+        await page.locator(tid('preset-select')).selectOption(name);
+        await page.locator(tid('preset-load')).click();
+        await waitText(page, tid('result-text'), new RegExp(`^✔ ok: replayed the preset's ${total} step\\(s\\); showing step 0 of ${total}`), `${name} loads at its start`);
+        const result = await page.locator(tid('result')).textContent();
+        assert(!/differently/.test(result), `${name} replays differently on this build: ${result}`);
+        await atStep(page, 0, total);
+        await waitText(page, tid('scenario-title'), new RegExp(`^${preset.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), `${name}: the title`);
+        assert((await page.locator(tid('scenario-story')).textContent()) === preset.story, `${name}: the story shows`);
+        assert((await page.locator(tid('scenario-goal')).textContent()) === `Goal: ${preset.goal.says}`, `${name}: the goal shows`);
+        assert((await page.locator(tid('scenario-explain')).count()) === 0, `${name}: the explanation waits for the last step`);
+        assert((await page.locator(tid('goal-verdict')).count()) === 0, `${name}: no verdict before the last step`);
+        await blur();
+        await page.keyboard.press('End');
+        await atStep(page, total, total);
+        const verdict = await waitText(page, tid('goal-verdict'), /^Goal (not )?reached/, `${name}: the verdict at the last step`);
+        assert(/^Goal reached ✔/.test(verdict), `${name}: ${verdict}`);
+        assert((await page.locator(tid('scenario-explain')).textContent()) === `What happened: ${preset.explain}`, `${name}: the explanation shows`);
+        if (name === 'philosophers-deadlock') {
+          mkdirSync(SHOTS, { recursive: true });
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await page.screenshot({ path: `${SHOTS}preset.png` });
+        }
+        // One step back: no verdict and no explanation.
+        await page.keyboard.press('ArrowLeft');
+        await atStep(page, total - 1, total);
+        await page.waitForSelector(tid('goal-verdict'), { state: 'detached' });
+      }
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('presets: the loaded preset is the session (kept across a reload with its scenario); one that cannot be loaded keeps the session; New session puts the scenario away', async () => {
+      const [shown, total] = await tlPosition();
+      const title = await page.locator(tid('scenario-title')).textContent();
+      await page.reload({ waitUntil: 'load' });
+      await ready(page);
+      await atStep(page, shown, total);
+      await waitText(page, tid('scenario-title'), new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), 'the scenario is back after a reload');
+      // A preset file this build cannot read: a clear message, the session stays.
+      const queues = await page.locator(tid('queues')).textContent();
+      const first = await page.locator(`${tid('preset-select')} option`).first().getAttribute('value');
+      await page.route(`**/presets/${first}.json`, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"format":"ipclab-session","version":0,"log":[]}' }));
+      try {
+        await page.locator(tid('preset-select')).selectOption(first);
+        await page.locator(tid('preset-load')).click();
+        await waitText(page, tid('result-text'), /^✖ error: The preset could not be loaded: session version 0; this build reads version 1/, 'a preset of another version');
+        await waitText(page, tid('result'), /the session shown before is kept/, 'what stands instead');
+      } finally {
+        await page.unroute(`**/presets/${first}.json`);
+      }
+      await atStep(page, shown, total);
+      assert((await page.locator(tid('queues')).textContent()) === queues, 'the session is unchanged');
+      assert((await page.locator(tid('scenario-title')).textContent()) === title, 'the scenario is unchanged');
+      await page.locator(tid('new-session')).click();
+      await atStep(page, 0, 0);
+      await page.waitForSelector(tid('scenario'), { state: 'detached' });
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
   } finally {
     await browser.close();
