@@ -492,7 +492,9 @@ impl<V: Vocabulary> EventLog<V> {
             nsteps: u32::try_from(nsteps).unwrap_or(u32::MAX),
             nwoke: u32::try_from(nwoke).unwrap_or(u32::MAX),
         });
-        self.next += 1;
+        // Saturating: a restored log may be numbered up to the end of u64
+        // (no run gets there); wrapping to 0 would break the numbering.
+        self.next = self.next.saturating_add(1);
     }
 
     /// The whole event of `h`, whose steps and wakeups start at `s` and `w`
@@ -564,11 +566,13 @@ impl<V: Vocabulary> EventLog<V> {
         self.heads.is_empty()
     }
 
-    /// Kept within `capacity`, numbered without gaps up to `next`, and the
-    /// rings hold exactly the steps and wakeups the heads count.
+    /// Kept within `capacity`, numbered without gaps up to `next` (which
+    /// saturates at the end of `u64`, like the clock), and the rings hold
+    /// exactly the steps and wakeups the heads count.
     pub fn check(&self, capacity: usize) -> Result<(), String> {
         let n = self.heads.len();
-        if n > capacity || self.heads.iter().enumerate().any(|(i, e)| e.seq + (n - i) as u64 != self.next) {
+        if n > capacity || self.heads.iter().enumerate().any(|(i, e)| e.seq.saturating_add((n - i) as u64) != self.next)
+        {
             return Err("event log: over capacity or not numbered up to next".into());
         }
         let steps: u64 = self.heads.iter().map(|h| u64::from(h.nsteps)).sum();

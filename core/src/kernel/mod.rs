@@ -346,7 +346,10 @@ impl<F: Facilities> Kernel<F> {
             }
             Progress::Park { chan, timeout } => {
                 let order = self.next_order;
-                self.next_order += 1;
+                // Saturating, like the clock: a restored snapshot may put the
+                // counter at the end of u64 (no run gets there); wrapping to 0
+                // would leave parked calls the kernel's check refuses.
+                self.next_order = order.saturating_add(1);
                 let deadline = timeout.map(|t| self.clock.saturating_add(t));
                 if let Some(d) = deadline {
                     self.timeouts.insert((d, order, tid));
@@ -619,7 +622,8 @@ impl<F: Facilities> Kernel<F> {
             }
             if let ThreadState::Blocked(w) = &t.state {
                 let timed = w.deadline.is_none_or(|d| self.timeouts.contains(&(d, w.order, t.tid)));
-                if !timed || w.order >= self.next_order {
+                // The park order saturates: at u64::MAX it may repeat.
+                if !timed || (w.order >= self.next_order && self.next_order != u64::MAX) {
                     return Err(format!("thread {} parked but its timeout is not queued", t.tid));
                 }
             }

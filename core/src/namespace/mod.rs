@@ -906,7 +906,9 @@ impl<T> IpcService<T> {
 
     /// Handles in id-list order (newest first), all zones.
     pub fn list(&self) -> Vec<Handle> {
-        let mut out = Vec::with_capacity(self.count as usize);
+        // `count` may come from a tampered snapshot (check() calls this
+        // before comparing it): reserve no more than the list can hold.
+        let mut out = Vec::with_capacity((self.count as usize).min(self.objects.len() + 1));
         let mut cur = self.list_head;
         // Bounded, so even a corrupt (restored) list cannot loop forever.
         while let Some(h) = cur
