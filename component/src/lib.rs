@@ -69,7 +69,7 @@ mod shm;
 use exports::ipclab::ipc::inspect::{
     self, BlockedView, FdTableView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, PipeView,
     PortView, ProcessView, PsemTableView, RemovedObject, SemSetView, SemView, SemWaiterView, ShmTableView, SlotView,
-    ThreadState, ThreadView, UndoView, WaiterView,
+    ThreadState, ThreadView, UndoView, WaitFor, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
@@ -1000,5 +1000,16 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().process_views();
         v.into_iter().map(process_view).collect()
+    }
+
+    fn deadlock(k: system::KernelBorrow<'_>) -> Option<Vec<WaitFor>> {
+        let k: &KernelRes = k.get();
+        let graph = k.k.borrow().deadlock()?;
+        Some(
+            graph
+                .into_iter()
+                .map(|w| WaitFor { tid: w.tid, pid: w.pid, reason: w.reason, holders: w.holders })
+                .collect(),
+        )
     }
 }

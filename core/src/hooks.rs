@@ -33,7 +33,7 @@ use crate::event::{self, Ctx, Named, Vocabulary};
 use crate::fd::{self, Fd, FdCall, FdChan, FdHost, FdLimits, FdReply, FdStep, FdValue, Fds, FileId, FileKind, PipeId};
 use crate::inspect::{NamespaceView, namespace_view};
 use crate::kernel::proc::ThreadState;
-use crate::kernel::{self, Facilities};
+use crate::kernel::{self, Blockers, Facilities};
 use crate::msg::{self, Msg, MsgCall, MsgChan, MsgHost, MsgLimits, MsgReply, MsgStep, MsgValue};
 use crate::namespace::{Facility, IdSpace, RctlScope};
 use crate::port::{self, PortCall, PortChan, PortHost, PortLimits, PortReply, PortStep, PortValue, Ports};
@@ -370,6 +370,16 @@ impl Facilities for Ipc {
             SysChan::Msg(_) | SysChan::Sem(_) | SysChan::Fd(_) => Err(Errno::EAGAIN),
             SysChan::Psem(_) => Err(Errno::ETIMEDOUT),
             SysChan::Port(c) => port::expire(k, tid, c, ctx),
+        }
+    }
+
+    fn blockers(k: &Kernel, chan: &SysChan) -> Blockers {
+        match chan {
+            // Any process could send, receive or post.
+            SysChan::Msg(_) | SysChan::Psem(_) => Blockers::default(),
+            SysChan::Sem(c) => sem::blockers(k, c),
+            SysChan::Fd(c) => fd::blockers(k, c),
+            SysChan::Port(c) => port::blockers(k, c),
         }
     }
 

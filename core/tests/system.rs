@@ -383,3 +383,64 @@ fn woken_since_names_the_threads_whose_parked_calls_completed() {
     assert_eq!(k.woken_since(start).0, vec![a, b, c]);
     assert!(k.woken_since(u64::MAX).0.is_empty());
 }
+
+/// The deadlock detector: philosophers who each hold a fork with SEM_UNDO
+/// and wait for the next one form a cycle in the wait-for graph.
+#[test]
+fn deadlock_is_every_thread_parked_with_the_wait_for_graph() {
+    use ipc_core::sem::{SEM_UNDO, SemBuf};
+    let mut k = kernel();
+    let phils: Vec<Tid> = (0..3).map(|_| user(&mut k, 100, 10)).collect();
+    let forks = k.semget(phils[0], IPC_PRIVATE, 3, 0o600).unwrap();
+    k.semctl_setall(phils[0], forks, &[1, 1, 1]).unwrap();
+    let take = |n: usize| [SemBuf { sem_num: n as u16, sem_op: -1, sem_flg: SEM_UNDO }];
+    for (i, &t) in phils.iter().enumerate() {
+        k.semop(t, forks, &take(i), None).into_result().unwrap();
+    }
+    assert_eq!(k.deadlock(), None, "everyone can still run");
+    assert!(k.semop(phils[0], forks, &take(1), None).is_blocked());
+    assert!(k.semop(phils[1], forks, &take(2), None).is_blocked());
+    assert_eq!(k.deadlock(), None, "one philosopher can still run");
+    assert!(k.semop(phils[2], forks, &take(0), None).is_blocked());
+    let graph = k.deadlock().expect("a deadlock");
+    let pids: Vec<Pid> = phils.iter().map(|&t| pid_of(&k, t)).collect();
+    for (i, w) in graph.iter().enumerate() {
+        assert_eq!((w.tid, w.pid), (phils[i], pids[i]));
+        assert_eq!(w.holders, vec![pids[(i + 1) % 3]], "{}", w.reason);
+        assert!(w.reason.contains("semop"), "{}", w.reason);
+    }
+    // Interrupting one breaks it.
+    k.interrupt(phils[2]).unwrap();
+    assert_eq!(k.deadlock(), None);
+}
+
+/// A pipe reader holding its own write end waits for itself; a timed
+/// wait, or a port with an armed timer, is not a deadlock.
+#[test]
+fn deadlock_knows_pipe_ends_deadlines_and_timers() {
+    let mut k = kernel();
+    let a = user(&mut k, 100, 10);
+    let (r, _w) = k.pipe(a).unwrap();
+    assert!(k.read(a, r, 8, false).is_blocked());
+    let graph = k.deadlock().expect("a reader holding the only write end");
+    assert_eq!(graph[0].holders, vec![pid_of(&k, a)], "{}", graph[0].reason);
+    k.interrupt(a).unwrap();
+    assert_eq!(k.take_result(a).unwrap().result, Err(Errno::EINTR));
+
+    let id = k.msgget(a, IPC_PRIVATE, 0o600).unwrap();
+    assert!(k.msgrcv(a, id, 8, 0, 0, Some(50)).is_blocked());
+    assert_eq!(k.deadlock(), None, "its deadline will end it");
+    k.advance(50);
+    assert_eq!(k.take_result(a).unwrap().result, Err(Errno::EAGAIN));
+
+    let port = k.port_create(a).unwrap();
+    let tm = k.timer_create(a, port, 7).unwrap();
+    k.timer_settime(a, tm, 100, 0).unwrap();
+    assert!(k.port_get(a, port, None).is_blocked());
+    assert_eq!(k.deadlock(), None, "the armed timer will wake it");
+    k.advance(100);
+    assert!(k.take_result(a).unwrap().result.is_ok());
+    assert!(k.port_get(a, port, None).is_blocked());
+    let graph = k.deadlock().expect("no timer left");
+    assert!(graph[0].holders.is_empty(), "anyone could send: {}", graph[0].reason);
+}

@@ -406,20 +406,20 @@ impl Hub {
     }
 
     fn deadlock_report(&self, g: &mut Inner) -> wasmtime::Result<String> {
-        let views = g.k.world.ipclab_ipc_inspect().call_processes(&mut g.k.store, g.k.kernel)?;
+        let graph = g.k.world.ipclab_ipc_inspect().call_deadlock(&mut g.k.store, g.k.kernel)?.unwrap_or_default();
+        let name = |pid: u32| g.guests.iter().find(|s| s.pid == pid).map_or("?", |s| s.name.as_str());
         let mut out = String::from("ipclab: DEADLOCK — every guest waits and nothing can wake them:\n");
         for s in g.guests.iter().filter(|s| s.live) {
-            let reason = views
-                .iter()
-                .find(|p| p.pid == s.pid)
-                .and_then(|p| {
-                    p.threads.iter().find_map(|t| match &t.state {
-                        ThreadState::Blocked(b) => Some(b.reason.clone()),
-                        _ => None,
-                    })
-                })
-                .unwrap_or_else(|| "?".into());
-            out.push_str(&format!("  {} (pid {}) waits in {reason}\n", s.name, s.pid));
+            let Some(w) = graph.iter().find(|w| w.pid == s.pid) else {
+                out.push_str(&format!("  {} (pid {}) waits\n", s.name, s.pid));
+                continue;
+            };
+            out.push_str(&format!("  {} (pid {}) waits in {}", s.name, s.pid, w.reason));
+            if !w.holders.is_empty() {
+                let holders: Vec<String> = w.holders.iter().map(|&p| format!("{} (pid {p})", name(p))).collect();
+                out.push_str(&format!(" — held by {}", holders.join(", ")));
+            }
+            out.push('\n');
         }
         let snap = g.k.snapshot()?;
         out.push('\n');

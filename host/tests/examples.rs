@@ -99,8 +99,12 @@ fn dining_philosophers_one_fork_at_a_time_deadlock_and_are_reported() {
     assert!(err.contains("DEADLOCK"), "{err}");
     for seat in 0..5 {
         let right = (seat + 1) % 5;
-        let line =
-            format!("phil{seat} (pid {}) waits in semop: semaphore {right} of semid 0x0 needs semval ≥ 1", seat + 1);
+        // The wait-for graph: each waits for the fork its neighbour holds (SEM_UNDO).
+        let line = format!(
+            "phil{seat} (pid {}) waits in semop: semaphore {right} of semid 0x0 needs semval ≥ 1 — held by phil{right} (pid {})",
+            seat + 1,
+            right + 1
+        );
         assert!(err.contains(&line), "missing {line:?} in\n{err}");
     }
     assert!(err.contains("values=[0 0 0 0 0 0]"), "the ipcs view shows every fork taken\n{err}");

@@ -562,6 +562,7 @@ export function state(cursor) {
         pipes: plain(inspect.pipes(kernel)),
         fdTables: plain(inspect.fdTables(kernel)),
         processes: plain(inspect.processes(kernel)),
+        deadlock: plain(inspect.deadlock(kernel) ?? null),
         events: plain(events),
         cursor: Number(next),
         history: position - base,

@@ -33,12 +33,25 @@ pub struct KernelState {
     /// Every process's fd table (`inspect.fd-tables`).
     pub fd_tables: Vec<FdTableView>,
     pub processes: Vec<ProcessView>,
+    /// The deadlock's wait-for graph (`inspect.deadlock`), if every thread
+    /// waits and nothing the kernel does can wake one.
+    pub deadlock: Option<Vec<WaitFor>>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
     /// How many steps Step back can go back.
     pub history: u32,
     /// The operation log and the step shown.
     pub timeline: Timeline,
+}
+
+/// A thread of a deadlock: what it waits on and who holds it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct WaitFor {
+    pub tid: u32,
+    pub pid: u32,
+    pub reason: String,
+    pub holders: Vec<u32>,
 }
 
 /// The session's operation log as the bridge reports it: one entry per

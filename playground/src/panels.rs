@@ -7,7 +7,7 @@ use crate::form::{
     Builder, Check, Field, fit, get_flags, ms_to_ns, parse_int, parse_key, parse_octal, parse_timeout, setter,
     submitter, toggler,
 };
-use crate::model::{KernelState, ThreadState, ns};
+use crate::model::{KernelState, ThreadState, WaitFor, ns};
 use yew::prelude::*;
 
 pub const IPC_CREAT: i32 = 0o1000;
@@ -156,6 +156,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         <section class="panel processes" data-testid="processes" aria-labelledby="processes-h">
             <h2 id="processes-h">{ "Processes" }</h2>
             <p class="help">{ "Pick the thread that makes the calls (◀ acts)." }</p>
+            if let Some(graph) = &props.state.deadlock { { deadlock_box(graph) } }
             <ul class="procs">{ for procs }</ul>
             <form class="spawn" onsubmit={spawn} aria-label="spawn a process">
                 <Field label="uid" id="spawn-uid" value={(*uid).clone()} oninput={setter(&uid)} size={5} />
@@ -369,5 +370,31 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
                 </fieldset>
             </form>
         </section>
+    }
+}
+
+/// The deadlock: who waits on what and who holds it — the kernel's
+/// wait-for graph, as a list (its text is its own alternative).
+fn deadlock_box(graph: &[WaitFor]) -> Html {
+    let rows = graph.iter().map(|w| {
+        let held = if w.holders.is_empty() {
+            " — the kernel names no holder (any process could send, post or wake it)".to_string()
+        } else {
+            let pids: Vec<String> = w.holders.iter().map(|p| format!("pid {p}")).collect();
+            format!(" — held by {}", pids.join(", "))
+        };
+        html! {
+            <li data-testid={format!("waits-{}", w.tid)}>
+                <strong>{ format!("tid {} (pid {})", w.tid, w.pid) }</strong>{ format!(" waits in {}{held}", w.reason) }
+            </li>
+        }
+    });
+    html! {
+        <div class="deadlock" role="alert" data-testid="deadlock">
+            <strong>{ "✖ Deadlock" }</strong>
+            { " — every thread waits, none with a timeout, and nothing the kernel does by itself can wake one. \
+               Interrupt a thread, or let a new process act, to break it." }
+            <ul>{ for rows }</ul>
+        </div>
     }
 }

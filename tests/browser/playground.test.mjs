@@ -1344,7 +1344,14 @@ async function main() {
         const verdict = await waitText(page, tid('goal-verdict'), /^Goal (not )?reached/, `${name}: the verdict at the last step`);
         assert(/^Goal reached ✔/.test(verdict), `${name}: ${verdict}`);
         assert((await page.locator(tid('scenario-explain')).textContent()) === `What happened: ${preset.explain}`, `${name}: the explanation shows`);
+        // The kernel's deadlock detector: every philosopher parked.
+        const deadlock = await page.locator(tid('deadlock')).count();
+        assert(deadlock === (name === 'philosophers-deadlock' ? 1 : 0), `${name}: ${deadlock} deadlock box(es)`);
         if (name === 'philosophers-deadlock') {
+          await waitText(page, tid('deadlock'), /Deadlock — every thread waits/, 'the deadlock is detected');
+          const rows = await page.locator(`${tid('deadlock')} li`).allTextContents();
+          assert(rows.length === 5 && rows.every((r, i) => new RegExp(`^tid ${i + 1} \\(pid ${i + 1}\\) waits in semop: semaphore ${(i + 1) % 5} of semid 0x0 needs semval ≥ 1 — held by pid ${((i + 1) % 5) + 1}$`).test(r)),
+            `the wait-for graph: each waits for the fork its neighbour holds:\n${rows.join('\n')}`);
           mkdirSync(SHOTS, { recursive: true });
           await page.evaluate(() => window.scrollTo(0, 0));
           await page.screenshot({ path: `${SHOTS}preset.png` });

@@ -42,7 +42,7 @@ pub use bindings::exports::ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
 pub use bindings::exports::ipclab::ipc::inspect::{FdKind, FdTableView, PipeView, PortView};
 pub use bindings::exports::ipclab::ipc::inspect::{
     KeyNode, MsgQueueView, NamespaceView, ProcessView, PsemSemView, PsemState, PsemTableView, SemSetView, ThreadState,
-    WaiterView,
+    WaitFor, WaiterView,
 };
 pub use bindings::exports::ipclab::ipc::inspect::{ShmSegView, ShmTableView};
 pub use bindings::exports::ipclab::ipc::msg::{GetOp, Op, OpResult, RecvOp, RecvOutcome, SendOp, SendOutcome};
@@ -756,6 +756,12 @@ impl Lab {
     pub fn processes(&mut self) -> Vec<ProcessView> {
         let i = self.world.ipclab_ipc_inspect();
         no_trap(i.call_processes(&mut self.store, self.kernel), "inspect.processes")
+    }
+
+    /// The deadlock's wait-for graph, if there is one.
+    pub fn deadlock(&mut self) -> Option<Vec<WaitFor>> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_deadlock(&mut self.store, self.kernel), "inspect.deadlock")
     }
 
     /// The view of one queue.

@@ -354,6 +354,7 @@ const OPS: &[(&str, u64)] = &[
     ("inspect.shm", 1),
     ("inspect.psem", 1),
     ("inspect.processes", 1),
+    ("inspect.deadlock", 1),
 ];
 
 /// The kinds of `msg.batch` operation (the `op` variant), which must all
@@ -2164,6 +2165,9 @@ impl Fuzz {
                 call!(self, "inspect.processes", k.bad, ["{k:?}"], |w, s| w
                     .ipclab_ipc_inspect()
                     .call_processes(s, k.h));
+            }
+            "inspect.deadlock" => {
+                call!(self, "inspect.deadlock", k.bad, ["{k:?}"], |w, s| w.ipclab_ipc_inspect().call_deadlock(s, k.h));
             }
             other => panic!("no operation for {other}"),
         }

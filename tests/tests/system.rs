@@ -419,3 +419,26 @@ fn woken_names_the_threads_a_call_completed() {
     assert_eq!(lab.woken(start).0, vec![btid]);
     assert_eq!(lab.woken(start + 2).0, Vec::<u32>::new(), "nothing after the send");
 }
+
+/// `inspect.deadlock`: nothing while a thread can run; the wait-for graph
+/// once every thread waits for a semaphore unit another holds (SEM_UNDO).
+#[test]
+fn deadlock_names_who_waits_for_whom() {
+    let mut lab = Lab::new();
+    let a = lab.spawn(100, 10);
+    let b = lab.spawn(100, 10);
+    let id = lab.semget(a.thread, IPC_PRIVATE, 2, 0o600).unwrap();
+    lab.semctl_setall(a.thread, id, &[1, 1]).unwrap();
+    lab.semop(a.thread, id, &[sembuf(0, -1, SEM_UNDO)], None).unwrap();
+    lab.semop(b.thread, id, &[sembuf(1, -1, SEM_UNDO)], None).unwrap();
+    assert!(matches!(lab.semop(a.thread, id, &[sembuf(1, -1, 0)], None), Ok(SemopOutcome::Blocked(_))));
+    assert_eq!(lab.deadlock(), None, "b can still run");
+    assert!(matches!(lab.semop(b.thread, id, &[sembuf(0, -1, 0)], None), Ok(SemopOutcome::Blocked(_))));
+    let graph = lab.deadlock().expect("a deadlock");
+    let (pa, pb) = (lab.pid(a.process), lab.pid(b.process));
+    assert_eq!(
+        graph.iter().map(|w| (w.pid, w.holders.clone())).collect::<Vec<_>>(),
+        vec![(pa, vec![pb]), (pb, vec![pa])]
+    );
+    assert!(graph[0].reason.contains("semop"), "{}", graph[0].reason);
+}

@@ -65,7 +65,7 @@
 use crate::cred::{Pid, Tid};
 use crate::errno::{Errno, SysResult};
 use crate::event::{Ctx, Named};
-use crate::kernel::{Facilities, Kernel, Outcome, Progress};
+use crate::kernel::{Blockers, Facilities, Kernel, Outcome, Progress};
 use crate::namespace::Sink;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -743,6 +743,22 @@ pub(crate) fn exit<F: FdHost>(k: &mut Kernel<F>, pid: Pid, ctx: &mut Ctx<F>) {
 }
 
 /// Invariants 1–4 of the module documentation.
+/// Who holds what a thread parked on a pipe waits for: the processes with
+/// an fd for the other end (a writer for a reader, a reader for a writer).
+pub(crate) fn blockers<F: FdHost>(k: &Kernel<F>, chan: &FdChan) -> Blockers {
+    let other = match *chan {
+        FdChan::Read { pipe, .. } => FileKind::PipeWrite(pipe),
+        FdChan::Write { pipe, .. } => FileKind::PipeRead(pipe),
+    };
+    let fds = k.fac.fds();
+    let holders = fds
+        .tables()
+        .filter(|(_, table)| table.iter().flatten().any(|f| fds.file(*f).is_some_and(|o| o.kind == other)))
+        .map(|(pid, _)| pid)
+        .collect();
+    Blockers { holders, timer: false }
+}
+
 pub(crate) fn check<F: FdHost>(k: &Kernel<F>) -> Result<(), String> {
     let fds = k.fac.fds();
     let mut refs: BTreeMap<FileId, u32> = BTreeMap::new();

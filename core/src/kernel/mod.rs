@@ -13,7 +13,8 @@
 //! This module knows no facility.  It is generic over `F:`[`Facilities`],
 //! the set of facilities it runs: their state (`Kernel::fac`), their words
 //! in the event log ([`Vocabulary`]) and their **hooks** — fork, exec,
-//! exit, zone removal, unpark, resource controls and the invariant check.
+//! exit, zone removal, unpark, expire, tick, resource controls, the
+//! invariant check and who blocks a wait.
 //! `hooks.rs` (at the crate root) implements the trait for the crate's
 //! facilities with one arm per facility per hook: it is the one place that
 //! dispatches to every facility.  A facility module writes its system calls
@@ -44,6 +45,16 @@
 //! project inherited), [`Kernel::exec`] and [`Kernel::exit`] each run every
 //! facility's hook; exit cancels the process's parked calls and drops their
 //! references, so an exited process leaves nothing behind.
+//!
+//! ## Deadlock
+//! [`Kernel::deadlock`] says when nothing the kernel does by itself can
+//! wake anyone: every live thread parked, none with a deadline, and no
+//! timer that could end a wait.  It returns the wait-for graph — each
+//! thread, its reason in words, and the processes holding what it waits
+//! for, as each facility's `blockers` hook names them (a semaphore's units
+//! taken with SEM_UNDO, a pipe's other end; queues, POSIX semaphores and
+//! ports name no holder: any process could send or post).  Hosts report
+//! it (`ipclab run`), viewers draw it.
 //!
 //! ## Zones and resource controls
 //! Objects belong to the creator's zone and are charged to its project and
@@ -101,6 +112,30 @@ pub trait Facilities: Vocabulary {
     fn set_ids_limit(k: &mut Kernel<Self>, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()>;
     /// Verifies every facility's invariants against the kernel's threads.
     fn check(k: &Kernel<Self>) -> Result<(), String>;
+    /// Who could end a wait on `chan`: the processes holding what it waits
+    /// for, and whether time alone can end it (a timer that can fire).
+    fn blockers(k: &Kernel<Self>, chan: &Self::Chan) -> Blockers;
+}
+
+/// Who could end a wait (see [`Facilities::blockers`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blockers {
+    /// Processes that hold what the thread waits for: a semaphore's units
+    /// taken with SEM_UNDO, the other end of a pipe.  Empty when the
+    /// facility names no holder (any process could send, post or wake).
+    pub holders: Vec<Pid>,
+    /// A timer that can still fire would end the wait.
+    pub timer: bool,
+}
+
+/// One thread of a deadlock: what it waits on, in the kernel's words, and
+/// the processes holding what it waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitFor {
+    pub tid: Tid,
+    pub pid: Pid,
+    pub reason: String,
+    pub holders: Vec<Pid>,
 }
 
 /// How a call ended for its caller.
@@ -222,6 +257,24 @@ impl<F: Facilities> Kernel<F> {
             ThreadState::Blocked(w) => Some(w),
             _ => None,
         }
+    }
+
+    /// The deadlock, if there is one: every live thread parked, none with
+    /// a deadline, and no timer that could end a wait — nothing the kernel
+    /// does on its own can wake any of them.  Each thread with what it
+    /// waits on and who holds it (the wait-for graph: thread → holders);
+    /// `None` when some thread can still run or time can still help.
+    pub fn deadlock(&self) -> Option<Vec<WaitFor>> {
+        let mut graph = Vec::new();
+        for t in self.threads.values() {
+            let ThreadState::Blocked(w) = &t.state else { return None };
+            let b = F::blockers(self, &w.chan);
+            if w.deadline.is_some() || b.timer {
+                return None;
+            }
+            graph.push(WaitFor { tid: t.tid, pid: t.pid, reason: w.chan.to_string(), holders: b.holders });
+        }
+        (!graph.is_empty()).then_some(graph)
     }
 
     /// Whether events record internal steps (default: yes).

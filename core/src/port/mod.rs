@@ -126,7 +126,7 @@ use crate::cred::{Caller, Gid, Pid, Tid, Uid};
 use crate::errno::{Errno, SysResult};
 use crate::event::{Ctx, Named};
 use crate::fd::{Fd, FdHost, FileId, FileKind, POLLERR, POLLHUP, PipeId};
-use crate::kernel::{Kernel, Outcome, Progress};
+use crate::kernel::{Blockers, Kernel, Outcome, Progress};
 use crate::namespace::Sink;
 use crate::psem::Timespec;
 use serde::{Deserialize, Serialize};
@@ -1226,6 +1226,13 @@ pub(crate) fn expire<F: PortHost>(
 }
 
 /// Invariants 1–4 of the module documentation.
+/// A getter waits for any sender (no holder); a timer of its port that
+/// is armed can end the wait by itself.
+pub(crate) fn blockers<F: PortHost>(k: &Kernel<F>, chan: &PortChan) -> Blockers {
+    let timer = k.fac.ports().ports.get(&chan.port).is_some_and(|p| p.timers.iter().any(|t| t.next.is_some()));
+    Blockers { holders: Vec::new(), timer }
+}
+
 pub(crate) fn check<F: PortHost>(k: &Kernel<F>) -> Result<(), String> {
     let fds = k.fac.fds();
     for (id, pt) in &k.fac.ports().ports {

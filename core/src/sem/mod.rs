@@ -127,7 +127,7 @@ pub mod view;
 use crate::cred::{Caller, Gid, Pid, Tid, Uid, ZoneId};
 use crate::errno::{Errno, SysResult};
 use crate::event::{Ctx, Named, Octal};
-use crate::kernel::{Facilities, Kernel, Outcome, Progress};
+use crate::kernel::{Blockers, Facilities, Kernel, Outcome, Progress};
 use crate::namespace::arena::Handle;
 use crate::namespace::{
     Facility, Got, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_R, IPC_RMID, IPC_SET, IPC_STAT, IPC_W, IdSpace, IpcPerm,
@@ -1283,6 +1283,23 @@ pub(crate) fn set_ids_limit<F: SemHost>(k: &mut Kernel<F>, scope: RctlScope, max
 }
 
 /// Invariants 1–5 of the module documentation, from the sets' side.
+/// Who holds what a semop parked on `chan` waits for: the processes whose
+/// SEM_UNDO adjustment says they took units of that semaphore (a positive
+/// adjustment) when it waits for a rise, or added units (a negative one)
+/// when it waits for zero — what their exit would give back or take away.
+pub(crate) fn blockers<F: SemHost>(k: &Kernel<F>, chan: &SemChan) -> Blockers {
+    let n = usize::from(chan.sem_num);
+    let holds = |adj: i32| match chan.need {
+        Need::AtLeast(_) => adj > 0,
+        Need::Zero => adj < 0,
+    };
+    let holders = (k.fac.sem().undo.iter())
+        .filter(|(_, sets)| sets.get(&chan.set).and_then(|adj| adj.get(n)).is_some_and(|&a| holds(a)))
+        .map(|(&pid, _)| pid)
+        .collect();
+    Blockers { holders, timer: false }
+}
+
 pub(crate) fn check<F: SemHost>(k: &Kernel<F>) -> Result<(), String> {
     let sems = k.fac.sem();
     sems.svc.check()?;

@@ -4,7 +4,8 @@
 //!
 //! The right way takes both forks in **one** semop — the kernel applies
 //! the pair atomically or not at all, so nobody holds one fork while
-//! waiting for the other.  The `deadlock` way takes the left fork, waits at
+//! waiting for the other.  The `deadlock` way takes the left fork (with
+//! SEM_UNDO, so the kernel knows who holds it), waits at
 //! the gate until every philosopher holds one (the gate makes the fatal
 //! interleaving certain instead of likely), then reaches for the right
 //! fork: all five wait for a fork their neighbour holds, forever — which
@@ -25,7 +26,7 @@ fn main() {
     let id = sem_set(0x90, &vals);
     for meal in 0..meals {
         if deadlock {
-            check("take left", sem::semop(id, &[op(left, -1, 0)]));
+            check("take left", sem::semop(id, &[op(left, -1, SEM_UNDO)]));
             // Everyone holds a left fork before anyone reaches right.
             check("gate", sem::semop(id, &[op(GATE, -1, 0)]));
             check("gate", sem::semop(id, &[op(GATE, 0, 0)]));
