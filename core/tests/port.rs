@@ -181,6 +181,31 @@ fn the_getter_queue_keeps_the_seeds_order_and_wakes_only_the_head() {
 }
 
 #[test]
+fn an_interrupted_head_leaves_the_next_getter_for_the_next_send() {
+    // port_getn's EINTR path calls port_check_return_cond, which signals the
+    // next waiter only while the port is closing: a getter the queue could
+    // already serve stays parked until an event arrives; clearing an alert
+    // that was never set (port_remove_alert) wakes nobody either.
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let (a, b) = (k.thread_create(p).unwrap(), k.thread_create(p).unwrap());
+    let port = k.port_create(t).unwrap();
+    assert!(k.port_getn(b, port, 1, 1, None).is_blocked());
+    assert!(k.port_getn(a, port, 2, 2, None).is_blocked());
+    k.port_send(t, port, 1, 1).unwrap();
+    assert!(k.wait_of(a).is_some() && k.wait_of(b).is_some(), "the head wants 2");
+    assert_eq!(k.interrupt(a), Ok(true));
+    assert_eq!(taken(&mut k, a), Err(Errno::EINTR));
+    assert!(k.wait_of(b).is_some(), "b could take the queued event, but nobody wakes it");
+    k.port_alert(t, port, 0, 0, 0).unwrap();
+    assert!(k.wait_of(b).is_some(), "clearing no alert wakes nobody");
+    k.port_send(t, port, 2, 2).unwrap();
+    assert_eq!(taken(&mut k, b), Ok(vec![user_ev(1, 1)]), "the next send wakes the head, which takes the oldest");
+    assert_eq!(got(&mut k, t, port, 8, 1), vec![user_ev(2, 2)]);
+    k.check().unwrap();
+}
+
+#[test]
 fn alert_mode() {
     let mut k = kernel();
     let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
@@ -399,8 +424,14 @@ proptest! {
                         }
                     } else {
                         k.port_alert(t, port, 0, 0, 0).unwrap();
-                        m.alert = false;
-                        want.extend(m.wake().into_iter().map(|(w, e)| (w, Ok(e), false)));
+                        // Clearing an alert that was set lets the queue serve
+                        // getters again; clearing none wakes nobody (the seed's
+                        // port_remove_alert wakes no one, and a getter left
+                        // satisfiable behind an interrupted head waits for the
+                        // next send, as port_check_return_cond leaves it).
+                        if std::mem::take(&mut m.alert) {
+                            want.extend(m.wake().into_iter().map(|(w, e)| (w, Ok(e), false)));
+                        }
                     }
                 }
                 Act::Interrupt { who } => {
