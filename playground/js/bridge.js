@@ -82,13 +82,16 @@ function plain(v) {
 
 const text = (bytes) => new TextDecoder().decode(bytes);
 
+/** A bridge-level error (not the kernel's errno) as a JSON answer. */
+const bridgeError = (e) => JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+
 /** Runs `f`; success, failure with an errno, or a bridge-level error, as a JSON string. */
 function call(f) {
   try {
     return JSON.stringify({ ok: true, ...f() });
   } catch (e) {
     if (e && e.payload !== undefined) return JSON.stringify({ ok: false, errno: String(e.payload) });
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   }
 }
 
@@ -694,6 +697,25 @@ function replay(s) {
   return differs;
 }
 
+/**
+ * Replays the session `s` in place of the one shown; what replayed
+ * differently.  If `s` cannot be replayed, the session shown before is
+ * replayed back (a fresh kernel if even that fails) and the error goes on.
+ */
+function replaceSession(s) {
+  const before = session();
+  try {
+    return replay(s);
+  } catch (e) {
+    try {
+      replay(before);
+    } catch (_) {
+      reset();
+    }
+    throw e;
+  }
+}
+
 /** The largest session file `importSession` reads (a log of ~10^6 steps). */
 const IMPORT_MAX_BYTES = 32 << 20;
 
@@ -705,8 +727,7 @@ const IMPORT_MAX_BYTES = 32 << 20;
  */
 export async function importSession(input) {
   const file = input && input.files && input.files[0];
-  if (!file) return JSON.stringify({ ok: false, errno: 'bridge', message: 'no file was chosen' });
-  const before = session();
+  if (!file) return bridgeError('no file was chosen');
   try {
     if (file.size > IMPORT_MAX_BYTES) throw new Error(`the file has ${file.size} bytes; a session file has at most ${IMPORT_MAX_BYTES}`);
     let s;
@@ -715,16 +736,11 @@ export async function importSession(input) {
     } catch (e) {
       throw new Error(`${file.name} is not JSON (${e.message})`);
     }
-    const differs = replay(s);
+    const differs = replaceSession(s);
     moved();
     return JSON.stringify({ ok: true, value: { step: position, length: oplog.length, differs } });
   } catch (e) {
-    try {
-      replay(before);
-    } catch (_) {
-      reset();
-    }
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   } finally {
     input.value = '';
   }
@@ -763,7 +779,7 @@ export async function presetIndex() {
     const list = index.presets.filter((p) => p && PRESET_NAME.test(p.name) && typeof p.title === 'string');
     return JSON.stringify({ ok: true, value: list.map(({ name, title }) => ({ name, title })) });
   } catch (e) {
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   }
 }
 
@@ -775,21 +791,15 @@ export async function presetIndex() {
  * before stays as it was.
  */
 export async function loadPreset(name) {
-  const before = session();
   try {
     if (!PRESET_NAME.test(String(name))) throw new Error(`${JSON.stringify(name)} is not a preset name`);
     const p = await fetchPreset(`${name}.json`);
-    const differs = replay(p);
+    const differs = replaceSession(p);
     presetName = name;
     moved();
     return JSON.stringify({ ok: true, value: { step: position, length: oplog.length, differs, preset: presetWords(name, p) } });
   } catch (e) {
-    try {
-      replay(before);
-    } catch (_) {
-      reset();
-    }
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   }
 }
 
@@ -802,7 +812,7 @@ export async function currentPreset() {
   try {
     return JSON.stringify({ ok: true, value: presetWords(presetName, await fetchPreset(`${presetName}.json`)) });
   } catch (e) {
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   }
 }
 
@@ -1002,7 +1012,7 @@ export async function copyLink() {
     }
     return JSON.stringify({ ok: true, value: { url, copied } });
   } catch (e) {
-    return JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
+    return bridgeError(e);
   }
 }
 
