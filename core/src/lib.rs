@@ -60,6 +60,7 @@
 pub mod cred;
 pub mod errno;
 pub mod event;
+pub mod explain;
 pub mod fd;
 pub mod hooks;
 pub mod inspect;

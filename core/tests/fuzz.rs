@@ -9,7 +9,8 @@
 //!
 //! The promise under test: **every call returns a value** (a panic fails the
 //! run), `check()` holds after every step, every step appends exactly one
-//! event, and a restored snapshot is equal to the kernel it came from and
+//! event, every event's explanation (narration and marked kernel path)
+//! keeps its invariants, and a restored snapshot is equal to the kernel it came from and
 //! then behaves identically.
 //!
 //! ## How values are drawn
@@ -499,6 +500,11 @@ fn run(seed: u64, ops: u64, stats: &mut Stats) {
                 _ => {}
             }
             stats.woke += ev.woke.len() as u64;
+            // Every event explains itself consistently (its kernel path marked).
+            let x = ipc_core::explain::explain(ev);
+            if let Err(e) = x.check(ev) {
+                panic!("seed {seed} step {i} ({name}): explanation: {e}\n{ev}\n{x:#?}");
+            }
         }
         cursor = after;
         if let Err(e) = k.check() {
