@@ -67,9 +67,9 @@ mod psem;
 mod shm;
 
 use exports::ipclab::ipc::inspect::{
-    self, BlockedView, FdTableView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView, PipeView,
-    PortView, ProcessView, PsemTableView, RemovedObject, SemSetView, SemView, SemWaiterView, ShmTableView, SlotView,
-    ThreadState, ThreadView, UndoView, WaitFor, WaiterView,
+    self, BlockedView, Explanation, FdTableView, FinishedView, KeyNode, MessageView, MsgQueueView, NamespaceView,
+    PathLine, PathMark, PipeView, PortView, ProcessView, PsemTableView, RemovedObject, SemSetView, SemView,
+    SemWaiterView, ShmTableView, SlotView, ThreadState, ThreadView, UndoView, WaitFor, WaiterView,
 };
 use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
@@ -1000,6 +1000,29 @@ impl inspect::Guest for Component {
         let k: &KernelRes = k.get();
         let v = k.k.borrow().process_views();
         v.into_iter().map(process_view).collect()
+    }
+
+    fn explain(k: system::KernelBorrow<'_>) -> Option<Explanation> {
+        let k: &KernelRes = k.get();
+        let event = k.k.borrow().last_event()?;
+        let x = ipc_core::explain::explain(&event);
+        let mark = |m: ipc_core::explain::Mark| {
+            use ipc_core::explain::Mark;
+            match m {
+                Mark::Passed => PathMark::Passed,
+                Mark::Taken => PathMark::Taken,
+                Mark::Skipped => PathMark::Skipped,
+                Mark::Refused => PathMark::Refused,
+                Mark::NotReached => PathMark::NotReached,
+                Mark::Unknown => PathMark::Unknown,
+            }
+        };
+        Some(Explanation {
+            seq: x.seq,
+            call: x.call,
+            narration: x.narration,
+            path: x.path.into_iter().map(|l| PathLine { depth: l.depth, code: l.code, mark: mark(l.mark) }).collect(),
+        })
     }
 
     fn deadlock(k: system::KernelBorrow<'_>) -> Option<Vec<WaitFor>> {

@@ -115,6 +115,10 @@ struct Stats {
     restored: u64,
     errnos: BTreeMap<String, u64>,
     calls: BTreeMap<&'static str, u64>,
+    /// Refusals of calls with a kernel path, and those whose refusing line
+    /// the explanation could not place (by call and errno).
+    refusals: u64,
+    unplaced: BTreeMap<String, u64>,
 }
 
 fn config() -> Config {
@@ -505,6 +509,11 @@ fn run(seed: u64, ops: u64, stats: &mut Stats) {
             if let Err(e) = x.check(ev) {
                 panic!("seed {seed} step {i} ({name}): explanation: {e}\n{ev}\n{x:#?}");
             }
+            if let (EventOutcome::Err(e), false) = (&ev.outcome, x.path.is_empty()) {
+                let placed = x.path.iter().any(|l| l.mark == ipc_core::explain::Mark::Refused);
+                *stats.unplaced.entry(format!("{} {e:?}", ev.call.name())).or_default() += u64::from(!placed);
+                stats.refusals += 1;
+            }
         }
         cursor = after;
         if let Err(e) = k.check() {
@@ -551,10 +560,20 @@ fn every_facility_under_random_pressure_only_ever_returns_values() {
         started.elapsed().as_secs_f64()
     );
     eprintln!("fuzz: refusals by errno: {:?}", stats.errnos);
+    let unplaced: u64 = stats.unplaced.values().sum();
+    stats.unplaced.retain(|_, n| *n > 0);
+    eprintln!(
+        "fuzz: explanations placed {} of {} refusals on their kernel path's line; not placed: {:?}",
+        stats.refusals - unplaced,
+        stats.refusals,
+        stats.unplaced
+    );
     assert!(stats.ops >= total);
     // The sequences went deep: every kind of operation ran, threads parked
     // and woke, and calls were refused with many different errnos.
     assert!(calls >= 45, "only {calls} kinds of operation ran: {:?}", stats.calls.keys());
     assert!(stats.parked > 0 && stats.woke > 0 && stats.restored > 0);
     assert!(stats.errnos.len() >= 10, "{:?}", stats.errnos);
+    // Every refusal of a system call lands on a line of its kernel path.
+    assert_eq!(unplaced, 0, "refusals no kernel path line names: {:?}", stats.unplaced);
 }

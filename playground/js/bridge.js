@@ -566,6 +566,7 @@ export function state(cursor) {
         fdTables: plain(inspect.fdTables(kernel)),
         processes: plain(inspect.processes(kernel)),
         deadlock: plain(inspect.deadlock(kernel) ?? null),
+        explanation: plain(inspect.explain(kernel) ?? null),
         events: plain(events),
         cursor: Number(next),
         history: position - base,

@@ -6,9 +6,11 @@
 
 use crate::bridge::{self, Answer, Call, Opened, Origin};
 use crate::errno;
+use crate::explain::ExplainPanel;
 use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
 use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_words, poll_words, timeout_words};
+use crate::predict::{Predict, PredictBox};
 use crate::preset::{GoalResult, Preset, PresetEntry, PresetPicker, ScenarioBox, check_goal};
 use crate::psem::{PsemPanel, oflag_words};
 use crate::sem::{SemPanel, sembuf_words};
@@ -99,6 +101,10 @@ pub enum Msg {
     GoalChecked(Option<GoalResult>),
     /// Put the scenario box away.
     CloseScenario,
+    /// Turn predict-then-reveal on or off.
+    PredictMode,
+    /// The learner's prediction for the pending step (`ok`, `park` or an errno).
+    Predict(String),
 }
 
 enum Status {
@@ -142,6 +148,8 @@ pub struct App {
     scenario: Option<Preset>,
     /// Its goal's verdict, while the last step is shown.
     goal: Option<GoalResult>,
+    /// Predict-then-reveal: mode, pending question, score.
+    predict: Predict,
 }
 
 /// Where a key event's target is: a form field, a button, or the page.
@@ -807,6 +815,14 @@ impl App {
 
     /// Shows the state after `step` operations and reports it under
     /// `title`, the text led by `lead`; false if the bridge refused.
+    /// Holds step `step` back until the learner predicts what it will do.
+    fn ask(&mut self, step: u32) {
+        let t = &self.state.timeline;
+        let label = step.checked_sub(1).and_then(|i| t.labels.get(i as usize)).cloned().unwrap_or_default();
+        self.predict.pending = Some((step, step.saturating_sub(t.base), label));
+        self.predict.verdict = None;
+    }
+
     fn show(&mut self, step: u32, title: &str, lead: &str) -> bool {
         self.link = None;
         match bridge::jump(step) {
@@ -1032,6 +1048,7 @@ impl Component for App {
             presets: Ok(vec![]),
             scenario: None,
             goal: None,
+            predict: Predict::default(),
         }
     }
 
@@ -1098,12 +1115,31 @@ impl Component for App {
             }
             Msg::Do(call) => {
                 self.link = None;
+                self.predict.pending = None;
                 self.pause();
                 self.run(call)
             }
             Msg::Jump(step) => {
                 self.pause();
-                self.show(step, "timeline", "");
+                if self.predict.on && step == self.state.timeline.step + 1 {
+                    self.ask(step);
+                } else {
+                    self.predict.pending = None;
+                    self.show(step, "timeline", "");
+                }
+            }
+            Msg::PredictMode => {
+                self.predict.on = !self.predict.on;
+                self.predict.pending = None;
+            }
+            Msg::Predict(said) => {
+                if let Some((step, _, _)) = self.predict.pending.take()
+                    && self.show(step, "predict, then reveal", "")
+                    && let Some(e) = self.state.last_event()
+                {
+                    let was = e.outcome.clone();
+                    self.predict.answer(&said, &was);
+                }
             }
             Msg::Play => {
                 if self.playing {
@@ -1129,6 +1165,12 @@ impl Component for App {
                 }
                 let t = &self.state.timeline;
                 let (next, last) = (t.step + 1, last_step(t));
+                if next <= last && self.predict.on {
+                    // Playing stops at each step to ask first.
+                    self.pause();
+                    self.ask(next);
+                    return true;
+                }
                 if next > last || !self.show(next, "play", "") {
                     self.pause();
                     return true;
@@ -1448,6 +1490,8 @@ impl Component for App {
                         on_speed={link.callback(Msg::Speed)} on_until={link.callback(Msg::Until)}
                         on_new={link.callback(|()| Msg::NewSession)} help={self.help}
                         on_help={link.callback(|()| Msg::Help)} />
+                    <PredictBox predict={self.predict.clone()} on_toggle={link.callback(|()| Msg::PredictMode)}
+                        on_choose={link.callback(Msg::Predict)} />
                     <PresetPicker presets={self.presets.clone().unwrap_or_default()}
                         error={self.presets.as_ref().err().map(|e| AttrValue::from(e.clone()))}
                         current={self.scenario.as_ref().map(|p| AttrValue::from(p.name.clone()))}
@@ -1507,11 +1551,12 @@ impl App {
                         on_msqid={link.callback(Msg::Msqid)} on_call={on_call.clone()} on_error={on_error.clone()} />
                 </div>
                 <div class="col col-b">
-                    <section class="panel result" data-testid="result" aria-live="polite" aria-labelledby="result-h">
+                    <section class="panel result" data-testid="result" aria-labelledby="result-h">
                         <h2 id="result-h">{ "Result" }</h2>
                         { result }
                         if let Some(last) = last { <p class="last muted" data-testid="last-event">{ last }</p> }
                     </section>
+                    <ExplainPanel explanation={self.state.explanation.clone()} />
                     <div class="ns-pick" role="group" aria-label="namespace shown" data-testid="ns-pick">
                         <span class="muted">{ "Namespace shown: " }</span>
                         { for ["msg", "sem", "shm"].into_iter().map(|f| html! {

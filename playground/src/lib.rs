@@ -13,16 +13,19 @@
 //! it reports, [`app`] runs calls and reports results, [`panels`], [`sem`],
 //! [`shm`], [`psem`], [`ports`] and [`views`] draw the page, [`timeline`] draws
 //! the session's steps, its play controls, keyboard shortcuts and share
-//! controls, [`preset`] the presets (stories to step through, with a goal
+//! controls, [`explain`] the shown step's narration and kernel path,
+//! [`predict`] predict-then-reveal, [`preset`] the presets (stories to step through, with a goal
 //! checked at the last step), [`form`] and [`errno`] are helpers.
 
 pub mod app;
 pub mod bridge;
 pub mod errno;
+pub mod explain;
 pub mod form;
 pub mod model;
 pub mod panels;
 pub mod ports;
+pub mod predict;
 pub mod preset;
 pub mod psem;
 pub mod sem;

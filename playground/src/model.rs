@@ -36,6 +36,8 @@ pub struct KernelState {
     /// The deadlock's wait-for graph (`inspect.deadlock`), if every thread
     /// waits and nothing the kernel does can wake one.
     pub deadlock: Option<Vec<WaitFor>>,
+    /// The shown step explained (`inspect.explain`): the core's own type.
+    pub explanation: Option<ipc_core::explain::Explanation>,
     /// Events still kept, oldest first.
     pub events: Vec<Event>,
     /// How many steps Step back can go back.

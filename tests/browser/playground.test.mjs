@@ -172,6 +172,16 @@ async function main() {
       const denied = await waitText(page, tid('result-text'), /EACCES/, 'msgsnd by B');
       assert(/permission denied/.test(denied), `EACCES is not described: ${denied}`);
       await waitText(page, tid('result'), /mode 0600 .*does not grant write to uid 200/, 'EACCES explained');
+      // The step explained: the narration (a live region) and the kernel
+      // path with the refusing check marked, the lines after it not reached.
+      await waitText(page, tid('narration'), /Refused by the check that the caller may write it: EACCES/, 'narration of the refusal');
+      assert((await page.locator(tid('narration')).getAttribute('aria-live')) === 'polite', 'the narration is not a live region');
+      const refused = await page.locator(`${tid('kernel-path')} li[data-mark="refused"]`).allInnerTexts();
+      assert(refused.length === 1 && /ipcperm_access\(MSG_W\)/.test(refused[0]), `refused line: ${JSON.stringify(refused)}`);
+      assert(/refused here/.test(refused[0]), 'the refused mark is not said in words');
+      const marks = await page.locator(`${tid('kernel-path')} li`).evaluateAll((ls) => ls.map((l) => l.dataset.mark));
+      const at = marks.indexOf('refused');
+      assert(marks.slice(0, at).every((m) => m === 'passed') && marks.slice(at + 1).every((m) => m === 'not-reached'), `marks: ${marks}`);
       await page.locator(tid(`actor-${a}`)).check();
       await page.locator(tid('msgctl-mode')).fill('0666');
       await page.locator(tid('msgctl-set')).click();
@@ -192,6 +202,9 @@ async function main() {
       await page.locator(tid('msgsnd')).click();
       await waitText(page, tid('result-text'), /ok: sent/, 'msgsnd by B');
       await waitText(page, tid('events'), new RegExp(`woke tid ${a}\\b.*msgrcv`), 'event log shows the wakeup');
+      await waitText(page, tid('narration'), new RegExp(`It woke thread ${a} of pid \\d+, parked in msgrcv`), 'narration of the wakeup');
+      const taken = await page.locator(`${tid('kernel-path')} li[data-mark="taken"]`).allInnerTexts();
+      assert(taken.some((t) => /enqueue/.test(t)) && taken.some((t) => /msg_wakeup/.test(t)), `taken lines: ${JSON.stringify(taken)}`);
       await waitText(page, tid(`thread-state-${a}`), /finished msgrcv/, "A's thread finished");
       await page.locator(tid(`take-${a}`)).click();
       await waitText(page, tid('result-text'), /msgrcv completed: received type 1, 12 bytes: "hello from B"/, 'take result');
@@ -1105,6 +1118,44 @@ async function main() {
       await page.locator(tid('tl-until-error')).click();
       await waitText(page, tid('result-text'), new RegExp(`there is no error after step ${total} \\(the timeline has ${total} step\\(s\\)\\): the step shown stays`), 'no next error');
       await atStep(page, total, total);
+    });
+
+    await group('predict, then reveal: stepping forward asks first; the verdict, the score and the explanation follow', async () => {
+      const [, total] = await tlPosition();
+      const kinds = await page.locator('[data-testid^="tl-step-"]').evaluateAll((els) => els.map((e) => e.dataset.kind || 'start'));
+      const parkAt = kinds.findIndex((k) => k === 'park');
+      assert(parkAt > 1, `a parked step to predict: ${kinds.join(' ')}`);
+      await page.locator(tid('predict-mode')).check();
+      await waitText(page, tid('predict-score'), /0 of 0 right/, 'score at the start');
+      await page.locator(tid(`tl-step-${parkAt - 1}`)).click();
+      await atStep(page, parkAt - 1, total);
+      // Forward asks instead of moving; the choices are the same for every step.
+      await page.locator(tid('tl-forward')).click();
+      await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt}: .* what will it do\\?`), 'the question');
+      await atStep(page, parkAt - 1, total);
+      assert((await page.locator(`${tid('predict-ask')} button`).count()) === 14, 'ok, park and twelve errnos');
+      await page.locator(tid('predict-park')).click();
+      await atStep(page, parkAt, total);
+      await waitText(page, tid('predict-verdict'), /✔ Right: it parks/, 'a right prediction');
+      await waitText(page, tid('predict-score'), /1 of 1 right/, 'score after one');
+      await waitText(page, tid('narration'), /The caller parks until/, 'the explanation of the revealed step');
+      // A wrong one: the next step did not fail with EIDRM unless it is an error, then it did not succeed.
+      const next = kinds[parkAt + 1];
+      await page.keyboard.press('ArrowRight');
+      await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt + 1}:`), 'asked again (keyboard)');
+      const wrong = next === 'error' ? 'ok' : 'eidrm';
+      await page.locator(tid(`predict-${wrong}`)).click();
+      await atStep(page, parkAt + 1, total);
+      await waitText(page, tid('predict-verdict'), /✖ Not this time: you said it (succeeds|fails with EIDRM); it /, 'a wrong prediction');
+      await waitText(page, tid('predict-score'), /1 of 2 right/, 'score after two');
+      // Play stops to ask; turning the mode off steps freely again.
+      await page.locator(tid('tl-play')).click();
+      await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt + 2}:`), 'play asks first');
+      await page.locator(tid('predict-mode')).uncheck();
+      assert((await page.locator(tid('predict-ask')).count()) === 0, 'the question goes with the mode');
+      await page.locator(tid('tl-forward')).click();
+      await atStep(page, parkAt + 2, total);
+      await toEnd('last');
     });
 
     await group('keyboard: → ← Home End Space − + ? move the timeline; typing in a field does not; Tab reaches every control', async () => {

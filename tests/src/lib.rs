@@ -758,6 +758,12 @@ impl Lab {
         no_trap(i.call_processes(&mut self.store, self.kernel), "inspect.processes")
     }
 
+    /// The newest event explained: narration and marked kernel path.
+    pub fn explain(&mut self) -> Option<bindings::exports::ipclab::ipc::inspect::Explanation> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_explain(&mut self.store, self.kernel), "inspect.explain")
+    }
+
     /// The deadlock's wait-for graph, if there is one.
     pub fn deadlock(&mut self) -> Option<Vec<WaitFor>> {
         let i = self.world.ipclab_ipc_inspect();

@@ -360,6 +360,7 @@ const OPS: &[(&str, u64)] = &[
     ("inspect.psem", 1),
     ("inspect.processes", 1),
     ("inspect.deadlock", 1),
+    ("inspect.explain", 1),
 ];
 
 /// The kinds of `msg.batch` operation (the `op` variant), which must all
@@ -2173,6 +2174,9 @@ impl Fuzz {
             }
             "inspect.deadlock" => {
                 call!(self, "inspect.deadlock", k.bad, ["{k:?}"], |w, s| w.ipclab_ipc_inspect().call_deadlock(s, k.h));
+            }
+            "inspect.explain" => {
+                call!(self, "inspect.explain", k.bad, ["{k:?}"], |w, s| w.ipclab_ipc_inspect().call_explain(s, k.h));
             }
             other => panic!("no operation for {other}"),
         }

@@ -442,3 +442,25 @@ fn deadlock_names_who_waits_for_whom() {
     );
     assert!(graph[0].reason.contains("semop"), "{}", graph[0].reason);
 }
+
+/// `inspect.explain`: the newest event in words and its kernel path, the
+/// refusing check marked, through the component.
+#[test]
+fn explain_narrates_the_newest_step_and_marks_its_kernel_path() {
+    use ipc_host_tests::bindings::exports::ipclab::ipc::inspect::PathMark;
+    let mut lab = Lab::new();
+    let a = lab.spawn(100, 10);
+    let b = lab.spawn(200, 20);
+    let id = lab.msgget(a.thread, IPC_PRIVATE, 0o600).unwrap();
+    assert_eq!(lab.msgsnd(b.thread, id, 1, b"hi", IPC_NOWAIT, None), Err(Errno::Eacces));
+    let x = lab.explain().expect("an event");
+    assert_eq!(x.call, "msgsnd");
+    let refused: Vec<&str> = x.path.iter().filter(|l| l.mark == PathMark::Refused).map(|l| l.code.as_str()).collect();
+    assert_eq!(refused, vec!["ipcperm_access(MSG_W)"]);
+    assert!(x.path.iter().skip_while(|l| l.mark != PathMark::Refused).skip(1).all(|l| l.mark == PathMark::NotReached));
+    assert!(x.narration.iter().any(|s| s.contains("EACCES") && s.contains("mode 0600")), "{:?}", x.narration);
+    assert_eq!(lab.msgsnd(a.thread, id, 1, b"hi", IPC_NOWAIT, None), Ok(SendOutcome::Sent));
+    let x = lab.explain().unwrap();
+    assert!(x.path.iter().any(|l| l.code.contains("enqueue") && l.mark == PathMark::Taken));
+    assert!(x.narration.last().unwrap().starts_with("It returned"), "{:?}", x.narration);
+}

@@ -14,7 +14,9 @@
 //!   table per call in [`paths`].  Each line says what decides whether
 //!   this step took it ([`Test`]): a statement that always runs, a check
 //!   that may refuse with certain errnos, an action the event's steps
-//!   show, parking, or waking.
+//!   show, parking, or waking.  Every path gets one line of the kernel's
+//!   own after its first: the caller gate (a parked thread, or one holding
+//!   a result, cannot call: EBUSY), which is this kernel's, not the seed's.
 //! - An [`Explanation`] is the path with every line marked ([`Mark`]) for
 //!   one event, plus the **narration**: sentences saying what was asked,
 //!   which checks passed in which order, which one refused and why (the
@@ -24,9 +26,10 @@
 //! ## Marking a path
 //! For a failed call, the refusing line is the first check that lists the
 //! errno *and* whose hint appears in the refusal's rule (the kernel's
-//! words), else the first check that lists the errno: two checks may
-//! refuse with the same errno (msgsnd's EINVAL for a type below 1 and for
-//! a stale id), and the rule tells them apart.  Lines before it passed (or,
+//! words), else the first check that lists the errno without a hint:
+//! two checks may refuse with the same errno (msgsnd's EINVAL for a type
+//! below 1 and for a stale id), and the rule tells them apart; a hinted
+//! check is never chosen on the errno alone.  Lines before it passed (or,
 //! for actions, were taken when the event shows their step); lines after
 //! it were not reached.  For a call that succeeded or parked, every check
 //! passed, and an action, a branch, a park or a wake line is taken exactly
@@ -128,7 +131,7 @@ impl Explanation {
     /// The invariants of the theory statement, for event `e` this
     /// explains.
     pub fn check(&self, e: &Event) -> Result<(), String> {
-        let lines = path(&e.call);
+        let lines = lines(&e.call);
         if lines.len() != self.path.len() || self.seq != e.seq {
             return Err(format!("#{}: the explanation is not this event's", e.seq));
         }
@@ -170,7 +173,37 @@ impl Explanation {
     }
 }
 
-/// The kernel path of an operation (empty when it has none).
+/// The kernel's own gate before every system call: the calling thread
+/// exists and may call — it is not parked and holds no result waiting for
+/// `take_result` (a deterministic kernel's rule: a real thread that waits
+/// cannot call at all).  Its line follows the call's first line.
+const CALLER: Line = Line {
+    depth: 1,
+    code: "caller: thread runnable, no result to take, else EBUSY",
+    words: "the calling thread could call",
+    test: Test::Check(&[
+        (Errno::EBUSY, "take it first"),
+        (Errno::EBUSY, "cannot call until woken"),
+        (Errno::ESRCH, ""),
+    ]),
+};
+
+/// The kernel path of an operation, with the kernel's caller gate (empty
+/// when the operation has none).
+pub fn lines(call: &Call<Ipc>) -> Vec<Line> {
+    match path(call) {
+        [] => Vec::new(),
+        [head, rest @ ..] => {
+            let mut v = Vec::with_capacity(rest.len() + 2);
+            v.push(*head);
+            v.push(CALLER);
+            v.extend_from_slice(rest);
+            v
+        }
+    }
+}
+
+/// The call's own kernel path, from its seed (empty when it has none).
 pub fn path(call: &Call<Ipc>) -> &'static [Line] {
     match call {
         Call::Sys(c) => match c {
@@ -197,10 +230,13 @@ fn refusal(e: &Event) -> Option<(Errno, Option<&str>)> {
 
 /// The index of the line that refused `errno` with `rule`.
 fn refused_line(lines: &[Line], errno: Errno, rule: Option<&str>) -> Option<usize> {
+    // First a check whose hint the rule contains, then one that names the
+    // errno without a hint; a hinted check never matches on the errno alone.
     let lists = |l: &Line, hinted: bool| match l.test {
-        Test::Check(list) => list
-            .iter()
-            .any(|&(e, hint)| e == errno && (!hinted || (!hint.is_empty() && rule.is_some_and(|r| r.contains(hint))))),
+        Test::Check(list) => list.iter().any(|&(e, hint)| {
+            e == errno
+                && if hinted { !hint.is_empty() && rule.is_some_and(|r| r.contains(hint)) } else { hint.is_empty() }
+        }),
         _ => false,
     };
     lines.iter().position(|l| lists(l, true)).or_else(|| lines.iter().position(|l| lists(l, false)))
@@ -285,8 +321,8 @@ fn listed(items: &[String]) -> String {
 
 /// Explains event `e`: its narration and its marked kernel path.
 pub fn explain(e: &Event) -> Explanation {
-    let lines = path(&e.call);
-    let marks = mark(lines, e);
+    let lines = lines(&e.call);
+    let marks = mark(&lines, e);
     let mut narration = Vec::new();
 
     let who = match (e.pid, e.tid) {
@@ -300,7 +336,7 @@ pub fn explain(e: &Event) -> Explanation {
     let passed: Vec<String> = lines
         .iter()
         .zip(&marks)
-        .filter(|(l, m)| matches!(l.test, Test::Check(_)) && **m == Mark::Passed)
+        .filter(|(l, m)| matches!(l.test, Test::Check(_)) && **m == Mark::Passed && l.code != CALLER.code)
         .map(|(l, _)| l.words.to_string())
         .collect();
     if !passed.is_empty() {
