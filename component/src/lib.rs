@@ -46,6 +46,7 @@ use ipc_core::msg::view::{MessageView as CMessageView, MsgQueueView as CMsgQueue
 use ipc_core::msg::{
     MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
 };
+use ipc_core::namespace::avl::RotationKind;
 use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
 use ipc_core::port::{PortLimits as CPortLimits, PortReply};
 use ipc_core::psem::{PsemLimits as CPsemLimits, PsemReply};
@@ -75,7 +76,8 @@ use exports::ipclab::ipc::msg::{self, Op, OpResult, RecvOutcome, SendOutcome};
 use exports::ipclab::ipc::sem::{self, SemctlArg, SemctlReply, Semop1Outcome, SemopOutcome};
 use exports::ipclab::ipc::system::{
     self, Completion, Config, Event, EventOutcome, FdLimits, GuestKernel, GuestProcess, GuestThread, MsgLimits,
-    PortLimits, PsemLimits, Reply, SemLimits, ShmLimits, Step, StepKind, Wakeup,
+    PortLimits, PsemLimits, Reply, Rotation, RotationKind as WRotationKind, SemLimits, ShmLimits, Step, StepKind,
+    Wakeup,
 };
 use exports::ipclab::ipc::types::{
     Credentials, Errno, Facility, IpcPerm, MsqidDs, MsqidSet, Received, Sembuf, SemidDs, SemidSet,
@@ -420,7 +422,26 @@ fn step(s: &CStep) -> Step {
         CStep::Park { .. } => (StepKind::Park, None, None, None, None),
         CStep::Denied { facility: f, .. } => (StepKind::Denied, *f, None, None, None),
     };
-    Step { kind, text, facility: fac.map(facility), slot, id, key }
+    let (grown_from, rotations) = match s {
+        CStep::Ns(NsStep::TableGrow { from, .. }) => (Some(*from), Vec::new()),
+        CStep::Ns(NsStep::AvlInsert { rotations, .. } | NsStep::AvlRemove { rotations, .. }) => (
+            None,
+            rotations
+                .iter()
+                .map(|&(kind, pivot, _)| Rotation {
+                    kind: match kind {
+                        RotationKind::Left => WRotationKind::Left,
+                        RotationKind::Right => WRotationKind::Right,
+                        RotationKind::LeftRight => WRotationKind::LeftRight,
+                        RotationKind::RightLeft => WRotationKind::RightLeft,
+                    },
+                    pivot,
+                })
+                .collect(),
+        ),
+        _ => (None, Vec::new()),
+    };
+    Step { kind, text, facility: fac.map(facility), slot, id, key, grown_from, rotations }
 }
 
 fn event(e: &CEvent) -> Event {

@@ -575,6 +575,18 @@ pub struct Step {
     pub slot: Option<u32>,
     pub id: Option<i32>,
     pub key: Option<i32>,
+    /// table-grow: the size before the table doubled.
+    pub grown_from: Option<u32>,
+    /// avl-insert / avl-remove: the rebalancing rotations, in order.
+    pub rotations: Vec<Rotation>,
+}
+
+/// An AVL rotation at its pivot key (`left`, `right`, `left-right`, `right-left`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Rotation {
+    pub kind: String,
+    pub pivot: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -628,6 +640,17 @@ impl KernelState {
     /// Slot indices touched by the newest event's steps.
     pub fn touched_slots(&self) -> Vec<u32> {
         self.namespace_steps().filter_map(|s| s.slot).collect()
+    }
+
+    /// The first slot the newest event's table growth added (the new
+    /// slots are this index and up), if the table grew.
+    pub fn grown_from(&self) -> Option<u32> {
+        self.namespace_steps().find_map(|s| s.grown_from)
+    }
+
+    /// The rotations the newest event's AVL insert or remove made.
+    pub fn rotations(&self) -> Vec<Rotation> {
+        self.namespace_steps().flat_map(|s| s.rotations.iter().cloned()).collect()
     }
 
     /// Keys touched by the newest event's steps.

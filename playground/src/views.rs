@@ -16,21 +16,28 @@ pub struct StateProps {
 pub fn SlotTable(props: &StateProps) -> Html {
     let ns = &props.state.namespace;
     let touched = props.state.touched_slots();
+    let grown = props.state.grown_from();
     let rows = ns.slots.iter().map(|s| {
         let hit = touched.contains(&s.index);
+        let new = grown.is_some_and(|from| s.index >= from);
+        let marker = match (hit, new) {
+            (true, _) => "◀ touched",
+            (false, true) => "◀ new",
+            _ => "",
+        };
         let occupant = match s.occupant {
             Some(k) => html! { <span>{ key_hex(k) }</span> },
             None => html! { <span class="muted">{ "free" }</span> },
         };
         html! {
-            <tr class={classes!(hit.then_some("touched"), s.occupant.is_none().then_some("free"))}
+            <tr class={classes!(hit.then_some("touched"), new.then_some("grown"), s.occupant.is_none().then_some("free"))}
                 data-testid={format!("slot-{}", s.index)}>
-                <td>{ s.index }</td>
+                <th scope="row">{ s.index }</th>
                 <td>{ s.seq }</td>
                 <td class="mono">{ format!("0x{:x}", s.id as u32) }</td>
                 <td class="mono">{ s.id }</td>
                 <td class="mono">{ occupant }</td>
-                <td class="marker">{ if hit { "◀ touched" } else { "" } }</td>
+                <td class="marker">{ marker }</td>
             </tr>
         }
     });
@@ -41,7 +48,14 @@ pub fn SlotTable(props: &StateProps) -> Html {
                 { format!("{} slots of at most {}; id = seq << {} | index. ", ns.slots.len(), ns.table_max, 31u32.saturating_sub(ns.seq_bits)) }
                 { "A freed slot's sequence number moves on, so an old id goes stale." }
             </p>
-            <table>
+            if let Some(from) = grown {
+                <p class="grew" data-testid="slots-grew">
+                    { format!("This step doubled the table from {from} to {} slots (ipc_grow): slots {from}–{} are new, \
+                               and every slot kept its index and sequence.", ns.slots.len(), ns.slots.len().saturating_sub(1)) }
+                </p>
+            }
+            <table data-testid="slot-table">
+                <caption class="sr-only">{ format!("The {} slot table: one row per slot, with its sequence number, id and key", ns.facility) }</caption>
                 <thead><tr>
                     <th scope="col">{ "slot" }</th><th scope="col">{ "seq" }</th><th scope="col">{ "id (hex)" }</th>
                     <th scope="col">{ "id" }</th><th scope="col">{ "key" }</th><th scope="col"><span class="sr">{ "last event" }</span></th>
@@ -84,11 +98,18 @@ fn layout(keys: &[KeyNode]) -> Vec<(f64, u32)> {
 pub fn KeyTree(props: &StateProps) -> Html {
     let keys = &props.state.namespace.keys;
     let touched = props.state.touched_keys();
+    let rotations = props.state.rotations();
     let pos = layout(keys);
     let depth = pos.iter().map(|p| p.1).max().unwrap_or(0);
     let width = (keys.len().max(1) as f64) * NODE_W + 8.0;
-    let height = f64::from(depth + 1) * LEVEL_H + 10.0;
-    let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 4.0);
+    let height = f64::from(depth + 1) * LEVEL_H + 22.0;
+    // 16 px above the root for a pivot's label.
+    let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 16.0);
+    let fit = use_state(|| false);
+    let toggle_fit = {
+        let fit = fit.clone();
+        Callback::from(move |_| fit.set(!*fit))
+    };
     let edges = keys.iter().enumerate().flat_map(|(i, n)| {
         let (x1, y1) = centre(i);
         [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len()).map(move |c| {
@@ -99,12 +120,13 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let nodes = keys.iter().enumerate().map(|(i, n)| {
         let (x, y) = centre(i);
         let hit = touched.contains(&n.key);
+        let pivot = rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
         let balance = match n.balance {
             b if b > 0 => format!("+{b}"),
             b => b.to_string(),
         };
         html! {
-            <g class={classes!("node", hit.then_some("touched"))} data-testid={format!("avl-node-{}", n.key)}>
+            <g class={classes!("node", hit.then_some("touched"), pivot.is_some().then_some("pivot"))} data-testid={format!("avl-node-{}", n.key)}>
                 <title>{ format!("key {} → id {}, height {}, balance {}", key_hex(n.key), id_both(n.id), n.height, balance) }</title>
                 <rect x={(x - NODE_W / 2.0 + 4.0).to_string()} y={y.to_string()} width={(NODE_W - 8.0).to_string()}
                     height={NODE_H.to_string()} rx="6" />
@@ -112,6 +134,9 @@ pub fn KeyTree(props: &StateProps) -> Html {
                 <text x={x.to_string()} y={(y + 32.0).to_string()}>{ format!("id {}", n.id) }</text>
                 <text x={x.to_string()} y={(y + 47.0).to_string()}>{ format!("h{} b{balance}", n.height) }</text>
                 if hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="mark">{ "◀ touched" }</text> }
+                if let Some(kind) = &pivot {
+                    <text x={x.to_string()} y={(y - 4.0).to_string()} class="mark pivot">{ format!("↻ {kind} rotation here") }</text>
+                }
             </g>
         }
     });
@@ -119,7 +144,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
         html! { <p class="muted" data-testid="avl-empty">{ "No keys yet: msgget with IPC_CREAT and a key other than 0 adds one." }</p> }
     } else {
         html! {
-            <svg class="tree" viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
+            <svg class={classes!("tree", fit.then_some("fit"))} viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
                 role="img" aria-label={format!("AVL tree of {} keys", keys.len())}>
                 { for edges }
                 { for nodes }
@@ -131,7 +156,19 @@ pub fn KeyTree(props: &StateProps) -> Html {
             <h2 id="avl-h">{ format!("AVL tree of keys · {}", props.state.namespace.facility) }</h2>
             <p class="help">{ format!("{}get looks keys up here; each node: key, id, h = height, b = balance (left − right).",
                 props.state.namespace.facility) }</p>
-            <div class="tree-box">{ body }</div>
+            if !rotations.is_empty() {
+                <p class="rotated" data-testid="avl-rotations">
+                    { "This step rebalanced the tree: " }
+                    { rotations.iter().map(|r| format!("a {} rotation at {}", r.kind, short_key(r.pivot))).collect::<Vec<_>>().join(", then ") }
+                    { " (marked ↻; the node was out of balance by 2, and the rotation lifted its heavier child)." }
+                </p>
+            }
+            if keys.len() > 4 {
+                <button type="button" class="fit" data-testid="avl-fit" aria-pressed={fit.to_string()} onclick={toggle_fit}>
+                    { if *fit { "⤢ actual size (scroll)" } else { "⤡ fit the whole tree" } }
+                </button>
+            }
+            <div class="tree-box" tabindex="0" role="region" aria-label="AVL tree drawing (scrolls)">{ body }</div>
         </section>
     }
 }
@@ -189,7 +226,7 @@ fn queue(q: &MsgQueueView) -> Html {
         let more = if m.size > m.head.len() as f64 { "…" } else { "" };
         html! {
             <tr>
-                <td>{ i + 1 }</td><td>{ m.mtype }</td><td>{ m.size }</td>
+                <th scope="row">{ i + 1 }</th><td>{ m.mtype }</td><td>{ m.size }</td>
                 <td class="mono">{ format!("\"{}{more}\"", printable(&m.head)) }</td>
             </tr>
         }
@@ -212,7 +249,8 @@ fn queue(q: &MsgQueueView) -> Html {
             if q.messages.is_empty() {
                 <p class="muted">{ "no messages" }</p>
             } else {
-                <table>
+                <table data-testid={format!("queue-messages-{}", q.id)}>
+                    <caption class="sr-only">{ format!("Messages of queue {}, oldest first", id_both(q.id)) }</caption>
                     <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "type" }</th><th scope="col">{ "bytes" }</th><th scope="col">{ "text" }</th></tr></thead>
                     <tbody>{ for messages }</tbody>
                 </table>

@@ -294,12 +294,40 @@ async function main() {
       // two messages queued, and B parked on a type that is not there.
       await page.locator(tid(`actor-${a}`)).check();
       await page.locator(tid('msgget-mode')).fill('0666');
+      // Each step that doubles the table says so and marks the new rows;
+      // each that rebalances the tree names its rotations and marks the pivot.
+      let grewAt = null;
+      const rotated = [];
       for (const key of ['20', '30', '40', '50', '60']) {
         await page.locator(tid('msgget-key')).fill(key);
         await page.locator(tid('msgget')).click();
         await waitText(page, tid('result-call'), new RegExp(`msgget\\(0x000000${key},`), `msgget ${key}`);
+        if ((await page.locator(tid('slots-grew')).count()) > 0) {
+          const words = await page.locator(tid('slots-grew')).textContent();
+          assert(/doubled the table from 4 to 8 slots \(ipc_grow\): slots 4–7 are new/.test(words), `growth: ${words}`);
+          assert((await page.locator(`${tid('slots')} tr.grown`).count()) >= 3, 'the new rows are marked');
+          grewAt = key;
+        }
+        if ((await page.locator(tid('avl-rotations')).count()) > 0) {
+          const words = await page.locator(tid('avl-rotations')).textContent();
+          const m = words.match(/a (left|right|left-right|right-left) rotation at (0x[0-9a-f]+)/);
+          assert(m, `rotation words: ${words}`);
+          const pivot = page.locator(`[data-testid="avl-node-${parseInt(m[2], 16)}"]`);
+          assert((await pivot.getAttribute('class')).includes('pivot'), `the pivot ${m[2]} is marked`);
+          assert(/↻ \S+ rotation here/.test(await pivot.textContent()), 'the pivot says so in words');
+          rotated.push(`${key}:${m[1]}@${m[2]}`);
+        }
       }
+      assert(grewAt !== null, 'one of the five msggets doubled the table');
+      assert(rotated.length >= 1 && rotated.every((r) => /:left@/.test(r)), `ascending keys rotate left: ${rotated}`);
+      assert((await page.locator(tid('slots-grew')).count()) === 0 || grewAt === '60', 'the growth note is the shown step\'s only');
       await waitText(page, tid('slots'), /^Slot table · msg8 slots/, 'the slot table grew to 8 slots');
+      // The tree keeps readable text (it scrolls, or zooms out on request).
+      const keyPx = await page.locator('svg.tree text.k').first().evaluate((t) => t.getBoundingClientRect().height);
+      assert(keyPx >= 11, `AVL key text is ${keyPx}px high`);
+      await page.locator(tid('avl-fit')).click();
+      assert((await page.locator(tid('avl-fit')).getAttribute('aria-pressed')) === 'true', 'fit is on');
+      await page.locator(tid('avl-fit')).click();
       for (const [mtype, text] of [['1', 'ping'], ['2', 'a longer message of type 2']]) {
         await page.locator(tid('msgsnd-mtype')).fill(mtype);
         await page.locator(tid('msgsnd-text')).fill(text);

@@ -464,3 +464,30 @@ fn explain_narrates_the_newest_step_and_marks_its_kernel_path() {
     assert!(x.path.iter().any(|l| l.code.contains("enqueue") && l.mark == PathMark::Taken));
     assert!(x.narration.last().unwrap().starts_with("It returned"), "{:?}", x.narration);
 }
+
+/// Step records carry what a viewer draws: a table growth's old size and
+/// an AVL insert's rotations with their pivots.
+#[test]
+fn steps_name_the_table_growth_and_the_rotations() {
+    use ipc_host_tests::bindings::exports::ipclab::ipc::system::{RotationKind, StepKind};
+    let mut lab = Lab::new();
+    let mut cfg = lab.default_config();
+    cfg.ids_min = 2;
+    let mut lab = Lab::with_config(&cfg);
+    let a = lab.spawn(100, 10);
+    let mut grew = Vec::new();
+    let mut rotations = Vec::new();
+    for key in [0x10, 0x20, 0x30] {
+        lab.msgget(a.thread, key, IPC_CREAT | 0o600).unwrap();
+        for s in lab.last_event().steps {
+            if s.kind == StepKind::TableGrow {
+                grew.push(s.grown_from);
+            }
+            if s.kind == StepKind::AvlInsert {
+                rotations.extend(s.rotations.iter().map(|r| (r.kind, r.pivot)));
+            }
+        }
+    }
+    assert_eq!(grew, vec![Some(2)], "the third queue doubles a 2-slot table");
+    assert_eq!(rotations, vec![(RotationKind::Left, 0x10)], "ascending keys: one left rotation at the root");
+}
