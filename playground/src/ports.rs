@@ -228,7 +228,7 @@ fn port_box(p: &PortView, state: &KernelState) -> Html {
     html! {
         <li class={classes!("port", p.alert.is_some().then_some("alerted"))} data-testid={format!("port-{id}")}>
             <div class="port-head">
-                <strong>{ format!("port {id}") }</strong>
+                <h3 class="port-name">{ format!("port {id}") }</h3>
                 <span class="mono">{ format!("fd {} of pid {}", p.fd, p.owner) }</span>
                 <span class="port-slots" data-testid={format!("port-slots-{id}")}
                     title="port_curr: queued user events plus associations, against process.max-port-events">

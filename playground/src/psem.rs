@@ -105,9 +105,8 @@ fn sem_box(s: &PsemSemView, touched: bool) -> Html {
                 </span>
             </div>
             <div class="psem-body">
-                <span class="psem-val" data-testid={format!("psem-value-{id}")} aria-label={format!("value {}", s.value)}>
-                    { s.value }
-                </span>
+                <span class="sr-only">{ "value " }</span>
+                <span class="psem-val" data-testid={format!("psem-value-{id}")}>{ s.value }</span>
                 <div class="psem-facts">
                     <div data-testid={format!("psem-refs-{id}")}>{ refs }</div>
                     <div data-testid={format!("psem-holders-{id}")}>{ holders }</div>

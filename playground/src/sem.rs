@@ -139,7 +139,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
             });
             html! {
                 <li class="sem" data-testid={format!("sem-{id}-{n}")}>
-                    <div class="sem-box" aria-label={format!("semaphore {n}: value {}", sem.semval)}>
+                    <div class="sem-box" role="group" aria-label={format!("semaphore {n}: value {}", sem.semval)}>
                         <span class="sem-num">{ format!("#{n}") }</span>
                         <span class="sem-val" data-testid={format!("semval-{id}-{n}")}>{ sem.semval }</span>
                         <span class="muted">{ format!("pid {}", sem.sempid) }</span>

@@ -154,8 +154,8 @@ fn hex_view(seg: &ShmSegView, stores: &[ShmStore]) -> Html {
     let shown = seg.preview.len();
     html! {
         <div class="hexbox">
-            <div class="hex-view mono" data-testid={format!("shm-hex-{}", seg.id)}
-                aria-label={format!("the first {shown} bytes of shmid {}", seg.id)}>
+            <div class="hex-view mono" data-testid={format!("shm-hex-{}", seg.id)} tabindex="0" role="region"
+                aria-label={format!("the first {shown} bytes of shmid {} (scrolls)", seg.id)}>
                 { for rows }
             </div>
             <div class="muted hex-note">

@@ -3,7 +3,9 @@
 //! message queues and the event log.  What the newest event touched is
 //! marked with a border and the words "◀ touched".
 
-use crate::model::{Event, EventOutcome, KernelState, KeyNode, MsgQueueView, WaiterView, id_both, key_hex, ns};
+use crate::model::{
+    Event, EventOutcome, KernelState, KeyNode, MsgQueueView, Rotation, WaiterView, id_both, key_hex, ns,
+};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -121,10 +123,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
         let (x, y) = centre(i);
         let hit = touched.contains(&n.key);
         let pivot = rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
-        let balance = match n.balance {
-            b if b > 0 => format!("+{b}"),
-            b => b.to_string(),
-        };
+        let balance = balance_words(n.balance);
         html! {
             <g class={classes!("node", hit.then_some("touched"), pivot.is_some().then_some("pivot"))} data-testid={format!("avl-node-{}", n.key)}>
                 <title>{ format!("key {} → id {}, height {}, balance {}", key_hex(n.key), id_both(n.id), n.height, balance) }</title>
@@ -145,12 +144,22 @@ pub fn KeyTree(props: &StateProps) -> Html {
     } else {
         html! {
             <svg class={classes!("tree", fit.then_some("fit"))} viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
-                role="img" aria-label={format!("AVL tree of {} keys", keys.len())}>
+                role="img" aria-label={format!("AVL tree of {} keys (the same tree as a list follows the drawing)", keys.len())}>
                 { for edges }
                 { for nodes }
             </svg>
         }
     };
+    // The drawing's text twin, from the same nodes: each key with its id,
+    // height and balance, and its left and right children nested under it.
+    let twin = (!keys.is_empty()).then(|| {
+        html! {
+            <details class="tree-twin" data-testid="avl-list">
+                <summary>{ format!("The tree as a list ({} keys)", keys.len()) }</summary>
+                <ul class="avl-list">{ twin_item(keys, 0, "root", &touched, &rotations, 0) }</ul>
+            </details>
+        }
+    });
     html! {
         <section class="panel avl" data-testid="avl" aria-labelledby="avl-h">
             <h2 id="avl-h">{ format!("AVL tree of keys · {}", props.state.namespace.facility) }</h2>
@@ -169,7 +178,46 @@ pub fn KeyTree(props: &StateProps) -> Html {
                 </button>
             }
             <div class="tree-box" tabindex="0" role="region" aria-label="AVL tree drawing (scrolls)">{ body }</div>
+            { for twin }
         </section>
+    }
+}
+
+fn balance_words(balance: i32) -> String {
+    if balance > 0 { format!("+{balance}") } else { balance.to_string() }
+}
+
+/// Node `i` of the tree as a list item (`side`: root, left or right): its
+/// key, id, height and balance, what the newest step did to it, and then
+/// its two children as a nested list ("none" for a missing one; a leaf has
+/// no list).
+fn twin_item(
+    keys: &[KeyNode],
+    i: usize,
+    side: &'static str,
+    touched: &[i32],
+    rotations: &[Rotation],
+    depth: u32,
+) -> Html {
+    let n = &keys[i];
+    let child = |c: Option<u32>, side: &'static str| match c {
+        Some(c) if (c as usize) < keys.len() && depth < 64 => {
+            twin_item(keys, c as usize, side, touched, rotations, depth + 1)
+        }
+        _ => html! { <li class="muted" data-side={side}>{ format!("{side}: none") }</li> },
+    };
+    let pivot = rotations.iter().find(|r| r.pivot == n.key);
+    html! {
+        <li data-testid={format!("avl-item-{}", n.key)} data-side={side} data-depth={depth.to_string()}>
+            { format!("{side}: ") }
+            <span class="k mono">{ short_key(n.key) }</span>
+            { format!(" — id {}, height {}, balance {}", id_both(n.id), n.height, balance_words(n.balance)) }
+            if touched.contains(&n.key) { <span class="marker">{ " ◀ touched" }</span> }
+            if let Some(r) = pivot { <span class="marker">{ format!(" ↻ {} rotation here", r.kind) }</span> }
+            if n.left.is_some() || n.right.is_some() {
+                <ul>{ child(n.left, "left") }{ child(n.right, "right") }</ul>
+            }
+        </li>
     }
 }
 
@@ -329,9 +377,12 @@ pub fn EventLog(props: &StateProps) -> Html {
         <section class="panel events" data-testid="events" aria-labelledby="events-h">
             <h2 id="events-h">{ "Event log (newest first)" }</h2>
             if n == 0 { <p class="muted">{ "No events yet." }</p> }
-            <ol class="eventlist" reversed=true>
-                { for props.state.events.iter().enumerate().rev().map(|(i, e)| event(e, i + 1 == n)) }
-            </ol>
+            // The log scrolls in its own box: a region the keyboard can reach and scroll.
+            <div class="eventlist-box" tabindex="0" role="region" aria-label="event log (scrolls)">
+                <ol class="eventlist" reversed=true>
+                    { for props.state.events.iter().enumerate().rev().map(|(i, e)| event(e, i + 1 == n)) }
+                </ol>
+            </div>
         </section>
     }
 }
