@@ -25,6 +25,12 @@
 // step its explanation and "Goal reached"), a preset kept across a reload,
 // and one that cannot be loaded.  Each group asserts on DOM text. Also: no page or console error, no
 // horizontal scroll at 1366×768, and screenshots.
+// Everyone can use it: axe-core (www/node_modules/axe-core, every default
+// rule, none disabled) finds no violation with every panel filled, after a
+// first msgget, at a deadlock, with a prediction asked, with the event ports
+// filled and with the shortcut list open; the AVL tree's text twin (a nested
+// list) has the drawing's keys in the same shape; the tables have headers;
+// with prefers-reduced-motion nothing animates and the strip of markers jumps.
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
 
@@ -97,6 +103,34 @@ async function waitText(page, selector, re, what) {
 }
 
 const tid = (testid) => `[data-testid="${testid}"]`;
+
+/** axe-core from www/node_modules (a devDependency, installed with the rest). */
+const AXE = fileURLToPath(new URL('../../www/node_modules/axe-core/axe.min.js', import.meta.url));
+
+/**
+ * Runs axe-core on page `p` as it is now, with every rule axe runs by
+ * default (WCAG 2 A and AA, and its best practices; none disabled), and adds
+ * one entry per violation to `found`: the state, the rule's id, impact and
+ * help, and each offending element's target and why.
+ */
+async function axeAt(p, state, found) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object' && window.axe !== null))) await p.addScriptTag({ path: AXE });
+  const violations = await p.evaluate(async () => {
+    const { violations: list } = await window.axe.run(document, { resultTypes: ['violations'] });
+    return list.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary || '').replace(/\s*\n\s*/g, ' ')}`),
+    }));
+  });
+  for (const v of violations) found.push(`[${state}] ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`);
+}
+
+/** Fails with every violation found, if any. */
+function assertNoViolations(found) {
+  assert(found.length === 0, `axe-core found ${found.length} violation(s):\n${found.join('\n')}`);
+}
 
 async function main() {
   const browser = await chromium.launch({
@@ -835,6 +869,12 @@ async function main() {
         const text = await page.locator(tid('tl-position')).textContent();
         const m = text.match(/step (\d+) of (\d+)/);
         assert(m, `timeline position: ${text}`);
+    await group('accessibility: axe-core finds no violation with every panel filled (queues, semaphore sets, POSIX semaphores, shared memory, event ports, pipes, fd tables; parked threads)', async () => {
+      const found = [];
+      await axeAt(page, 'every panel filled by the groups above', found);
+      assertNoViolations(found);
+    });
+
         return [Number(m[1]), Number(m[2])];
       };
       const atStep = (n, total) => waitText(page, tid('tl-position'), new RegExp(`^step ${n} of ${total}\\b`), `step ${n} of ${total}`);
@@ -1285,6 +1325,75 @@ async function main() {
       await page.locator(tid(`tl-step-${total - 3}`)).click();
       await atStep(page, total - 3, total);
       // A copied link sits in the address until the session moves on.
+    await group('prefers-reduced-motion: nothing animates or transitions, and the strip of markers jumps to the step shown instead of scrolling smoothly', async () => {
+      const [, total] = await tlPosition();
+      // A narrow window, so that the strip of markers scrolls.
+      await page.setViewportSize({ width: 480, height: 768 });
+      try {
+        const overflows = await page.locator(tid('tl-steps')).evaluate((s) => s.scrollHeight > s.clientHeight);
+        assert(overflows, `the strip of ${total + 1} markers does not scroll at 480 px`);
+        // Every scroll of the strip is recorded with its behaviour.
+        await page.evaluate(() => {
+          window.stripScrolls = [];
+          window.realScrollTo = Element.prototype.scrollTo;
+          Element.prototype.scrollTo = function scrollTo(...args) {
+            if (this.matches('.tl-steps')) window.stripScrolls.push((args[0] && typeof args[0] === 'object' && args[0].behavior) || 'auto');
+            return window.realScrollTo.apply(this, args);
+          };
+        });
+        const scrolls = async () => {
+          await blur();
+          await page.keyboard.press('Home');
+          await atStep(page, 0, total);
+          await page.keyboard.press('End');
+          await atStep(page, total, total);
+          return page.evaluate(() => window.stripScrolls.splice(0));
+        };
+        const moving = await scrolls();
+        assert(moving.length > 0 && moving.every((b) => b === 'smooth'), `without a preference the strip scrolls smoothly: ${moving.join(' ')}`);
+        await page.emulateMedia({ reducedMotion: 'reduce' });
+        try {
+          assert(await page.evaluate(() => window.matchMedia('(prefers-reduced-motion: reduce)').matches), 'the reduced-motion preference is not seen');
+          const still = await scrolls();
+          assert(still.length > 0 && still.every((b) => b === 'auto'), `with reduced motion the strip jumps: ${still.join(' ')}`);
+          // No element or pseudo-element of the page animates, transitions or scrolls smoothly.
+          await page.keyboard.press('?');
+          await page.waitForSelector(tid('shortcuts'));
+          const animated = await page.evaluate(() => {
+            const out = [];
+            for (const el of document.querySelectorAll('*')) {
+              for (const pseudo of [null, '::before', '::after']) {
+                const cs = getComputedStyle(el, pseudo);
+                const durations = `${cs.transitionDuration},${cs.animationDuration}`.split(',').map((d) => parseFloat(d) || 0);
+                const named = cs.animationName.split(',').some((n) => n.trim() !== 'none');
+                if (durations.some((d) => d > 0) || (named && parseFloat(cs.animationDuration) > 0) || cs.scrollBehavior === 'smooth') {
+                  out.push(`${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}${pseudo || ''}: transition ${cs.transitionDuration}, animation ${cs.animationName} ${cs.animationDuration}, scroll ${cs.scrollBehavior}`);
+                }
+              }
+            }
+            return out;
+          });
+          assert(animated.length === 0, `moving with reduced motion:\n${animated.slice(0, 20).join('\n')}`);
+          // The stylesheet says so for every element, whatever a later rule adds.
+          const reduceRule = await page.evaluate(() => [...document.styleSheets].some((sheet) => [...sheet.cssRules].some((r) =>
+            r instanceof CSSMediaRule && /prefers-reduced-motion:\s*reduce/.test(r.conditionText) && [...r.cssRules].some((inner) =>
+              /(^|,)\s*\*/.test(inner.selectorText) && inner.style.getPropertyPriority('transition-duration') === 'important'
+                && inner.style.getPropertyPriority('animation-name') === 'important'))));
+          assert(reduceRule, 'style.css has no @media (prefers-reduced-motion: reduce) rule that stops every transition and animation');
+          await page.keyboard.press('Escape');
+          await page.waitForSelector(tid('shortcuts'), { state: 'detached' });
+        } finally {
+          await page.emulateMedia({ reducedMotion: null });
+        }
+      } finally {
+        await page.evaluate(() => {
+          if (window.realScrollTo) Element.prototype.scrollTo = window.realScrollTo;
+        });
+        await page.setViewportSize({ width: 1366, height: 768 });
+      }
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
       await page.locator(tid('copy-link')).click();
       await waitText(page, tid('result-text'), /the link to this session/, 'copy link');
       assert(/#session=/.test(page.url()), `the link is in the address: ${page.url()}`);
@@ -1475,6 +1584,178 @@ async function main() {
   }
 }
 
+
+    // Everyone can use it: axe-core at representative states, the text twins
+    // of the pictures, and (above) prefers-reduced-motion.
+
+    /** The thread ids shown, in order. */
+    const threadIdsNow = () =>
+      page.locator('[data-testid^="thread-state-"]').evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
+    /** A new session (its first thread acting). */
+    const freshSession = async () => {
+      await page.locator(tid('new-session')).click();
+      await atStep(page, 0, 0);
+      const [first] = await threadIdsNow();
+      await page.locator(tid(`actor-${first}`)).check();
+      return first;
+    };
+    /** Loads preset `name` and shows its last step; returns its number of steps. */
+    const presetAtEnd = async (name) => {
+      const res = await fetch(new URL(`presets/${name}.json`, page.url().split('#')[0]));
+      const preset = await res.json();
+      const total = preset.log.length - preset.base;
+      await page.locator(tid('preset-select')).selectOption(name);
+      await page.locator(tid('preset-load')).click();
+      await waitText(page, tid('result-text'), new RegExp(`^✔ ok: replayed the preset's ${total} step\\(s\\); showing step 0 of ${total}`), `${name} loads`);
+      await blur();
+      await page.keyboard.press('End');
+      await atStep(page, total, total);
+      return total;
+    };
+
+    await group('accessibility: axe-core finds no violation after the first msgget, at a deadlock (parked threads, the Deadlock box, the scenario), with a prediction asked and answered, with the event ports filled, and with the shortcut list open', async () => {
+      const found = [];
+      await freshSession();
+      await page.locator(tid('msgget-key')).fill('10');
+      await page.locator(tid('msgget-mode')).fill('0600');
+      if (!(await page.locator(tid('msgget-creat')).isChecked())) await page.locator(tid('msgget-creat')).check();
+      await page.locator(tid('msgget')).click();
+      await waitText(page, tid('result-text'), /ok: msqid/, 'the first msgget');
+      await axeAt(page, 'after the first msgget', found);
+
+      await presetAtEnd('philosophers-deadlock');
+      await waitText(page, tid('deadlock'), /Deadlock — every thread waits/, 'the deadlock box');
+      await waitText(page, tid('goal-verdict'), /^Goal reached/, 'the scenario at its end');
+      assert((await page.locator('[data-testid^="thread-state-"]').allTextContents()).every((t) => /blocked/.test(t)), 'every thread is parked');
+      await axeAt(page, 'the philosophers deadlock: parked threads, the Deadlock box, the scenario', found);
+
+      await page.locator(tid('predict-mode')).check();
+      await page.locator(tid('tl-first')).click();
+      await page.locator(tid('tl-forward')).click();
+      await waitText(page, tid('predict-ask'), /Step 1: .* what will it do\?/, 'a question');
+      await axeAt(page, 'predict mode on, a question pending', found);
+      await page.locator(tid('predict-ok')).click();
+      await page.waitForSelector(tid('predict-verdict'));
+      await axeAt(page, 'predict mode on, the verdict shown', found);
+      await page.locator(tid('predict-mode')).uncheck();
+
+      await presetAtEnd('port-dispatcher');
+      await page.waitForSelector(`${tid('port-list')} ${tid('port-queue-1')}, ${tid('port-list')} [data-testid^="port-queue-"]`);
+      await page.waitForSelector(`${tid('fdtables')} li`);
+      await axeAt(page, 'the event-port dispatcher at its last step', found);
+
+      await blur();
+      await page.keyboard.press('?');
+      await page.waitForSelector(tid('shortcuts'));
+      await axeAt(page, 'the list of shortcuts open', found);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector(tid('shortcuts'), { state: 'detached' });
+      assertNoViolations(found);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('text twins: the AVL tree as a nested list names the drawing\'s keys, in the same shape with the same heights and balances; the slot table and the messages are tables with headers; parked threads a list', async () => {
+      /** The drawing and its twin, each as its in-order list of "key@depth hH bB". */
+      const shapes = () =>
+        page.evaluate(() => {
+          const nodes = [...document.querySelectorAll('[data-testid="avl"] svg [data-testid^="avl-node-"]')].map((g) => {
+            const texts = [...g.querySelectorAll('text')].map((t) => t.textContent);
+            return { x: Number(g.querySelector('rect').getAttribute('x')), y: Number(g.querySelector('rect').getAttribute('y')), key: texts[0], hb: texts[2] };
+          });
+          const levels = [...new Set(nodes.map((n) => n.y))].sort((p, q) => p - q);
+          const drawn = nodes.sort((p, q) => p.x - q.x).map((n) => `${n.key}@${levels.indexOf(n.y)} ${n.hb}`);
+          const sides = [];
+          const walk = (li, depth, side) => {
+            if (!li || !li.dataset.testid) return [];
+            if (li.dataset.side !== side) sides.push(`${li.dataset.testid} is said to be ${li.dataset.side}, not ${side}`);
+            const m = li.textContent.match(/height (\d+), balance ([+-]?\d+)/);
+            const kids = li.querySelector(':scope > ul');
+            const [left, right] = kids ? [...kids.children] : [];
+            return [...walk(left, depth + 1, 'left'), `${li.querySelector(':scope > .k').textContent}@${depth} h${m && m[1]} b${m && m[2]}`, ...walk(right, depth + 1, 'right')];
+          };
+          const twin = walk(document.querySelector('[data-testid="avl-list"] > ul > li'), 0, 'root');
+          const label = document.querySelector('[data-testid="avl"] svg')?.getAttribute('aria-label') || '';
+          const summary = document.querySelector('[data-testid="avl-list"] > summary')?.textContent || '';
+          return { drawn, twin, sides, label, summary };
+        });
+      const twinMatches = async (when) => {
+        const { drawn, twin, sides, label, summary } = await shapes();
+        assert(drawn.length > 0, `${when}: no tree drawn`);
+        assert(JSON.stringify(twin) === JSON.stringify(drawn), `${when}: the list is not the drawing:\n  drawn ${drawn.join(', ')}\n  list  ${twin.join(', ')}`);
+        assert(sides.length === 0, `${when}: ${sides.join('; ')}`);
+        const n = drawn.length;
+        assert(label.startsWith(`AVL tree of ${n} keys`) && summary === `The tree as a list (${n} keys)`, `${when}: the counts: "${label}", "${summary}"`);
+      };
+      await freshSession();
+      await page.locator(tid('msgget-mode')).fill('0666');
+      if (!(await page.locator(tid('msgget-creat')).isChecked())) await page.locator(tid('msgget-creat')).check();
+      // Keys that make every shape: rotations both ways, nodes with one child, leaves.
+      for (const key of ['50', '30', '70', '20', '40', '60', '80', '10', '35', '36', '37']) {
+        await page.locator(tid('msgget-key')).fill(key);
+        await page.locator(tid('msgget')).click();
+        await waitText(page, tid('result-call'), new RegExp(`msgget\\(0x000000${key},`), `msgget ${key}`);
+        await page.waitForSelector(tid(`avl-item-${parseInt(key, 16)}`), { state: 'attached' });
+        await twinMatches(`after msgget 0x${key}`);
+      }
+      const twinText = await page.locator(tid('avl-list')).textContent();
+      assert(/^The tree as a list \(11 keys\)root: 0x[0-9a-f]+ — id 0x[0-9a-f]+ \(\d+\), height \d+, balance [+-]?\d+/.test(twinText), `the twin in words: ${twinText}`);
+      assert(/(left|right): none/.test(twinText), `a node with one child says which side is empty: ${twinText}`);
+      /** The id of key `hex`, as the drawing shows it. */
+      const idOfKey = (hex) => page.locator(tid(`avl-node-${parseInt(hex, 16)}`)).evaluate((g) => Number(g.querySelectorAll('text')[1].textContent.replace('id ', '')));
+      // Removing keys rebalances; the twin follows.
+      for (const key of ['50', '10']) {
+        await page.locator(tid('msqid')).fill(String(await idOfKey(key)));
+        await page.locator(tid('msgctl-rmid')).click();
+        await waitText(page, tid('result-text'), /queue removed/, `IPC_RMID of key 0x${key}`);
+        await page.waitForSelector(tid(`avl-item-${parseInt(key, 16)}`), { state: 'detached' });
+        await twinMatches(`after removing key 0x${key}`);
+      }
+
+      // The slot table: a caption, a header per column, a header per row (the slot).
+      const slots = await page.locator(tid('slot-table')).evaluate((t) => ({
+        caption: t.caption ? t.caption.textContent : '',
+        cols: [...t.tHead.rows[0].cells].map((c) => `${c.tagName}/${c.scope}`),
+        rows: [...t.tBodies[0].rows].map((r) => [r.cells.length, r.cells[0].tagName, r.cells[0].scope, r.cells[0].textContent, r.dataset.testid]),
+      }));
+      assert(/slot table/.test(slots.caption), `the slot table's caption: ${slots.caption}`);
+      assert(slots.cols.length === 6 && slots.cols.every((c) => c === 'TH/col'), `the slot table's column headers: ${slots.cols}`);
+      assert(slots.rows.length >= 8 && slots.rows.every(([n, tag, scope, text, testid]) => n === 6 && tag === 'TH' && scope === 'row' && testid === `slot-${text}`),
+        `each slot row is headed by its index: ${JSON.stringify(slots.rows)}`);
+
+      // A queue's messages: a table with column and row headers; its parked threads: a list.
+      const id = await idOfKey('20');
+      await page.locator(tid('msqid')).fill(String(id));
+      for (const [mtype, text] of [['1', 'first'], ['2', 'second']]) {
+        await page.locator(tid('msgsnd-mtype')).fill(mtype);
+        await page.locator(tid('msgsnd-text')).fill(text);
+        await page.locator(tid('msgsnd')).click();
+        await waitText(page, tid('result-call'), new RegExp(`"${text}"`), `msgsnd ${text}`);
+      }
+      const messages = await page.locator(tid(`queue-messages-${id}`)).evaluate((t) => ({
+        caption: t.caption ? t.caption.textContent : '',
+        cols: [...t.tHead.rows[0].cells].map((c) => `${c.tagName}/${c.scope}`),
+        rows: [...t.tBodies[0].rows].map((r) => [r.cells.length, r.cells[0].tagName, r.cells[0].scope, r.cells[0].textContent]),
+      }));
+      assert(/^Messages of queue/.test(messages.caption), `the messages' caption: ${messages.caption}`);
+      assert(messages.cols.length >= 4 && messages.cols.every((c) => c === 'TH/col'), `the messages' column headers: ${messages.cols}`);
+      assert(messages.rows.length === 2 && messages.rows.every(([n, tag, scope, text], i) => n === messages.cols.length && tag === 'TH' && scope === 'row' && text === String(i + 1)),
+        `each message row is headed by its place in the queue: ${JSON.stringify(messages.rows)}`);
+      const [, second] = await threadIdsNow();
+      await page.locator(tid(`actor-${second}`)).check();
+      await page.locator(tid('msgrcv-msgtyp')).fill('9');
+      if (await page.locator(tid('msgrcv-nowait')).isChecked()) await page.locator(tid('msgrcv-nowait')).uncheck();
+      await page.locator(tid('msgrcv')).click();
+      await waitText(page, tid(`thread-state-${second}`), /blocked/, 'a receiver parks');
+      const parked = await page.locator(`${tid(`queue-${id}`)} ul.waiters > li`).allTextContents();
+      assert(parked.length === 1 && new RegExp(`receiver tid ${second} `).test(parked[0]), `the parked threads are a list: ${JSON.stringify(parked)}`);
+      await page.locator(`${tid('avl-list')} > summary`).click();
+      assert(await page.locator(tid('avl-list')).evaluate((d) => d.open), 'the list opens');
+      await twinMatches('with the list open');
+      const found = [];
+      await axeAt(page, 'a tree of 9 keys with its list open, two messages, a parked receiver', found);
+      assertNoViolations(found);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
 try {
   await main();
 } catch (e) {
