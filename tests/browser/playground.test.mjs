@@ -864,17 +864,17 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
-    await group('timeline: jump back and forward, fork, share by URL', async () => {
-      const position = async () => {
-        const text = await page.locator(tid('tl-position')).textContent();
-        const m = text.match(/step (\d+) of (\d+)/);
-        assert(m, `timeline position: ${text}`);
     await group('accessibility: axe-core finds no violation with every panel filled (queues, semaphore sets, POSIX semaphores, shared memory, event ports, pipes, fd tables; parked threads)', async () => {
       const found = [];
       await axeAt(page, 'every panel filled by the groups above', found);
       assertNoViolations(found);
     });
 
+    await group('timeline: jump back and forward, fork, share by URL', async () => {
+      const position = async () => {
+        const text = await page.locator(tid('tl-position')).textContent();
+        const m = text.match(/step (\d+) of (\d+)/);
+        assert(m, `timeline position: ${text}`);
         return [Number(m[1]), Number(m[2])];
       };
       const atStep = (n, total) => waitText(page, tid('tl-position'), new RegExp(`^step ${n} of ${total}\\b`), `step ${n} of ${total}`);
@@ -1320,11 +1320,6 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
-    await group('the session survives a reload (same step, same queues); New session clears it; a saved session that cannot be replayed gives a fresh one', async () => {
-      const [, total] = await tlPosition();
-      await page.locator(tid(`tl-step-${total - 3}`)).click();
-      await atStep(page, total - 3, total);
-      // A copied link sits in the address until the session moves on.
     await group('prefers-reduced-motion: nothing animates or transitions, and the strip of markers jumps to the step shown instead of scrolling smoothly', async () => {
       const [, total] = await tlPosition();
       // A narrow window, so that the strip of markers scrolls.
@@ -1394,6 +1389,11 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
+    await group('the session survives a reload (same step, same queues); New session clears it; a saved session that cannot be replayed gives a fresh one', async () => {
+      const [, total] = await tlPosition();
+      await page.locator(tid(`tl-step-${total - 3}`)).click();
+      await atStep(page, total - 3, total);
+      // A copied link sits in the address until the session moves on.
       await page.locator(tid('copy-link')).click();
       await waitText(page, tid('result-text'), /the link to this session/, 'copy link');
       assert(/#session=/.test(page.url()), `the link is in the address: ${page.url()}`);
@@ -1579,11 +1579,6 @@ async function main() {
       await page.waitForSelector(tid('scenario'), { state: 'detached' });
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
-  } finally {
-    await browser.close();
-  }
-}
-
 
     // Everyone can use it: axe-core at representative states, the text twins
     // of the pictures, and (above) prefers-reduced-motion.
@@ -1756,6 +1751,11 @@ async function main() {
       assertNoViolations(found);
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
+  } finally {
+    await browser.close();
+  }
+}
+
 try {
   await main();
 } catch (e) {
