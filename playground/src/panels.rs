@@ -68,6 +68,8 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         })
     };
 
+    // The threads the shown step woke (its event's completions).
+    let woken: Vec<u32> = props.state.last_event().map(|e| e.woke.iter().map(|w| w.tid).collect()).unwrap_or_default();
     let procs = props.state.processes.iter().map(|p| {
         let pid = p.pid;
         let call = |c: Call| {
@@ -87,6 +89,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         let threads = p.threads.iter().map(|t| {
             let tid = t.tid;
             let acting = props.actor == Some(tid);
+            let woke = woken.contains(&tid);
             let onchange = {
                 let cb = props.on_actor.clone();
                 Callback::from(move |_: Event| cb.emit(tid))
@@ -122,7 +125,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                 }
             };
             html! {
-                <li class={classes!("thread", class.split(' ').collect::<Vec<_>>(), acting.then_some("acting"))} data-testid={format!("thread-{tid}")}>
+                <li class={classes!("thread", class.split(' ').collect::<Vec<_>>(), acting.then_some("acting"), woke.then_some("woken"))} data-testid={format!("thread-{tid}")}>
                     <input type="radio" name="actor" id={format!("actor-{tid}")} data-testid={format!("actor-{tid}")}
                         checked={acting} {onchange} />
                     <label for={format!("actor-{tid}")}>
@@ -130,6 +133,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                         if acting { <span class="tag">{ " ◀ acts" }</span> }
                     </label>
                     <span class="state" data-testid={format!("thread-state-{tid}")}>{ state }</span>
+                    if woke { <span class="marker" data-testid={format!("woken-{tid}")}>{ " ↻ woken by this step" }</span> }
                     { button }
                 </li>
             }

@@ -264,18 +264,47 @@ fn waiter(kind: &str, w: &WaiterView) -> Html {
     }
 }
 
+/// A message's first bytes as text: UTF-8 where they are (a character
+/// cut at the end of the preview shows as `…`), control bytes as `·`.
 fn printable(head: &[u8]) -> String {
-    head.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '·' }).collect()
+    let (text, cut) = match std::str::from_utf8(head) {
+        Ok(t) => (t.to_string(), false),
+        Err(e) if e.error_len().is_none() => (String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned(), true),
+        Err(_) => (String::from_utf8_lossy(head).into_owned(), false),
+    };
+    let mut out: String = text.chars().map(|c| if c.is_control() { '·' } else { c }).collect();
+    if cut {
+        out.push('…');
+    }
+    out
 }
 
-fn queue(q: &MsgQueueView) -> Html {
+/// What the shown step did to queue `q`: its msg steps in words, and
+/// whether the newest message is the one it queued (and kept).
+fn queue_touches(state: &KernelState, q: &MsgQueueView) -> (Vec<String>, bool) {
+    let steps: Vec<&crate::model::Step> = state
+        .last_event()
+        .into_iter()
+        .flat_map(|e| e.steps.iter())
+        .filter(|s| s.id == Some(q.id) && (s.kind == "msg-enqueue" || s.kind == "msg-dequeue"))
+        .collect();
+    let queued_last = steps.last().is_some_and(|s| s.kind == "msg-enqueue");
+    let words = steps.iter().map(|s| s.text.strip_prefix("msg: ").unwrap_or(&s.text).to_string()).collect();
+    (words, queued_last)
+}
+
+fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
     let pct = |a: f64, b: f64| if b > 0.0 { (a / b * 100.0).min(100.0) } else { 0.0 };
+    let (touches, queued_last) = queue_touches(state, q);
+    let last = q.messages.len().saturating_sub(1);
     let messages = q.messages.iter().enumerate().map(|(i, m)| {
         let more = if m.size > m.head.len() as f64 { "…" } else { "" };
+        let new = queued_last && i == last;
         html! {
-            <tr>
+            <tr class={classes!(new.then_some("touched"))} data-testid={new.then_some("msg-new")}>
                 <th scope="row">{ i + 1 }</th><td>{ m.mtype }</td><td>{ m.size }</td>
                 <td class="mono">{ format!("\"{}{more}\"", printable(&m.head)) }</td>
+                <td class="marker">{ if new { "◀ queued now" } else { "" } }</td>
             </tr>
         }
     });
@@ -294,12 +323,15 @@ fn queue(q: &MsgQueueView) -> Html {
                 <span>{ format!("{}/{} bytes", q.cbytes, q.qbytes) }</span>
                 if q.qnum >= q.qmax || q.cbytes >= q.qbytes { <strong>{ " — full" }</strong> }
             </div>
+            if !touches.is_empty() {
+                <p class="marker" data-testid={format!("queue-touched-{}", q.id)}>{ format!("◀ this step {}", touches.join("; then ")) }</p>
+            }
             if q.messages.is_empty() {
                 <p class="muted">{ "no messages" }</p>
             } else {
                 <table data-testid={format!("queue-messages-{}", q.id)}>
                     <caption class="sr-only">{ format!("Messages of queue {}, oldest first", id_both(q.id)) }</caption>
-                    <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "type" }</th><th scope="col">{ "bytes" }</th><th scope="col">{ "text" }</th></tr></thead>
+                    <thead><tr><th scope="col">{ "#" }</th><th scope="col">{ "type" }</th><th scope="col">{ "bytes" }</th><th scope="col">{ "text" }</th><th scope="col"><span class="sr">{ "this step" }</span></th></tr></thead>
                     <tbody>{ for messages }</tbody>
                 </table>
             }
@@ -320,7 +352,7 @@ pub fn Queues(props: &StateProps) -> Html {
         <section class="panel queues" data-testid="queues" aria-labelledby="queues-h">
             <h2 id="queues-h">{ "Message queues" }</h2>
             if props.state.queues.is_empty() { <p class="muted">{ "No queues: create one with msgget." }</p> }
-            { for props.state.queues.iter().map(queue) }
+            { for props.state.queues.iter().map(|q| queue(&props.state, q)) }
         </section>
     }
 }
@@ -384,5 +416,19 @@ pub fn EventLog(props: &StateProps) -> Html {
                 </ol>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn message_text_is_utf8_with_control_bytes_dotted() {
+        assert_eq!(printable("héllo ✓".as_bytes()), "héllo ✓");
+        assert_eq!(printable(b"a\x00b\n"), "a·b·");
+        // A preview that ends inside a character says it was cut.
+        assert_eq!(printable(&"hé".as_bytes()[..2]), "h…");
+        assert_eq!(printable(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
     }
 }

@@ -237,6 +237,10 @@ async function main() {
       await waitText(page, tid('result-text'), /ok: sent/, 'msgsnd by B');
       await waitText(page, tid('events'), new RegExp(`woke tid ${a}\\b.*msgrcv`), 'event log shows the wakeup');
       await waitText(page, tid('narration'), new RegExp(`It woke thread ${a} of pid \\d+, parked in msgrcv`), 'narration of the wakeup');
+      // What the step touched is marked where it shows: the woken thread, and
+      // the queue the message passed through (queued, then taken at once).
+      await waitText(page, tid(`woken-${a}`), /↻ woken by this step/, 'the woken thread is marked');
+      await waitText(page, tid(`queue-touched-${msqid}`), /◀ this step queued a 12-byte message of type 1 .*; then took a 12-byte message of type 1/, 'the queue says what the step did');
       const taken = await page.locator(`${tid('kernel-path')} li[data-mark="taken"]`).allInnerTexts();
       assert(taken.some((t) => /enqueue/.test(t)) && taken.some((t) => /msg_wakeup/.test(t)), `taken lines: ${JSON.stringify(taken)}`);
       await waitText(page, tid(`thread-state-${a}`), /finished msgrcv/, "A's thread finished");
@@ -368,6 +372,7 @@ async function main() {
         await page.locator(tid('msgsnd')).click();
         await waitText(page, tid('result-call'), new RegExp(`"${text}"`), `msgsnd ${text}`);
       }
+      await waitText(page, tid('msg-new'), /a longer message of type 2.*◀ queued now/, 'the message the last send queued is marked');
       await page.locator(tid(`actor-${b}`)).check();
       await page.locator(tid('msgrcv-msgtyp')).fill('3');
       await page.locator(tid('msgrcv')).click();
