@@ -18,7 +18,7 @@ use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_fla
 use crate::timeline::{
     DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
 };
-use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable, outcome_words};
+use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -815,6 +815,19 @@ impl App {
 
     /// Shows the state after `step` operations and reports it under
     /// `title`, the text led by `lead`; false if the bridge refused.
+    /// After the shown step moved: an id field naming an object that step
+    /// has not made (or no longer has) follows it — the newest live id, if
+    /// there is one.
+    /// (An action keeps a stale id on purpose: using one is a lesson.)
+    fn follow_ids(&mut self) {
+        let live = |field: &str, ids: &[i32]| match field.trim().parse::<i32>() {
+            Ok(id) if !ids.contains(&id) => ids.first().map_or_else(|| field.to_string(), i32::to_string),
+            _ => field.to_string(),
+        };
+        self.msqid = live(&self.msqid, &self.state.namespace.ids);
+        self.semid = live(&self.semid, &self.state.sem_namespace.ids);
+    }
+
     /// Holds step `step` back until the learner predicts what it will do.
     fn ask(&mut self, step: u32) {
         let t = &self.state.timeline;
@@ -828,6 +841,7 @@ impl App {
         match bridge::jump(step) {
             Ok(()) => {
                 self.refresh();
+                self.follow_ids();
                 let t = &self.state.timeline;
                 let (shown, total) = (t.step.saturating_sub(t.base), t.length.saturating_sub(t.base));
                 let what = match t.step.checked_sub(1).and_then(|i| t.labels.get(i as usize)) {
@@ -1388,6 +1402,7 @@ impl Component for App {
                 match bridge::undo() {
                     Ok(()) => {
                         self.refresh();
+                        self.follow_ids();
                         let undone =
                             before.last_event().map(|e| format!(" (undid event #{})", e.seq)).unwrap_or_default();
                         self.report = Some(Report {
@@ -1530,18 +1545,6 @@ impl App {
             }
         };
         let shown = self.state.showing(self.showing);
-        let last = self.state.last_event().map(|e| {
-            if e.text.is_empty() {
-                let woke = e
-                    .woke
-                    .iter()
-                    .map(|w| format!(" · woke tid {} ({} → {})", w.tid, w.call, outcome_words(&w.outcome)))
-                    .collect::<String>();
-                format!("last event #{}: {}({}){woke}", e.seq, e.call, e.args)
-            } else {
-                format!("last event: {}", e.text)
-            }
-        });
         html! {
             <div class="grid">
                 <div class="col col-a">
@@ -1554,7 +1557,6 @@ impl App {
                     <section class="panel result" data-testid="result" aria-labelledby="result-h">
                         <h2 id="result-h">{ "Result" }</h2>
                         { result }
-                        if let Some(last) = last { <p class="last muted" data-testid="last-event">{ last }</p> }
                     </section>
                     <ExplainPanel explanation={self.state.explanation.clone()} />
                     <div class="ns-pick" role="group" aria-label="namespace shown" data-testid="ns-pick">

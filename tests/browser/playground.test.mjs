@@ -401,6 +401,14 @@ async function main() {
         clientWidth: document.documentElement.clientWidth,
       }));
       assert(scrollWidth <= 1366, `horizontal scroll: scrollWidth ${scrollWidth} > 1366 (client ${clientWidth})`);
+      // Every visible control is a target of at least 24 px (WCAG 2.5.8).
+      const small = await page.evaluate(() =>
+        [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]):not([type=range])')]
+          .filter((e) => e.offsetParent !== null)
+          .map((e) => [e.dataset.testid || e.id || e.textContent.trim().slice(0, 20), e.getBoundingClientRect().height])
+          .filter(([, h]) => h < 24),
+      );
+      assert(small.length === 0, `controls below 24 px: ${JSON.stringify(small.slice(0, 8))}`);
       mkdirSync(SHOTS, { recursive: true });
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: SHOT });
@@ -897,6 +905,7 @@ async function main() {
       await page.locator(tid('msgget-mode')).fill('0666');
       await page.locator(tid('msgget')).click();
       await waitText(page, tid('result-text'), /ok: msqid/, 'msgget 0x77');
+      const id77 = await page.locator(tid('msqid')).inputValue();
       await page.locator(tid('msgsnd-mtype')).fill('1');
       await page.locator(tid('msgsnd-text')).fill('tl-one');
       await page.locator(tid('msgsnd')).click();
@@ -914,6 +923,8 @@ async function main() {
       await atStep(start, start + 2);
       queues = await page.locator(tid('queues')).textContent();
       assert(!/key 0x00000077/.test(queues), `step ${start}: queue 0x77 not created yet: ${queues}`);
+      const field = await page.locator(tid('msqid')).inputValue();
+      assert(field !== id77, `the msqid field follows the step shown: it still names ${id77}, which step ${start} has not made`);
       await waitText(page, tid(`tl-step-${start + 2}`), /^C$/, 'the later steps stay on the timeline');
       // Last: the later state again; the slider: any step.
       await page.locator(tid('tl-last')).click();
