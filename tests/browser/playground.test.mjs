@@ -991,6 +991,23 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
+    await group('served gzip-compressed and revalidated (ETag, 304); opened as a file, the page says how to serve it', async () => {
+      const wasm = new URL('pkg/ipc_playground_bg.wasm', BASE).href;
+      const first = await page.request.get(wasm, { headers: { 'Accept-Encoding': 'gzip' } });
+      const h = first.headers();
+      assert(first.status() === 200 && h['content-encoding'] === 'gzip', `wasm: ${first.status()} ${JSON.stringify(h)}`);
+      assert(h['cache-control'] === 'no-cache' && h.etag, `revalidated, not re-sent: ${JSON.stringify(h)}`);
+      const again = await page.request.get(wasm, { headers: { 'If-None-Match': h.etag } });
+      assert(again.status() === 304, `an unchanged file is not sent again: ${again.status()}`);
+      const other = await browser.newPage();
+      try {
+        await other.goto(new URL('../../www/index.html', import.meta.url).href);
+        await waitText(other, '#app[role="alert"]', /opened as a file.*cargo xtask serve/s, 'the file:// message');
+      } finally {
+        await other.close();
+      }
+    });
+
     await group('malformed links and session files: a clear message, never a broken page', async () => {
       const b64 = (text) => Buffer.from(text).toString('base64url');
       const session = (o) => `#session=j${b64(JSON.stringify({ format: 'ipclab-session', version: 1, base: 0, step: 1, ...o }))}`;

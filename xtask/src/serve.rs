@@ -9,12 +9,24 @@
 //! into it. Until the playground is built, `/` shows a generated page saying
 //! what exists. [`start`] serves the playground (`cargo xtask serve`) and the
 //! browser test (on a free port).
+//!
+//! Files are revalidated, not re-sent: each response carries an `ETag`
+//! (the file's length and modification time) with `Cache-Control:
+//! no-cache`, so a reload after a rebuild always gets the new files and a
+//! reload without one is answered `304 Not Modified`. Text and wasm are
+//! sent gzip-compressed when the client accepts it (the page's 1.8 MB of
+//! wasm goes over as about a third of that), compressed once per version
+//! of a file.
 
 use crate::cmd::Result;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -43,13 +55,59 @@ struct Response {
     content_type: &'static str,
     body: Vec<u8>,
     location: Option<String>,
+    /// The served file's version, for revalidation.
+    etag: Option<String>,
+    /// The body is gzip-compressed.
+    gzip: bool,
 }
 
 impl Response {
     fn text(status: &'static str, body: &str) -> Self {
         let body = format!("{status}\n{body}\n").into_bytes();
-        Response { status, content_type: "text/plain; charset=utf-8", body, location: None }
+        Response { status, content_type: "text/plain; charset=utf-8", body, location: None, etag: None, gzip: false }
     }
+}
+
+/// What the request's headers ask for.
+#[derive(Default)]
+struct Asks {
+    gzip: bool,
+    if_none_match: Option<String>,
+}
+
+/// A file's version: its length and modification time.
+fn etag(meta: &fs::Metadata) -> String {
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    format!("\"{:x}-{:x}\"", meta.len(), mtime.as_nanos())
+}
+
+/// Worth compressing: text and wasm.
+fn compressible(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || content_type.starts_with("application/") && !content_type.ends_with("octet-stream")
+        || content_type == "image/svg+xml"
+}
+
+/// Compressed bodies by path: the version compressed, and the bytes.
+type GzCache = Mutex<HashMap<PathBuf, (String, Vec<u8>)>>;
+
+/// `body` gzip-compressed, from a cache keyed by path and version.
+fn gzipped(path: &Path, etag: &str, body: &[u8]) -> io::Result<Vec<u8>> {
+    static CACHE: OnceLock<GzCache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((tag, z)) = cache.lock().map_err(|_| io::Error::other("cache poisoned"))?.get(path)
+        && tag == etag
+    {
+        return Ok(z.clone());
+    }
+    let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::default());
+    enc.write_all(body)?;
+    let z = enc.finish()?;
+    cache
+        .lock()
+        .map_err(|_| io::Error::other("cache poisoned"))?
+        .insert(path.to_path_buf(), (etag.to_string(), z.clone()));
+    Ok(z)
 }
 
 fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
@@ -57,29 +115,44 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
     let mut reader = BufReader::new(&stream);
     let mut request_line = String::new();
     reader.by_ref().take(8192).read_line(&mut request_line)?;
-    // Headers are not needed; read them so the client sees a clean close.
-    loop {
+    // Two headers matter: Accept-Encoding and If-None-Match.
+    let mut asks = Asks::default();
+    for _ in 0..100 {
         let mut header = String::new();
         let n = reader.by_ref().take(8192).read_line(&mut header)?;
         if n == 0 || header.trim().is_empty() {
             break;
         }
+        if let Some((name, value)) = header.split_once(':') {
+            let value = value.trim();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "accept-encoding" => asks.gzip = value.split(',').any(|e| e.trim().split(';').next() == Some("gzip")),
+                "if-none-match" => asks.if_none_match = Some(value.to_string()),
+                _ => {}
+            }
+        }
     }
     let mut words = request_line.split_whitespace();
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-    let response = respond(method, target, root);
-    if !response.status.starts_with('2') {
+    let response = respond(method, target, root, &asks);
+    if !response.status.starts_with('2') && !response.status.starts_with("304") {
         eprintln!("xtask serve: {method} {target} -> {}", response.status);
     }
 
     let mut head = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n",
         response.status,
         response.content_type,
         response.body.len()
     );
     if let Some(location) = &response.location {
         head.push_str(&format!("Location: {location}\r\n"));
+    }
+    if let Some(etag) = &response.etag {
+        head.push_str(&format!("ETag: {etag}\r\nVary: Accept-Encoding\r\n"));
+    }
+    if response.gzip {
+        head.push_str("Content-Encoding: gzip\r\n");
     }
     head.push_str("\r\n");
     let mut out = &stream;
@@ -90,7 +163,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
     out.flush()
 }
 
-fn respond(method: &str, target: &str, root: &Path) -> Response {
+fn respond(method: &str, target: &str, root: &Path, asks: &Asks) -> Response {
     if method != "GET" && method != "HEAD" {
         return Response::text("405 Method Not Allowed", "only GET and HEAD are supported");
     }
@@ -107,13 +180,32 @@ fn respond(method: &str, target: &str, root: &Path) -> Response {
         }
         path.push("index.html");
     }
-    match fs::read(&path) {
-        Ok(body) => Response { status: "200 OK", content_type: mime_type(&path), body, location: None },
+    let file = fs::metadata(&path).and_then(|meta| Ok((etag(&meta), fs::read(&path)?)));
+    match file {
+        Ok((tag, _)) if asks.if_none_match.as_deref() == Some(tag.as_str()) => Response {
+            status: "304 Not Modified",
+            content_type: mime_type(&path),
+            body: Vec::new(),
+            location: None,
+            etag: Some(tag),
+            gzip: false,
+        },
+        Ok((tag, body)) => {
+            let content_type = mime_type(&path);
+            let zipped = (asks.gzip && body.len() > 1024 && compressible(content_type))
+                .then(|| gzipped(&path, &tag, &body).ok())
+                .flatten();
+            let gzip = zipped.is_some();
+            let body = zipped.unwrap_or(body);
+            Response { status: "200 OK", content_type, body, location: None, etag: Some(tag), gzip }
+        }
         Err(_) if path == root.join("index.html") => Response {
             status: "200 OK",
             content_type: "text/html; charset=utf-8",
             body: placeholder_page(root).into_bytes(),
             location: None,
+            etag: None,
+            gzip: false,
         },
         Err(_) => Response::text("404 Not Found", target),
     }
@@ -235,6 +327,39 @@ mod tests {
         assert!(get(addr, "GET /nope HTTP/1.1").starts_with("HTTP/1.1 404"));
         assert!(get(addr, "GET /../x HTTP/1.1").starts_with("HTTP/1.1 403"));
         assert!(get(addr, "DELETE / HTTP/1.1").starts_with("HTTP/1.1 405"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn compresses_and_revalidates() {
+        use flate2::read::GzDecoder;
+        let root = std::env::temp_dir().join(format!("xtask-serve-gzip-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let js = "export const x = 1;\n".repeat(500);
+        std::fs::write(root.join("a.js"), &js).unwrap();
+        let addr = start(&root, 0).unwrap();
+        let raw = |req: &str| {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            write!(stream, "{req}\r\n\r\n").unwrap();
+            let mut out = Vec::new();
+            stream.read_to_end(&mut out).unwrap();
+            let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            (String::from_utf8(out[..split].to_vec()).unwrap(), out[split + 4..].to_vec())
+        };
+        let (head, body) = raw("GET /a.js HTTP/1.1\r\nAccept-Encoding: br, gzip;q=1");
+        assert!(head.contains("Content-Encoding: gzip") && head.contains("Cache-Control: no-cache"), "{head}");
+        assert!(body.len() < js.len() / 4, "{} of {} bytes", body.len(), js.len());
+        let mut text = String::new();
+        GzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
+        assert_eq!(text, js);
+        let etag = head.lines().find_map(|l| l.strip_prefix("ETag: ")).unwrap().to_string();
+        let (head, body) = raw(&format!("GET /a.js HTTP/1.1\r\nIf-None-Match: {etag}"));
+        assert!(head.starts_with("HTTP/1.1 304 Not Modified") && body.is_empty(), "{head}");
+        let (head, body) = raw("GET /a.js HTTP/1.1");
+        assert!(!head.contains("Content-Encoding") && body == js.as_bytes(), "no gzip unless asked");
+        std::fs::write(root.join("a.js"), "changed").unwrap();
+        let (head, _) = raw(&format!("GET /a.js HTTP/1.1\r\nIf-None-Match: {etag}"));
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "a changed file is sent again: {head}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 
