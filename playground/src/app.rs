@@ -828,6 +828,30 @@ impl App {
         self.semid = live(&self.semid, &self.state.sem_namespace.ids);
     }
 
+    /// A fresh session's guided start: the first story, or three first
+    /// calls that work with the defaults and one that is refused on purpose.
+    fn first_steps(&self, ctx: &Context<Self>) -> Html {
+        let first = self.presets.as_ref().ok().and_then(|p| p.first()).cloned();
+        let start = first.as_ref().map(|p| {
+            let name = p.name.clone();
+            let onclick = ctx.link().callback(move |_| Msg::LoadPreset(name.clone()));
+            html! {
+                <button type="button" data-testid="first-story" {onclick}>{ format!("▶ Start with “{}”", p.title) }</button>
+            }
+        });
+        html! {
+            <section class="first-steps" data-testid="first-steps" aria-labelledby="first-steps-h">
+                <h2 id="first-steps-h">{ "New here? Start with a story, or make these calls yourself" }</h2>
+                { for start }
+                <ol>
+                    <li>{ "Pick tid 1 (pid 1, uid 100) and press " }<strong>{ "msgget" }</strong>{ " with IPC_CREAT: a queue with mode 0600 — only its owner may use it." }</li>
+                    <li>{ "Still as tid 1, " }<strong>{ "msgsnd" }</strong>{ " a message, then " }<strong>{ "msgrcv" }</strong>{ " it: watch the queue, and read “What happened”." }</li>
+                    <li>{ "Now pick tid 2 (uid 200) and msgrcv: it is refused with EACCES — the kernel path shows which check said no. Set the mode to 0666 with IPC_SET (as tid 1) and try again." }</li>
+                </ol>
+            </section>
+        }
+    }
+
     /// Holds step `step` back until the learner predicts what it will do.
     fn ask(&mut self, step: u32) {
         let t = &self.state.timeline;
@@ -1505,6 +1529,9 @@ impl Component for App {
                         on_speed={link.callback(Msg::Speed)} on_until={link.callback(Msg::Until)}
                         on_new={link.callback(|()| Msg::NewSession)} help={self.help}
                         on_help={link.callback(|()| Msg::Help)} />
+                    if self.state.timeline.length <= self.state.timeline.base && self.scenario.is_none() {
+                        { self.first_steps(ctx) }
+                    }
                     <PredictBox predict={self.predict.clone()} on_toggle={link.callback(|()| Msg::PredictMode)}
                         on_choose={link.callback(Msg::Predict)} />
                     <PresetPicker presets={self.presets.clone().unwrap_or_default()}

@@ -174,6 +174,8 @@ async function main() {
       assert((await procs.count()) === 2, `expected 2 processes, found ${await procs.count()}`);
       const text = await page.locator(tid('processes')).textContent();
       assert(/uid 100/.test(text) && /uid 200/.test(text), `processes panel lacks uid 100 / uid 200: ${text}`);
+      // A fresh session offers a guided start.
+      await waitText(page, tid('first-steps'), /New here\?.*msgget.*EACCES/s, 'the guided start');
       const threadIds = await page
         .locator('[data-testid^="thread-state-"]')
         .evaluateAll((els) => els.map((e) => Number(e.dataset.testid.replace('thread-state-', ''))));
@@ -1607,6 +1609,14 @@ async function main() {
       await atStep(page, shown, total);
       assert((await page.locator(tid('queues')).textContent()) === queues, 'the session is unchanged');
       assert((await page.locator(tid('scenario-title')).textContent()) === title, 'the scenario is unchanged');
+      await page.locator(tid('new-session')).click();
+      await atStep(page, 0, 0);
+      await page.waitForSelector(tid('scenario'), { state: 'detached' });
+      // The guided start is back, and its button starts the first story.
+      await waitText(page, tid('first-story'), /▶ Start with “Producer and consumer over one queue”/, 'the first story offered');
+      await page.locator(tid('first-story')).click();
+      await waitText(page, tid('scenario'), /./, 'the first story loaded');
+      await page.waitForSelector(tid('first-steps'), { state: 'detached' });
       await page.locator(tid('new-session')).click();
       await atStep(page, 0, 0);
       await page.waitForSelector(tid('scenario'), { state: 'detached' });
