@@ -24,7 +24,10 @@
 //! 10. `build-web`: jco transpile of the component and the Yew playground
 //!    through wasm-bindgen, into `www/`;
 //! 11. the browser test (`tests/browser/playground.test.mjs`, Playwright on
-//!    Debian's Chromium) against `www/` served by xtask on a free port.
+//!    Debian's Chromium) against `www/` served by xtask on a free port, then
+//!    the scale test (`tests/browser/scale.test.mjs`: first render and
+//!    interaction times with 10^3 queues, printed; `IPC_SCALE_QUEUES` and
+//!    `IPC_SCALE_STEPS` set larger sizes when it is run by hand).
 
 use crate::cmd::{Cmd, Result, say};
 use crate::serve;
@@ -60,6 +63,7 @@ const GUESTS: &[&str] = &[
 /// `wac` composes the provider and the scenario with the kernel component.
 const WAC_VERSION: &str = "0.12.0";
 const BROWSER_TEST: &str = "tests/browser/playground.test.mjs";
+const SCALE_TEST: &str = "tests/browser/scale.test.mjs";
 const WWW: &str = "www";
 
 fn exists(path: &str) -> bool {
@@ -373,13 +377,17 @@ pub fn build_web() -> Result {
     Ok(())
 }
 
-/// Serves `www/` on a free loopback port and runs the Node browser test on it.
+/// Serves `www/` on a free loopback port and runs the Node browser tests on it.
 fn browser_test() -> Result {
     ensure_chromium()?;
     ensure_npm_packages(Path::new(WWW))?;
     let addr = serve::start(Path::new(WWW), 0)?;
     say(format_args!("serving {WWW}/ on http://{addr}/ for the browser test"));
-    Cmd::new("node").args([BROWSER_TEST]).env("IPC_WWW_URL", format!("http://{addr}/")).run()
+    Cmd::new("node").args([BROWSER_TEST]).env("IPC_WWW_URL", format!("http://{addr}/")).run()?;
+    if exists(SCALE_TEST) {
+        Cmd::new("node").args([SCALE_TEST]).env("IPC_WWW_URL", format!("http://{addr}/")).run()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
