@@ -113,6 +113,9 @@ pub fn shortcut(key: &str, focus: Focus, modified: bool) -> Option<Shortcut> {
     })
 }
 
+/// Markers drawn on each side of the step shown when the log is long.
+const MARKERS_AROUND: u32 = 150;
+
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub timeline: Timeline,
@@ -185,6 +188,15 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
                 </button>
             </li>
         }
+    };
+    // A long log draws the markers around the step shown (the slider and
+    // the keys reach every step): the page stays small at 10^4 steps.
+    let window = if last.saturating_sub(base) > 2 * MARKERS_AROUND {
+        let lo = step.saturating_sub(MARKERS_AROUND).max(base + 1);
+        let hi = (lo + 2 * MARKERS_AROUND).min(last);
+        (hi.saturating_sub(2 * MARKERS_AROUND).max(base + 1), hi)
+    } else {
+        (base + 1, last)
     };
     let copy = props.on_copy.reform(|_: MouseEvent| ());
     let export = props.on_export.reform(|_: MouseEvent| ());
@@ -310,7 +322,13 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
                         data-testid="tl-step-0" aria-current={(step == base).then_some("step")}
                         aria-label="step 0: the start" title="step 0: the start" onclick={jump(base)}>{ "0" }</button>
                 </li>
-                { for (base + 1..=last).map(marker) }
+                if window.0 > base + 1 {
+                    <li class="tl-more muted" data-testid="tl-more-before">{ format!("… {} earlier", window.0 - base - 1) }</li>
+                }
+                { for (window.0..=window.1).map(marker) }
+                if window.1 < last {
+                    <li class="tl-more muted" data-testid="tl-more-after">{ format!("… {} later", last - window.1) }</li>
+                }
             </ol>
             <p class="tl-legend muted">
                 { for ["call", "park", "wake", "error", "removal"].into_iter().map(|k| {

@@ -13,13 +13,70 @@ pub struct StateProps {
     pub state: KernelState,
 }
 
+/// Rows drawn per page of a long table or list: the page stays small
+/// (and fast) at 10^4 objects; the pager moves through the rest.
+pub const PAGE: usize = 128;
+
+/// The page a long list shows: the reader's choice, unless the step shown
+/// touched a row elsewhere since (then the page with that row).
+#[derive(Clone, Copy, PartialEq, Default)]
+pub struct Paging {
+    /// The focus row when the reader chose, and the page chosen.
+    chosen: Option<(Option<usize>, usize)>,
+}
+
+/// The page to draw of `len` rows, given the row the step touched.
+pub fn page_of(len: usize, focus: Option<usize>, paging: Paging) -> usize {
+    let pages = len.div_ceil(PAGE).max(1);
+    let page = match paging.chosen {
+        Some((at, page)) if at == focus => page,
+        _ => focus.map_or(0, |f| f / PAGE),
+    };
+    page.min(pages - 1)
+}
+
+/// "rows a–b of n" and the buttons that move a page (none for a short list).
+pub fn pager(
+    what: &str,
+    testid: &str,
+    len: usize,
+    page: usize,
+    focus: Option<usize>,
+    state: &UseStateHandle<Paging>,
+) -> Html {
+    if len <= PAGE {
+        return html! {};
+    }
+    let pages = len.div_ceil(PAGE);
+    let go = |to: usize| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.set(Paging { chosen: Some((focus, to)) }))
+    };
+    let (from, to) = (page * PAGE, ((page + 1) * PAGE).min(len));
+    html! {
+        <div class="pager" data-testid={testid.to_string()} role="group" aria-label={format!("pages of {what}")}>
+            <span>{ format!("{what} {}–{} of {len} ", from, to.saturating_sub(1)) }</span>
+            <button type="button" disabled={page == 0} onclick={go(0)}>{ "« first" }</button>
+            <button type="button" disabled={page == 0} onclick={go(page.saturating_sub(1))}>{ "‹ previous" }</button>
+            <button type="button" disabled={page + 1 >= pages} onclick={go(page + 1)}>{ "next ›" }</button>
+            <button type="button" disabled={page + 1 >= pages} onclick={go(pages - 1)}>{ "last »" }</button>
+            if let Some(f) = focus {
+                <button type="button" disabled={f / PAGE == page} onclick={go(f / PAGE)}>{ "◀ the touched one" }</button>
+            }
+        </div>
+    }
+}
+
 /// The namespace's slot table: index, sequence number, id, occupant.
 #[function_component]
 pub fn SlotTable(props: &StateProps) -> Html {
     let ns = &props.state.namespace;
     let touched = props.state.touched_slots();
     let grown = props.state.grown_from();
-    let rows = ns.slots.iter().map(|s| {
+    let paging = use_state(Paging::default);
+    let focus = touched.first().map(|&i| i as usize).or(grown.map(|g| g as usize));
+    let page = page_of(ns.slots.len(), focus, *paging);
+    let rows = ns.slots.iter().skip(page * PAGE).take(PAGE).map(|s| {
         let hit = touched.contains(&s.index);
         let new = grown.is_some_and(|from| s.index >= from);
         let marker = match (hit, new) {
@@ -56,6 +113,7 @@ pub fn SlotTable(props: &StateProps) -> Html {
                                and every slot kept its index and sequence.", ns.slots.len(), ns.slots.len().saturating_sub(1)) }
                 </p>
             }
+            { pager("slots", "slots-pager", ns.slots.len(), page, focus, &paging) }
             <table data-testid="slot-table">
                 <caption class="sr-only">{ format!("The {} slot table: one row per slot, with its sequence number, id and key", ns.facility) }</caption>
                 <thead><tr>
@@ -72,25 +130,94 @@ const NODE_W: f64 = 98.0;
 const NODE_H: f64 = 54.0;
 const LEVEL_H: f64 = 74.0;
 
-/// Positions of the tree's nodes: (x by in-order rank, depth), indexed like `keys`.
-fn layout(keys: &[KeyNode]) -> Vec<(f64, u32)> {
-    fn walk(keys: &[KeyNode], i: usize, depth: u32, next: &mut f64, out: &mut Vec<(f64, u32)>, guard: u32) {
-        if guard > 64 || i >= keys.len() {
+/// Trees larger than this are drawn as an overview: the top levels and
+/// the paths to what the step touched.
+const OVERVIEW_FROM: usize = 255;
+/// The levels an overview draws (0 = the root): at most 127 nodes.
+const OVERVIEW_DEPTH: u32 = 6;
+
+/// Which nodes to draw: all of a small tree; of a large one, the top
+/// levels and every node on the way to a key the step touched.
+fn shown_nodes(keys: &[KeyNode], marked: &[i32]) -> Vec<bool> {
+    if keys.len() <= OVERVIEW_FROM {
+        return vec![true; keys.len()];
+    }
+    let mut shown = vec![false; keys.len()];
+    // Depth-first from the root, keeping the path: a node is shown at a
+    // shallow depth, or when it (or a node below it) is marked.
+    fn walk(keys: &[KeyNode], i: usize, depth: u32, marked: &[i32], shown: &mut [bool], path: &mut Vec<usize>) {
+        if i >= keys.len() || path.len() > 64 {
+            return;
+        }
+        path.push(i);
+        if depth <= OVERVIEW_DEPTH {
+            shown[i] = true;
+        }
+        if marked.contains(&keys[i].key) {
+            for &p in path.iter() {
+                shown[p] = true;
+            }
+        }
+        for c in [keys[i].left, keys[i].right].into_iter().flatten() {
+            walk(keys, c as usize, depth + 1, marked, shown, path);
+        }
+        path.pop();
+    }
+    if !keys.is_empty() {
+        walk(keys, 0, 0, marked, &mut shown, &mut Vec::new());
+    }
+    shown
+}
+
+/// How many keys the subtree of each node holds.
+fn subtree_sizes(keys: &[KeyNode]) -> Vec<u32> {
+    fn size(keys: &[KeyNode], i: usize, out: &mut [u32], guard: u32) -> u32 {
+        if i >= keys.len() || guard > 64 {
+            return 0;
+        }
+        let n = 1 + [keys[i].left, keys[i].right]
+            .into_iter()
+            .flatten()
+            .map(|c| size(keys, c as usize, out, guard + 1))
+            .sum::<u32>();
+        out[i] = n;
+        n
+    }
+    let mut out = vec![0; keys.len()];
+    if !keys.is_empty() {
+        size(keys, 0, &mut out, 0);
+    }
+    out
+}
+
+/// Positions of the drawn nodes: (x by in-order rank among them, depth),
+/// indexed like `keys`.
+fn layout(keys: &[KeyNode], shown: &[bool]) -> Vec<(f64, u32)> {
+    fn walk(
+        keys: &[KeyNode],
+        shown: &[bool],
+        i: usize,
+        depth: u32,
+        next: &mut f64,
+        out: &mut Vec<(f64, u32)>,
+        guard: u32,
+    ) {
+        if guard > 64 || i >= keys.len() || !shown[i] {
             return;
         }
         if let Some(l) = keys[i].left {
-            walk(keys, l as usize, depth + 1, next, out, guard + 1);
+            walk(keys, shown, l as usize, depth + 1, next, out, guard + 1);
         }
         out[i] = (*next, depth);
         *next += 1.0;
         if let Some(r) = keys[i].right {
-            walk(keys, r as usize, depth + 1, next, out, guard + 1);
+            walk(keys, shown, r as usize, depth + 1, next, out, guard + 1);
         }
     }
     let mut out = vec![(0.0, 0); keys.len()];
     if !keys.is_empty() {
         let mut next = 0.0;
-        walk(keys, 0, 0, &mut next, &mut out, 0);
+        walk(keys, shown, 0, 0, &mut next, &mut out, 0);
     }
     out
 }
@@ -101,9 +228,14 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let keys = &props.state.namespace.keys;
     let touched = props.state.touched_keys();
     let rotations = props.state.rotations();
-    let pos = layout(keys);
-    let depth = pos.iter().map(|p| p.1).max().unwrap_or(0);
-    let width = (keys.len().max(1) as f64) * NODE_W + 8.0;
+    let marked: Vec<i32> = touched.iter().copied().chain(rotations.iter().map(|r| r.pivot)).collect();
+    let shown = shown_nodes(keys, &marked);
+    let drawn = shown.iter().filter(|&&s| s).count();
+    let overview = drawn < keys.len();
+    let sizes = if overview { subtree_sizes(keys) } else { Vec::new() };
+    let pos = layout(keys, &shown);
+    let depth = pos.iter().zip(&shown).filter(|(_, s)| **s).map(|(p, _)| p.1).max().unwrap_or(0);
+    let width = (drawn.max(1) as f64) * NODE_W + 8.0;
     let height = f64::from(depth + 1) * LEVEL_H + 22.0;
     // 16 px above the root for a pivot's label.
     let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 16.0);
@@ -112,14 +244,26 @@ pub fn KeyTree(props: &StateProps) -> Html {
         let fit = fit.clone();
         Callback::from(move |_| fit.set(!*fit))
     };
-    let edges = keys.iter().enumerate().flat_map(|(i, n)| {
+    let shown_ref = &shown;
+    let edges = keys.iter().enumerate().filter(|(i, _)| shown[*i]).flat_map(|(i, n)| {
         let (x1, y1) = centre(i);
-        [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len()).map(move |c| {
+        [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len() && shown_ref[c as usize]).map(move |c| {
             let (x2, y2) = centre(c as usize);
             html! { <line x1={(x1).to_string()} y1={(y1 + NODE_H).to_string()} x2={x2.to_string()} y2={y2.to_string()} class="edge" /> }
         })
     });
-    let nodes = keys.iter().enumerate().map(|(i, n)| {
+    // In an overview, a node whose children are not drawn says how many
+    // keys hang below it.
+    let hidden_below = |n: &KeyNode| -> u32 {
+        [n.left, n.right]
+            .into_iter()
+            .flatten()
+            .filter(|&c| (c as usize) < keys.len() && !shown[c as usize])
+            .map(|c| sizes[c as usize])
+            .sum()
+    };
+    let nodes = keys.iter().enumerate().filter(|(i, _)| shown[*i]).map(|(i, n)| {
+        let below = if overview { hidden_below(n) } else { 0 };
         let (x, y) = centre(i);
         let hit = touched.contains(&n.key);
         let pivot = rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
@@ -133,6 +277,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
                 <text x={x.to_string()} y={(y + 32.0).to_string()}>{ format!("id {}", n.id) }</text>
                 <text x={x.to_string()} y={(y + 47.0).to_string()}>{ format!("h{} b{balance}", n.height) }</text>
                 if hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="mark">{ "◀ touched" }</text> }
+                if below > 0 && !hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="below">{ format!("… {below} below") }</text> }
                 if let Some(kind) = &pivot {
                     <text x={x.to_string()} y={(y - 4.0).to_string()} class="mark pivot">{ format!("↻ {kind} rotation here") }</text>
                 }
@@ -156,7 +301,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
         html! {
             <details class="tree-twin" data-testid="avl-list">
                 <summary>{ format!("The tree as a list ({} keys)", keys.len()) }</summary>
-                <ul class="avl-list">{ twin_item(keys, 0, "root", &touched, &rotations, 0) }</ul>
+                <ul class="avl-list">{ twin_item(keys, 0, "root", &touched, &rotations, 0, &shown) }</ul>
             </details>
         }
     });
@@ -165,6 +310,11 @@ pub fn KeyTree(props: &StateProps) -> Html {
             <h2 id="avl-h">{ format!("AVL tree of keys · {}", props.state.namespace.facility) }</h2>
             <p class="help">{ format!("{}get looks keys up here; each node: key, id, h = height, b = balance (left − right).",
                 props.state.namespace.facility) }</p>
+            if overview {
+                <p class="help" data-testid="avl-overview">
+                    { format!("An overview of {} keys: the top {} levels and the way down to what this step touched ({drawn} nodes drawn;                                '… N below' counts the keys under a node).", keys.len(), OVERVIEW_DEPTH + 1) }
+                </p>
+            }
             if !rotations.is_empty() {
                 <p class="rotated" data-testid="avl-rotations">
                     { "This step rebalanced the tree: " }
@@ -198,11 +348,15 @@ fn twin_item(
     touched: &[i32],
     rotations: &[Rotation],
     depth: u32,
+    shown: &[bool],
 ) -> Html {
     let n = &keys[i];
     let child = |c: Option<u32>, side: &'static str| match c {
-        Some(c) if (c as usize) < keys.len() && depth < 64 => {
-            twin_item(keys, c as usize, side, touched, rotations, depth + 1)
+        Some(c) if (c as usize) < keys.len() && depth < 64 && shown[c as usize] => {
+            twin_item(keys, c as usize, side, touched, rotations, depth + 1, shown)
+        }
+        Some(c) if (c as usize) < keys.len() => {
+            html! { <li class="muted" data-side={side}>{ format!("{side}: … a subtree not listed in this overview (key {})", short_key(keys[c as usize].key)) }</li> }
         }
         _ => html! { <li class="muted" data-side={side}>{ format!("{side}: none") }</li> },
     };
@@ -230,7 +384,10 @@ fn short_key(key: i32) -> String {
 pub fn IdList(props: &StateProps) -> Html {
     let ns = &props.state.namespace;
     let touched = props.state.touched_ids();
-    let items = ns.ids.iter().map(|&id| {
+    let paging = use_state(Paging::default);
+    let focus = ns.ids.iter().position(|id| touched.contains(id));
+    let page = page_of(ns.ids.len(), focus, *paging);
+    let items = ns.ids.iter().skip(page * PAGE).take(PAGE).map(|&id| {
         let hit = touched.contains(&id);
         html! {
             <li class={classes!(hit.then_some("touched"))} data-testid={format!("id-{id}")}>
@@ -246,7 +403,8 @@ pub fn IdList(props: &StateProps) -> Html {
         <section class="panel ids" data-testid="ids" aria-labelledby="ids-h">
             <h2 id="ids-h">{ "Id list (newest first)" }</h2>
             if ns.ids.is_empty() { <p class="muted">{ "empty" }</p> }
-            <ol class="idlist">{ for items }</ol>
+            { pager("ids", "ids-pager", ns.ids.len(), page, focus, &paging) }
+            <ol class="idlist" start={(page * PAGE + 1).to_string()}>{ for items }</ol>
             if !ns.removed.is_empty() {
                 <p>{ "Removed but still referenced:" }</p>
                 <ul>{ for removed }</ul>
@@ -348,11 +506,17 @@ fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
 /// Every message queue with its messages, limits and parked threads.
 #[function_component]
 pub fn Queues(props: &StateProps) -> Html {
+    let queues = &props.state.queues;
+    let touched = props.state.touched_ids();
+    let paging = use_state(Paging::default);
+    let focus = queues.iter().position(|q| touched.contains(&q.id));
+    let page = page_of(queues.len(), focus, *paging);
     html! {
         <section class="panel queues" data-testid="queues" aria-labelledby="queues-h">
             <h2 id="queues-h">{ "Message queues" }</h2>
-            if props.state.queues.is_empty() { <p class="muted">{ "No queues: create one with msgget." }</p> }
-            { for props.state.queues.iter().map(|q| queue(&props.state, q)) }
+            if queues.is_empty() { <p class="muted">{ "No queues: create one with msgget." }</p> }
+            { pager("queues", "queues-pager", queues.len(), page, focus, &paging) }
+            { for queues.iter().skip(page * PAGE).take(PAGE).map(|q| queue(&props.state, q)) }
         </section>
     }
 }
