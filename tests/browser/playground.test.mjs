@@ -34,13 +34,10 @@
 //
 // Prints `browser: N passed, M failed` and exits non-zero on any failure.
 
-import { createRequire } from 'node:module';
+import { launchChromium } from './chromium.mjs';
 import { mkdirSync, copyFileSync, readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-
-const require = createRequire(new URL('../../www/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
 const BASE = process.env.IPC_WWW_URL || 'http://127.0.0.1:8000/';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -133,19 +130,7 @@ function assertNoViolations(found) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.setDefaultTimeout(TIMEOUT);

@@ -40,11 +40,8 @@
 //   IPC_SCALE_QUEUES=1000,10000 IPC_SCALE_STEPS=10000 IPC_WWW_URL=http://127.0.0.1:PORT/ \
 //     node tests/browser/scale.test.mjs
 
-import { createRequire } from 'node:module';
+import { launchChromium } from './chromium.mjs';
 import { deflateRawSync } from 'node:zlib';
-
-const require = createRequire(new URL('../../www/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
 
 const BASE = process.env.IPC_WWW_URL || 'http://127.0.0.1:8000/';
 const SIZES = (process.env.IPC_SCALE_QUEUES || '1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
@@ -445,19 +442,7 @@ async function scale(browser, n, results) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const results = [];
   const started = Date.now();
   try {
