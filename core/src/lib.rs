@@ -28,6 +28,10 @@
 //! * [`inspect`] — plain-data views for viewers.
 //! * [`hooks`] — the one place that names every facility: their state,
 //!   their words and one arm per hook.  [`Kernel`] is the kernel with them.
+//! * [`explain`] — one event in plain words and its call's kernel path,
+//!   marked line by line: what a learner reads beside each step.  It
+//!   reads events (and so names the facilities' steps); nothing above it
+//!   names it.
 //!
 //! Dependencies point one way, down this list (a facility names the
 //! kernel; the kernel never names a facility).  **Adding a facility is one
