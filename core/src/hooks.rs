@@ -398,6 +398,18 @@ impl Facilities for Ipc {
     }
 
     fn check(k: &Kernel) -> Result<(), String> {
+        // Each facility keeps the limits it was made with; they are the
+        // configuration's (shared memory's are tunable, so they may differ).
+        let c = k.config();
+        let fac = k.facilities();
+        if fac.msg().limits() != &c.msg
+            || fac.sem().limits() != &c.sem
+            || fac.psem().limits() != &c.psem
+            || fac.fds().limits() != &c.fd
+            || fac.ports().limits() != &c.port
+        {
+            return Err("a facility's limits differ from the kernel's configuration".to_string());
+        }
         msg::check(k)?;
         sem::check(k)?;
         shm::check(k)?;

@@ -257,6 +257,12 @@ fn check_refuses_tampered_snapshots() {
         ("/timeouts".to_string(), serde_json::json!([])),
         ("/events/next".to_string(), serde_json::json!(0)),
         ("/config/event_capacity".to_string(), serde_json::json!(1)),
+        // A facility's limits that disagree with the configuration (found
+        // by the component fuzzer: a restore accepted such a snapshot).
+        ("/config/fd/max_fds".to_string(), serde_json::json!(298)),
+        ("/fac/fds/limits/max_fds".to_string(), serde_json::json!(2)),
+        ("/fac/msg/limits/max_queues".to_string(), serde_json::json!(1)),
+        ("/config/sem/max_ops".to_string(), serde_json::json!(1)),
         ("/next_order".to_string(), serde_json::json!(0)),
         ("/next_tid".to_string(), serde_json::json!(1)),
     ] {
