@@ -180,17 +180,20 @@ fn respond(method: &str, target: &str, root: &Path, asks: &Asks) -> Response {
         }
         path.push("index.html");
     }
-    let file = fs::metadata(&path).and_then(|meta| Ok((etag(&meta), fs::read(&path)?)));
-    match file {
-        Ok((tag, _)) if asks.if_none_match.as_deref() == Some(tag.as_str()) => Response {
+    // The version first: an unchanged file is answered without reading it.
+    let tag = fs::metadata(&path).ok().filter(fs::Metadata::is_file).map(|meta| etag(&meta));
+    if let Some(unchanged) = tag.as_deref().filter(|&t| asks.if_none_match.as_deref() == Some(t)) {
+        return Response {
             status: "304 Not Modified",
             content_type: mime_type(&path),
             body: Vec::new(),
             location: None,
-            etag: Some(tag),
+            etag: Some(unchanged.to_string()),
             gzip: false,
-        },
-        Ok((tag, body)) => {
+        };
+    }
+    match tag.map(|tag| fs::read(&path).map(|body| (tag, body))) {
+        Some(Ok((tag, body))) => {
             let content_type = mime_type(&path);
             let zipped = (asks.gzip && body.len() > 1024 && compressible(content_type))
                 .then(|| gzipped(&path, &tag, &body).ok())
@@ -199,7 +202,7 @@ fn respond(method: &str, target: &str, root: &Path, asks: &Asks) -> Response {
             let body = zipped.unwrap_or(body);
             Response { status: "200 OK", content_type, body, location: None, etag: Some(tag), gzip }
         }
-        Err(_) if path == root.join("index.html") => Response {
+        _ if path == root.join("index.html") => Response {
             status: "200 OK",
             content_type: "text/html; charset=utf-8",
             body: placeholder_page(root).into_bytes(),
@@ -207,7 +210,7 @@ fn respond(method: &str, target: &str, root: &Path, asks: &Asks) -> Response {
             etag: None,
             gzip: false,
         },
-        Err(_) => Response::text("404 Not Found", target),
+        _ => Response::text("404 Not Found", target),
     }
 }
 
