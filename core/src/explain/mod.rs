@@ -351,16 +351,16 @@ pub fn explain(e: &Event) -> Explanation {
             None => format!("It failed with {}{why}.", errno.name()),
         });
         narration.push("Nothing changed: a refused call leaves the kernel as it was.".to_string());
-    }
-
-    let changed: Vec<String> = e
-        .steps
-        .iter()
-        .filter(|s| !matches!(s, Step::Denied { .. } | Step::Park { .. }))
-        .map(|s| s.to_string())
-        .collect();
-    if !changed.is_empty() && refusal(e).is_none() {
-        narration.push(format!("What happened inside: {}.", changed.join("; ")));
+    } else {
+        let changed: Vec<String> = e
+            .steps
+            .iter()
+            .filter(|s| !matches!(s, Step::Denied { .. } | Step::Park { .. }))
+            .map(|s| s.to_string())
+            .collect();
+        if !changed.is_empty() {
+            narration.push(format!("What happened inside: {}.", changed.join("; ")));
+        }
     }
 
     match &e.outcome {
