@@ -48,6 +48,12 @@ let forkedAt = null;
 let replaying = false;
 /** True while a whole session (a link's, a file's, the saved one) is replayed into the log. */
 let restoring = false;
+/** Bumped whenever the operation log changes (an action, a fresh kernel): keys the cached "before" view. */
+let logEpoch = 0;
+/** The namespace as it was before the shown step, when that step rotated the AVL tree (see beforeRotation). */
+let beforeCache = { key: null, value: null };
+/** Trees larger than this are drawn as an overview (playground views.rs OVERVIEW_FROM): no before/after. */
+const BEFORE_MAX_KEYS = 255;
 /** The preset the session was loaded from (its file name under presets/, without .json), or null. */
 let presetName = null;
 /** The session format (URL hash and exported file). */
@@ -131,6 +137,7 @@ function action(op, args, f) {
   }
   const [, cursor] = kernel.events(END);
   const answer = call(f);
+  logEpoch += 1;
   oplog.push({ op, args: Array.from(args), kind: stepKind(op, answer, cursor) });
   position = oplog.length;
   if (position % CHECKPOINT_EVERY === 0) checkpoints.set(position, kernel.snapshot());
@@ -548,11 +555,41 @@ export function advance(ns) {
 }
 
 /** Everything the views show, in one JSON object. */
+/**
+ * The namespace as it was before the shown step, when that step's event
+ * rotated the AVL tree of a namespace small enough to be drawn whole:
+ * {facility, namespace}, else null.  It is the real kernel's, one step
+ * back (the timeline goes there and returns: the kernel is deterministic),
+ * and is computed once per shown step.
+ */
+function beforeRotation() {
+  const key = `${logEpoch}:${position}`;
+  if (beforeCache.key === key) return beforeCache.value;
+  let value = null;
+  const [, next] = kernel.events(END);
+  const [events] = next > 0n ? kernel.events(next - 1n) : [[]];
+  const last = events[events.length - 1];
+  const rotated = last ? last.steps.find((s) => s.facility && s.rotations && s.rotations.length > 0) : undefined;
+  if (rotated && position > 0 && inspect.namespace(kernel, rotated.facility).keys.length <= BEFORE_MAX_KEYS) {
+    const shown = position;
+    goTo(shown - 1);
+    try {
+      value = { facility: rotated.facility, namespace: plain(inspect.namespace(kernel, rotated.facility)) };
+    } finally {
+      goTo(shown);
+    }
+  }
+  beforeCache = { key, value };
+  return value;
+}
+
 export function state(cursor) {
   return call(() => {
+    const before = beforeRotation();
     const [events, next] = kernel.events(BigInt(cursor || 0));
     return {
       value: {
+        before,
         now: Number(kernel.now()),
         namespace: plain(inspect.namespace(kernel, 'msg')),
         semNamespace: plain(inspect.namespace(kernel, 'sem')),
@@ -645,6 +682,7 @@ function reset() {
   oplog.length = 0;
   checkpoints.clear();
   checkpoints.set(0, kernel.snapshot());
+  logEpoch += 1;
   position = 0;
   base = 0;
   forkedAt = null;

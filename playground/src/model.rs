@@ -44,6 +44,17 @@ pub struct KernelState {
     pub history: u32,
     /// The operation log and the step shown.
     pub timeline: Timeline,
+    /// The namespace as it was one step back, when the shown step rotated
+    /// its AVL tree (and the tree is small enough to draw whole).
+    pub before: Option<Before>,
+}
+
+/// A namespace as it was before the shown step (the bridge's `before`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Before {
+    pub facility: String,
+    pub namespace: NamespaceView,
 }
 
 /// A thread of a deadlock: what it waits on and who holds it.

@@ -222,13 +222,39 @@ fn layout(keys: &[KeyNode], shown: &[bool]) -> Vec<(f64, u32)> {
     out
 }
 
-/// The AVL tree of keys as an SVG drawing.
-#[function_component]
-pub fn KeyTree(props: &StateProps) -> Html {
-    let keys = &props.state.namespace.keys;
-    let touched = props.state.touched_keys();
-    let rotations = props.state.rotations();
-    let marked: Vec<i32> = touched.iter().copied().chain(rotations.iter().map(|r| r.pivot)).collect();
+/// The key each key hangs under (`None` for the root), by key.
+fn parents(keys: &[KeyNode]) -> Vec<(i32, Option<i32>)> {
+    let mut out: Vec<(i32, Option<i32>)> = keys.first().map(|n| (n.key, None)).into_iter().collect();
+    for n in keys {
+        for c in [n.left, n.right].into_iter().flatten() {
+            if let Some(child) = keys.get(c as usize) {
+                out.push((child.key, Some(n.key)));
+            }
+        }
+    }
+    out
+}
+
+/// Keys that hang under another parent than they did in `before` (the
+/// nodes a rotation moved); keys new in this step are not counted.
+fn moved_keys(before: &[KeyNode], after: &[KeyNode]) -> Vec<i32> {
+    let was = parents(before);
+    parents(after).into_iter().filter(|(k, p)| was.iter().any(|(bk, bp)| bk == k && bp != p)).map(|(k, _)| k).collect()
+}
+
+/// What one drawing of the tree marks.
+struct Marks<'a> {
+    touched: &'a [i32],
+    rotations: &'a [Rotation],
+    moved: &'a [i32],
+}
+
+/// The tree as an SVG drawing: all of a small tree; of a large one, the
+/// top levels and the way down to what the marks name.  Returns the
+/// drawing, its shown nodes and whether it is an overview; each node's
+/// test id is `testid-KEY`.
+fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testid: &str) -> (Html, Vec<bool>, bool) {
+    let marked: Vec<i32> = marks.touched.iter().copied().chain(marks.rotations.iter().map(|r| r.pivot)).collect();
     let shown = shown_nodes(keys, &marked);
     let drawn = shown.iter().filter(|&&s| s).count();
     let overview = drawn < keys.len();
@@ -239,11 +265,6 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let height = f64::from(depth + 1) * LEVEL_H + 22.0;
     // 16 px above the root for a pivot's label.
     let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 16.0);
-    let fit = use_state(|| false);
-    let toggle_fit = {
-        let fit = fit.clone();
-        Callback::from(move |_| fit.set(!*fit))
-    };
     let shown_ref = &shown;
     let edges = keys.iter().enumerate().filter(|(i, _)| shown[*i]).flat_map(|(i, n)| {
         let (x1, y1) = centre(i);
@@ -265,43 +286,88 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let nodes = keys.iter().enumerate().filter(|(i, _)| shown[*i]).map(|(i, n)| {
         let below = if overview { hidden_below(n) } else { 0 };
         let (x, y) = centre(i);
-        let hit = touched.contains(&n.key);
-        let pivot = rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
+        let hit = marks.touched.contains(&n.key);
+        let moved = !hit && marks.moved.contains(&n.key);
+        let pivot = marks.rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
         let balance = balance_words(n.balance);
+        let why = if moved { ", moved by this step's rotation" } else { "" };
         html! {
-            <g class={classes!("node", hit.then_some("touched"), pivot.is_some().then_some("pivot"))} data-testid={format!("avl-node-{}", n.key)}>
-                <title>{ format!("key {} → id {}, height {}, balance {}", key_hex(n.key), id_both(n.id), n.height, balance) }</title>
+            <g class={classes!("node", hit.then_some("touched"), moved.then_some("moved"), pivot.is_some().then_some("pivot"))}
+                data-testid={format!("{testid}-{}", n.key)}>
+                <title>{ format!("key {} → id {}, height {}, balance {}{why}", key_hex(n.key), id_both(n.id), n.height, balance) }</title>
                 <rect x={(x - NODE_W / 2.0 + 4.0).to_string()} y={y.to_string()} width={(NODE_W - 8.0).to_string()}
                     height={NODE_H.to_string()} rx="6" />
                 <text x={x.to_string()} y={(y + 17.0).to_string()} class="k">{ short_key(n.key) }</text>
                 <text x={x.to_string()} y={(y + 32.0).to_string()}>{ format!("id {}", n.id) }</text>
                 <text x={x.to_string()} y={(y + 47.0).to_string()}>{ format!("h{} b{balance}", n.height) }</text>
                 if hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="mark">{ "◀ touched" }</text> }
-                if below > 0 && !hit { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="below">{ format!("… {below} below") }</text> }
+                if moved { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="mark">{ "⇅ moved" }</text> }
+                if below > 0 && !hit && !moved { <text x={x.to_string()} y={(y + NODE_H + 12.0).to_string()} class="below">{ format!("… {below} below") }</text> }
                 if let Some(kind) = &pivot {
                     <text x={x.to_string()} y={(y - 4.0).to_string()} class="mark pivot">{ format!("↻ {kind} rotation here") }</text>
                 }
             </g>
         }
     });
+    let svg = html! {
+        <svg class={classes!("tree", fit.then_some("fit"))} viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
+            role="img" aria-label={label}>
+            { for edges }
+            { for nodes }
+        </svg>
+    };
+    (svg, shown, overview)
+}
+
+/// The AVL tree of keys as an SVG drawing; after a step that rotated it,
+/// the tree before the step too, so the rotation is seen as before/after.
+#[function_component]
+pub fn KeyTree(props: &StateProps) -> Html {
+    let keys = &props.state.namespace.keys;
+    let touched = props.state.touched_keys();
+    let rotations = props.state.rotations();
+    let fit = use_state(|| false);
+    let toggle_fit = {
+        let fit = fit.clone();
+        Callback::from(move |_| fit.set(!*fit))
+    };
+    // The tree one step back, when this step rotated it (the bridge sends
+    // it only for a tree drawn whole, and only for the namespace rotated).
+    let before = props
+        .state
+        .before
+        .as_ref()
+        .filter(|b| !rotations.is_empty() && b.facility == props.state.namespace.facility)
+        .map(|b| &b.namespace.keys);
+    let moved = before.map(|b| moved_keys(b, keys)).unwrap_or_default();
+    let marks = Marks { touched: &touched, rotations: &rotations, moved: &moved };
+    let label = format!("AVL tree of {} keys (the same tree as a list follows the drawing)", keys.len());
+    let (svg, shown, overview) = tree_svg(keys, &marks, *fit, label, "avl-node");
+    let drawn = shown.iter().filter(|&&s| s).count();
     let body = if keys.is_empty() {
         html! { <p class="muted" data-testid="avl-empty">{ "No keys yet: msgget with IPC_CREAT and a key other than 0 adds one." }</p> }
     } else {
-        html! {
-            <svg class={classes!("tree", fit.then_some("fit"))} viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
-                role="img" aria-label={format!("AVL tree of {} keys (the same tree as a list follows the drawing)", keys.len())}>
-                { for edges }
-                { for nodes }
-            </svg>
-        }
+        svg
     };
+    let before_drawing = before.map(|b| {
+        let none: [i32; 0] = [];
+        let label = format!("AVL tree of {} keys before this step, where the rotation started", b.len());
+        let (svg, _, _) = tree_svg(b, &Marks { touched: &none, rotations: &rotations, moved: &none }, *fit, label, "avl-before-node");
+        html! {
+            <div class="before" data-testid="avl-before">
+                <h3>{ format!("Before this step ({} keys)", b.len()) }</h3>
+                <div class="tree-box" tabindex="0" role="region" aria-label="the tree before this step (scrolls)">{ svg }</div>
+                <h3>{ format!("After ({} keys; ⇅ marks the nodes the rotation moved)", keys.len()) }</h3>
+            </div>
+        }
+    });
     // The drawing's text twin, from the same nodes: each key with its id,
     // height and balance, and its left and right children nested under it.
     let twin = (!keys.is_empty()).then(|| {
         html! {
             <details class="tree-twin" data-testid="avl-list">
                 <summary>{ format!("The tree as a list ({} keys)", keys.len()) }</summary>
-                <ul class="avl-list">{ twin_item(keys, 0, "root", &touched, &rotations, 0, &shown) }</ul>
+                <ul class="avl-list">{ twin_item(keys, 0, "root", &marks, 0, &shown) }</ul>
             </details>
         }
     });
@@ -327,6 +393,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
                     { if *fit { "⤢ actual size (scroll)" } else { "⤡ fit the whole tree" } }
                 </button>
             }
+            { for before_drawing }
             <div class="tree-box" tabindex="0" role="region" aria-label="AVL tree drawing (scrolls)">{ body }</div>
             { for twin }
         </section>
@@ -341,32 +408,26 @@ fn balance_words(balance: i32) -> String {
 /// key, id, height and balance, what the newest step did to it, and then
 /// its two children as a nested list ("none" for a missing one; a leaf has
 /// no list).
-fn twin_item(
-    keys: &[KeyNode],
-    i: usize,
-    side: &'static str,
-    touched: &[i32],
-    rotations: &[Rotation],
-    depth: u32,
-    shown: &[bool],
-) -> Html {
+fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, depth: u32, shown: &[bool]) -> Html {
     let n = &keys[i];
     let child = |c: Option<u32>, side: &'static str| match c {
         Some(c) if (c as usize) < keys.len() && depth < 64 && shown[c as usize] => {
-            twin_item(keys, c as usize, side, touched, rotations, depth + 1, shown)
+            twin_item(keys, c as usize, side, marks, depth + 1, shown)
         }
         Some(c) if (c as usize) < keys.len() => {
             html! { <li class="muted" data-side={side}>{ format!("{side}: … a subtree not listed in this overview (key {})", short_key(keys[c as usize].key)) }</li> }
         }
         _ => html! { <li class="muted" data-side={side}>{ format!("{side}: none") }</li> },
     };
-    let pivot = rotations.iter().find(|r| r.pivot == n.key);
+    let pivot = marks.rotations.iter().find(|r| r.pivot == n.key);
+    let touched = marks.touched.contains(&n.key);
     html! {
         <li data-testid={format!("avl-item-{}", n.key)} data-side={side} data-depth={depth.to_string()}>
             { format!("{side}: ") }
             <span class="k mono">{ short_key(n.key) }</span>
             { format!(" — id {}, height {}, balance {}", id_both(n.id), n.height, balance_words(n.balance)) }
-            if touched.contains(&n.key) { <span class="marker">{ " ◀ touched" }</span> }
+            if touched { <span class="marker">{ " ◀ touched" }</span> }
+            if !touched && marks.moved.contains(&n.key) { <span class="marker">{ " ⇅ moved by the rotation" }</span> }
             if let Some(r) = pivot { <span class="marker">{ format!(" ↻ {} rotation here", r.kind) }</span> }
             if n.left.is_some() || n.right.is_some() {
                 <ul>{ child(n.left, "left") }{ child(n.right, "right") }</ul>
@@ -585,7 +646,23 @@ pub fn EventLog(props: &StateProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{moved_keys, printable};
+    use crate::model::KeyNode;
+
+    fn node(key: i32, left: Option<u32>, right: Option<u32>) -> KeyNode {
+        KeyNode { key, left, right, ..KeyNode::default() }
+    }
+
+    #[test]
+    fn a_left_rotation_moves_the_pivot_and_its_child_but_not_the_new_key() {
+        // 0x20 → 0x30 (a right chain), then 0x40 inserted: 0x30 becomes the root.
+        let before = [node(0x20, None, Some(1)), node(0x30, None, None)];
+        let after = [node(0x30, Some(1), Some(2)), node(0x20, None, None), node(0x40, None, None)];
+        assert_eq!(moved_keys(&before, &after), vec![0x30, 0x20]);
+        // Nothing moves when nothing changed, and a key only in `after` is never "moved".
+        assert_eq!(moved_keys(&after, &after), Vec::<i32>::new());
+        assert_eq!(moved_keys(&[], &after), Vec::<i32>::new());
+    }
 
     #[test]
     fn message_text_is_utf8_with_control_bytes_dotted() {

@@ -340,7 +340,25 @@ async function main() {
           const pivot = page.locator(`[data-testid="avl-node-${parseInt(m[2], 16)}"]`);
           assert((await pivot.getAttribute('class')).includes('pivot'), `the pivot ${m[2]} is marked`);
           assert(/↻ \S+ rotation here/.test(await pivot.textContent()), 'the pivot says so in words');
+          // The rotation is drawn as before/after: the tree one step back
+          // (the real kernel's, one key fewer) with the same pivot marked,
+          // and, after it, the nodes the rotation moved marked in words.
+          const before = page.locator(tid('avl-before'));
+          await before.waitFor({ timeout: 5000 });
+          const beforeNodes = await before.locator('svg g.node').count();
+          const afterNodes = await page.locator(`${tid('avl')} > .tree-box svg g.node`).count();
+          assert(beforeNodes === afterNodes - 1, `before ${beforeNodes} nodes, after ${afterNodes}: one key inserted`);
+          assert(
+            (await before.locator(`[data-testid="avl-before-node-${parseInt(m[2], 16)}"]`).getAttribute('class')).includes('pivot'),
+            'the pivot is marked in the tree before the step',
+          );
+          assert((await before.locator(`[data-testid="avl-before-node-${parseInt(key, 16)}"]`).count()) === 0, `key ${key} is not in the tree before`);
+          const moved = page.locator(`${tid('avl')} > .tree-box svg g.node.moved`);
+          assert((await moved.count()) >= 1, 'the nodes the rotation moved are marked');
+          assert(/⇅ moved/.test(await moved.first().textContent()), 'a moved node says so in words');
           rotated.push(`${key}:${m[1]}@${m[2]}`);
+        } else {
+          assert((await page.locator(tid('avl-before')).count()) === 0, `msgget ${key} did not rotate: no before drawing`);
         }
       }
       assert(grewAt !== null, 'one of the five msggets doubled the table');
@@ -1681,7 +1699,7 @@ async function main() {
       /** The drawing and its twin, each as its in-order list of "key@depth hH bB". */
       const shapes = () =>
         page.evaluate(() => {
-          const nodes = [...document.querySelectorAll('[data-testid="avl"] svg [data-testid^="avl-node-"]')].map((g) => {
+          const nodes = [...document.querySelectorAll('[data-testid="avl"] > .tree-box svg [data-testid^="avl-node-"]')].map((g) => {
             const texts = [...g.querySelectorAll('text')].map((t) => t.textContent);
             return { x: Number(g.querySelector('rect').getAttribute('x')), y: Number(g.querySelector('rect').getAttribute('y')), key: texts[0], hb: texts[2] };
           });
@@ -1697,7 +1715,7 @@ async function main() {
             return [...walk(left, depth + 1, 'left'), `${li.querySelector(':scope > .k').textContent}@${depth} h${m && m[1]} b${m && m[2]}`, ...walk(right, depth + 1, 'right')];
           };
           const twin = walk(document.querySelector('[data-testid="avl-list"] > ul > li'), 0, 'root');
-          const label = document.querySelector('[data-testid="avl"] svg')?.getAttribute('aria-label') || '';
+          const label = document.querySelector('[data-testid="avl"] > .tree-box svg')?.getAttribute('aria-label') || '';
           const summary = document.querySelector('[data-testid="avl-list"] > summary')?.textContent || '';
           return { drawn, twin, sides, label, summary };
         });
