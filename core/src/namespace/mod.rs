@@ -168,12 +168,6 @@ fn fmt_rotations(f: &mut fmt::Formatter<'_>, rots: &[(RotationKind, i32, ZoneId)
         return write!(f, ", no rotation");
     }
     for (kind, key, zone) in rots {
-        let kind = match kind {
-            RotationKind::Left => "left",
-            RotationKind::Right => "right",
-            RotationKind::LeftRight => "left-right",
-            RotationKind::RightLeft => "right-left",
-        };
         write!(f, ", {kind} rotation at key {key:#x}/zone {zone}")?;
     }
     Ok(())
@@ -955,6 +949,11 @@ impl<T> IpcService<T> {
         let mut keyed = 0;
         for (i, slot) in self.table.iter().enumerate() {
             let free = self.free.contains(&(i as u32));
+            // Every slot's sequence, free ones too: a free slot's is the
+            // one its next object's id folds in (`ipc_commit_end`).
+            if slot.seq > self.space.seq_mask() {
+                return Err(format!("slot {i}: sequence {} over mask", slot.seq));
+            }
             match slot.data {
                 None if free => {}
                 None => return Err(format!("slot {i} empty but not free")),
@@ -965,9 +964,6 @@ impl<T> IpcService<T> {
                     let want = ((slot.seq << self.space.seq_shift()) | i as u32) as i32;
                     if o.perm.id != want || !o.perm.allocated() || o.perm.refs == 0 {
                         return Err(format!("slot {i}: id {:#x} want {want:#x}", o.perm.id));
-                    }
-                    if slot.seq > self.space.seq_mask() {
-                        return Err(format!("slot {i}: sequence {} over mask", slot.seq));
                     }
                     if o.perm.key != IPC_PRIVATE {
                         keyed += 1;
