@@ -48,16 +48,24 @@ impl<F: MsgHost> Kernel<F> {
     /// Every message queue: those in the namespace in id-list order
     /// (newest first), then removed ones kept alive by references.
     pub fn msg_queue_views(&self) -> Vec<MsgQueueView> {
-        let removed = self.fac.msg().svc.objects().filter(|(_, o)| !o.perm.allocated()).map(|(h, _)| h);
-        self.fac
-            .msg()
-            .svc
-            .list()
-            .into_iter()
-            .chain(removed)
-            .filter_map(|h| self.fac.msg().svc.object(h))
-            .map(|o| self.msg_queue_view(o))
-            .collect()
+        self.msg_queue_objects().map(|o| self.msg_queue_view(o)).collect()
+    }
+
+    /// The ids of [`msg_queue_views`](Self::msg_queue_views), in its order.
+    pub fn msg_queue_ids(&self) -> Vec<i32> {
+        self.msg_queue_objects().map(|o| o.perm.id).collect()
+    }
+
+    /// `count` of [`msg_queue_views`](Self::msg_queue_views) from position
+    /// `first`, only those built.
+    pub fn msg_queue_views_in(&self, first: usize, count: usize) -> Vec<MsgQueueView> {
+        self.msg_queue_objects().skip(first).take(count).map(|o| self.msg_queue_view(o)).collect()
+    }
+
+    fn msg_queue_objects(&self) -> impl Iterator<Item = &IpcObject<MsgQueue>> {
+        let svc = &self.fac.msg().svc;
+        let removed = svc.objects().filter(|(_, o)| !o.perm.allocated()).map(|(h, _)| h);
+        svc.list().into_iter().chain(removed).filter_map(move |h| svc.object(h))
     }
 
     fn msg_queue_view(&self, o: &IpcObject<MsgQueue>) -> MsgQueueView {

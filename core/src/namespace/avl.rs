@@ -58,6 +58,18 @@ pub enum RotationKind {
     RightLeft,
 }
 
+impl std::fmt::Display for RotationKind {
+    /// The rotation's name as a textbook writes it: `left`, `right-left`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RotationKind::Left => "left",
+            RotationKind::Right => "right",
+            RotationKind::LeftRight => "left-right",
+            RotationKind::RightLeft => "right-left",
+        })
+    }
+}
+
 /// One rebalancing step: which node was out of balance and how it was fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rotation<K> {
