@@ -1023,6 +1023,14 @@ impl inspect::Guest for Component {
         v.into_iter().map(process_view).collect()
     }
 
+    fn scene(k: system::KernelBorrow<'_>, window: String) -> Result<String, String> {
+        let k: &KernelRes = k.get();
+        let w: ipc_core::inspect::scene::Window =
+            serde_json::from_str(&window).map_err(|e| format!("the window is not a scene window: {e}"))?;
+        let scene = k.k.borrow().scene(&w);
+        serde_json::to_string(&scene).map_err(|e| format!("the scene cannot be written: {e}"))
+    }
+
     fn explain(k: system::KernelBorrow<'_>) -> Option<Explanation> {
         let k: &KernelRes = k.get();
         let event = k.k.borrow().last_event()?;

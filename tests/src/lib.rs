@@ -764,6 +764,12 @@ impl Lab {
         no_trap(i.call_explain(&mut self.store, self.kernel), "inspect.explain")
     }
 
+    /// `inspect.scene` with this window (JSON): the scene's JSON, or why not.
+    pub fn scene(&mut self, window: &str) -> Result<String, String> {
+        let i = self.world.ipclab_ipc_inspect();
+        no_trap(i.call_scene(&mut self.store, self.kernel, window), "inspect.scene")
+    }
+
     /// The deadlock's wait-for graph, if there is one.
     pub fn deadlock(&mut self) -> Option<Vec<WaitFor>> {
         let i = self.world.ipclab_ipc_inspect();

@@ -364,6 +364,7 @@ const OPS: &[(&str, u64)] = &[
     ("inspect.processes", 1),
     ("inspect.deadlock", 1),
     ("inspect.explain", 1),
+    ("inspect.scene", 2),
 ];
 
 /// The kinds of `msg.batch` operation (the `op` variant), which must all
@@ -1443,6 +1444,45 @@ impl Fuzz {
         }
     }
 
+    /// A scene window: plausible JSON (pages of any size, chosen pages far
+    /// past the end, every facility), odd JSON, or bytes.
+    fn scene_window(&mut self) -> String {
+        const ODD: [&str; 8] = [
+            "",
+            "{}",
+            "null",
+            "[]",
+            "{\"page_size\": -1}",
+            "{\"facility\": \"Port\"}",
+            "{\"slots\": {\"page\": 4294967295, \"focus\": 4294967295}}",
+            "{\"page_size\": 1e99}",
+        ];
+        match self.rng.below(8) {
+            0 => ODD[self.rng.below(ODD.len() as u64) as usize].to_string(),
+            1 => {
+                let n = self.rng.len();
+                String::from_utf8_lossy(&self.rng.bytes(n)).into_owned()
+            }
+            _ => {
+                let facility = ["Msg", "Sem", "Shm"][self.rng.below(3) as usize];
+                let chosen = |rng: &mut Rng| {
+                    if rng.chance(50) {
+                        "null".to_string()
+                    } else {
+                        format!("{{\"page\": {}, \"focus\": {}}}", rng.u32_any(), rng.below(300))
+                    }
+                };
+                let (slots, ids, queues) = (chosen(&mut self.rng), chosen(&mut self.rng), chosen(&mut self.rng));
+                format!(
+                    "{{\"page_size\": {}, \"slots\": {slots}, \"ids\": {ids}, \"queues\": {queues}, \"facility\": \"{facility}\", \"tree_whole_max\": {}, \"tree_levels\": {}}}",
+                    self.rng.u32_any(),
+                    self.rng.u32_any(),
+                    self.rng.u32_any(),
+                )
+            }
+        }
+    }
+
     fn op_msg(&mut self, name: &str) {
         let t = self.thread();
         match name {
@@ -2181,6 +2221,20 @@ impl Fuzz {
             "inspect.explain" => {
                 call!(self, "inspect.explain", k.bad, ["{k:?}"], |w, s| w.ipclab_ipc_inspect().call_explain(s, k.h));
             }
+            "inspect.scene" => {
+                let window = self.scene_window();
+                let r = call!(self, "inspect.scene", k.bad, ["{k:?}, {window:?}"], |w, s| w
+                    .ipclab_ipc_inspect()
+                    .call_scene(s, k.h, &window));
+                // A window the component took is a window here too, and its
+                // answer a scene that keeps the scene's invariants.
+                if let Some(Ok(json)) = r {
+                    let w: ipc_core::inspect::scene::Window =
+                        serde_json::from_str(&window).expect("an accepted window");
+                    let scene: ipc_core::inspect::scene::Scene = serde_json::from_str(&json).expect("a scene");
+                    assert_eq!(scene.check(&w), Ok(()), "seed {:#x}: inspect.scene({window})", self.seed);
+                }
+            }
             other => panic!("no operation for {other}"),
         }
     }
@@ -2231,6 +2285,9 @@ impl Fuzz {
         match r {
             Err(errno) => {
                 e.1 += 1;
+                if expect == Expect::Ok {
+                    std::fs::write("/tmp/bad-snap.json", &text).unwrap();
+                }
                 assert!(
                     expect != Expect::Ok,
                     "seed {:#x} call {}: restore of {kind} snapshot refused: {errno:?}",

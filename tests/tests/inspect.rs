@@ -230,3 +230,48 @@ fn a_refused_call_carries_a_denied_step_naming_the_rule() {
     lab.send(owner.thread, id, 1, b"x").unwrap();
     assert!(lab.last_event().steps.iter().all(|s| s.kind != StepKind::Denied));
 }
+
+/// `inspect.scene`: the core's scene through the component — pages of the
+/// slot table, ids and queues that follow what the step touched, the tree
+/// cut to an overview, the same as the whole views where they overlap —
+/// and a clear error for a window that is not one.
+#[test]
+fn the_scene_is_the_screen_s_page_of_the_whole_views() {
+    use ipc_core::inspect::scene::{Scene, Window};
+    let mut lab = Lab::new();
+    lab.set_project_limit(1, Facility::Msg, 1 << 12);
+    let t = lab.spawn(100, 10).thread;
+    let mut ids = Vec::new();
+    for key in 1..=300 {
+        ids.push(lab.msgget(t, key, 0o1600).expect("msgget"));
+    }
+    let window = r#"{"page_size": 50, "tree_whole_max": 63, "tree_levels": 3}"#;
+    let w: Window = serde_json::from_str(window).expect("window");
+    let scene: Scene = serde_json::from_str(&lab.scene(window).expect("scene")).expect("scene JSON");
+    assert_eq!(scene.check(&w), Ok(()));
+    let whole = lab.namespace(Facility::Msg);
+    // The newest queue is first in the id list and was touched: page one.
+    assert_eq!((scene.msg.ids.total, scene.msg.ids.first, scene.msg.ids.focus), (300, 0, Some(0)));
+    assert_eq!(scene.msg.ids.rows, whole.ids[..50]);
+    assert_eq!(scene.queues.rows.len(), 50);
+    assert_eq!(scene.queues.rows[0].id, ids[299]);
+    // 300 keys drawn as an overview that still reaches the key just inserted.
+    assert!(scene.msg.tree.overview && scene.msg.tree.nodes.len() < 300);
+    assert!(scene.msg.tree.nodes.iter().any(|n| n.key == 300));
+    // A send to the oldest queue brings its page into view, even over a page the reader chose.
+    assert_eq!(lab.msgsnd(t, ids[0], 1, b"x", 0o4000, None), Ok(SendOutcome::Sent));
+    let window = r#"{"page_size": 50, "queues": {"page": 1, "focus": 0}}"#;
+    let scene: Scene = serde_json::from_str(&lab.scene(window).expect("scene")).expect("scene JSON");
+    assert_eq!((scene.queues.focus, scene.queues.first), (Some(299), 250));
+    assert_eq!(scene.queues.rows.last().map(|q| (q.id, q.qnum)), Some((ids[0], 1)));
+    // The other namespaces are there, empty.
+    assert_eq!((scene.sem.ids.total, scene.shm.tree.total), (0, 0));
+    // Not a window: an error that says so, and the kernel goes on.
+    for bad in ["", "null", "{\"page_size\": -1}", "{\"facility\": \"Port\"}", "{\"ids\": 3}"] {
+        match lab.scene(bad) {
+            Err(e) => assert!(e.starts_with("the window is not a scene window"), "{bad}: {e}"),
+            Ok(scene) => panic!("{bad} was taken for a window: {}…", &scene[..80]),
+        }
+    }
+    assert_eq!(lab.scene("{}").map(|s| s.starts_with('{')), Ok(true));
+}
