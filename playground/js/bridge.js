@@ -52,8 +52,10 @@ let restoring = false;
 let logEpoch = 0;
 /** The namespace as it was before the shown step, when that step rotated the AVL tree (see beforeRotation). */
 let beforeCache = { key: null, value: null };
-/** Trees larger than this are drawn as an overview (playground views.rs OVERVIEW_FROM): no before/after. */
+/** Trees larger than this are drawn as an overview (ipc-core's scene TREE_WHOLE_MAX): no before/after. */
 const BEFORE_MAX_KEYS = 255;
+/** The newest events the page's event log shows. */
+const EVENTS_SHOWN = 60;
 /** The preset the session was loaded from (its file name under presets/, without .json), or null. */
 let presetName = null;
 /** The session format (URL hash and exported file). */
@@ -570,11 +572,12 @@ function beforeRotation() {
   const [events] = next > 0n ? kernel.events(next - 1n) : [[]];
   const last = events[events.length - 1];
   const rotated = last ? last.steps.find((s) => s.facility && s.rotations && s.rotations.length > 0) : undefined;
-  if (rotated && position > 0 && inspect.namespace(kernel, rotated.facility).keys.length <= BEFORE_MAX_KEYS) {
+  const tree = () => JSON.parse(inspect.scene(kernel, WHOLE_TREE))[rotated.facility].tree;
+  if (rotated && position > 0 && !tree().overview) {
     const shown = position;
     goTo(shown - 1);
     try {
-      value = { facility: rotated.facility, namespace: plain(inspect.namespace(kernel, rotated.facility)) };
+      value = { facility: rotated.facility, keys: tree().nodes };
     } finally {
       goTo(shown);
     }
@@ -583,41 +586,64 @@ function beforeRotation() {
   return value;
 }
 
-export function state(cursor) {
-  return call(() => {
+/** A scene window that draws a tree whole up to BEFORE_MAX_KEYS keys and sends no long lists. */
+const WHOLE_TREE = JSON.stringify({ page_size: 1, tree_whole_max: BEFORE_MAX_KEYS });
+/** Timeline labels sent around the step shown: more than the markers the playground draws (150 each side). */
+const LABELS_AROUND = 320;
+/** One letter per step kind, for the timeline's `kinds` string. */
+const KIND_LETTER = { call: 'c', park: 'p', wake: 'w', error: 'e', removal: 'r' };
+
+/**
+ * Everything the page draws, as one JSON answer.  `window` is the JSON of
+ * ipc-core's scene window (the pages the reader chose): the namespaces and
+ * the queues come from `inspect.scene`, the core's own view types cut to
+ * one screen, spliced in as the component wrote them; the timeline sends
+ * every step's kind as one letter and the labels around the step shown.
+ */
+export function state(window) {
+  let scene;
+  let rest;
+  try {
     const before = beforeRotation();
-    const [events, next] = kernel.events(BigInt(cursor || 0));
-    return {
-      value: {
-        before,
-        now: Number(kernel.now()),
-        namespace: plain(inspect.namespace(kernel, 'msg')),
-        semNamespace: plain(inspect.namespace(kernel, 'sem')),
-        queues: plain(inspect.msgQueues(kernel)),
-        semSets: plain(inspect.semSets(kernel)),
-        psem: plain(inspect.psem(kernel)),
-        shm: plain(inspect.shm(kernel)),
-        shmNamespace: plain(inspect.namespace(kernel, 'shm')),
-        ports: plain(inspect.ports(kernel)),
-        pipes: plain(inspect.pipes(kernel)),
-        fdTables: plain(inspect.fdTables(kernel)),
-        processes: plain(inspect.processes(kernel)),
-        deadlock: plain(inspect.deadlock(kernel) ?? null),
-        explanation: plain(inspect.explain(kernel) ?? null),
-        events: plain(events),
-        cursor: Number(next),
-        history: position - base,
-        timeline: {
-          step: position,
-          base,
-          length: oplog.length,
-          kinds: oplog.map((e) => e.kind),
-          labels: oplog.map((e) => `${e.op}(${e.args.map((a) => JSON.stringify(a)).join(', ')})`),
-          forkedAt,
-        },
+    const s = inspect.scene(kernel, window || '{}');
+    if (s.tag === 'err') throw new Error(s.val);
+    scene = s.tag === 'ok' ? s.val : s;
+    const [, end] = kernel.events(END);
+    const [events, next] = kernel.events(end > BigInt(EVENTS_SHOWN) ? end - BigInt(EVENTS_SHOWN) : 0n);
+    const lo = Math.max(0, position - LABELS_AROUND);
+    const hi = Math.min(oplog.length, position + LABELS_AROUND);
+    rest = JSON.stringify({
+      before,
+      now: Number(kernel.now()),
+      semSets: plain(inspect.semSets(kernel)),
+      psem: plain(inspect.psem(kernel)),
+      shm: plain(inspect.shm(kernel)),
+      ports: plain(inspect.ports(kernel)),
+      pipes: plain(inspect.pipes(kernel)),
+      fdTables: plain(inspect.fdTables(kernel)),
+      processes: plain(inspect.processes(kernel)),
+      deadlock: plain(inspect.deadlock(kernel) ?? null),
+      explanation: plain(inspect.explain(kernel) ?? null),
+      events: plain(events),
+      eventsTotal: Number(next),
+      cursor: Number(next),
+      history: position - base,
+      timeline: {
+        step: position,
+        base,
+        length: oplog.length,
+        kinds: oplog.map((e) => KIND_LETTER[e.kind] || 'c').join(''),
+        labelsFrom: lo,
+        labels: oplog.slice(lo, hi).map((e) => `${e.op}(${e.args.map((a) => JSON.stringify(a)).join(', ')})`),
+        forkedAt,
       },
-    };
-  });
+    });
+  } catch (e) {
+    if (e && e.payload !== undefined) return JSON.stringify({ ok: false, errno: String(e.payload) });
+    return bridgeError(e);
+  }
+  // rest is `{…}`: its fields follow the scene's inside "value".
+  return `{"ok":true,"value":{"scene":${scene},${rest.slice(1)}}`;
 }
 
 export function snapshot() {

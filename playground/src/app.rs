@@ -18,7 +18,9 @@ use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_fla
 use crate::timeline::{
     DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
 };
-use crate::views::{EventLog, IdList, KeyTree, Queues, SlotTable};
+use crate::views::{EventLog, IdList, KeyTree, List, PAGE, PageTo, Queues, SlotTable};
+use ipc_core::inspect::scene::{Chosen, Page, Window};
+use ipc_core::namespace::Facility;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -45,6 +47,8 @@ pub struct Report {
 pub enum Msg {
     /// The component loaded (with the session it replayed, and from where), or why not.
     Loaded(Result<(Opened, Origin), String>),
+    /// A pager asked for another page of a long list.
+    Page(PageTo),
     Do(Call),
     Actor(u32),
     Msqid(String),
@@ -127,6 +131,9 @@ pub struct App {
     ports: PortFields,
     /// "msg", "sem" or "shm": the namespace the namespace views draw.
     showing: &'static str,
+    /// The pages the reader chose in the long lists: what the kernel's
+    /// scene is cut to (`inspect.scene`).
+    window: Window,
     report: Option<Report>,
     /// The link "Copy link" made, until the session moves on.
     link: Option<String>,
@@ -820,12 +827,15 @@ impl App {
     /// there is one.
     /// (An action keeps a stale id on purpose: using one is a lesson.)
     fn follow_ids(&mut self) {
-        let live = |field: &str, ids: &[i32]| match field.trim().parse::<i32>() {
-            Ok(id) if !ids.contains(&id) => ids.first().map_or_else(|| field.to_string(), i32::to_string),
+        // Only a list the scene holds whole can say an id is gone.
+        let live = |field: &str, ids: &Page<i32>| match field.trim().parse::<i32>() {
+            Ok(id) if ids.rows.len() == ids.total as usize && !ids.rows.contains(&id) => {
+                ids.rows.first().map_or_else(|| field.to_string(), i32::to_string)
+            }
             _ => field.to_string(),
         };
-        self.msqid = live(&self.msqid, &self.state.namespace.ids);
-        self.semid = live(&self.semid, &self.state.sem_namespace.ids);
+        self.msqid = live(&self.msqid, &self.state.scene.msg.ids);
+        self.semid = live(&self.semid, &self.state.scene.sem.ids);
     }
 
     /// A fresh session's guided start: the first story, or three first
@@ -855,7 +865,7 @@ impl App {
     /// Holds step `step` back until the learner predicts what it will do.
     fn ask(&mut self, step: u32) {
         let t = &self.state.timeline;
-        let label = step.checked_sub(1).and_then(|i| t.labels.get(i as usize)).cloned().unwrap_or_default();
+        let label = step.checked_sub(1).map(|i| t.label(i as usize).to_string()).unwrap_or_default();
         self.predict.pending = Some((step, step.saturating_sub(t.base), label));
         self.predict.verdict = None;
     }
@@ -868,7 +878,7 @@ impl App {
                 self.follow_ids();
                 let t = &self.state.timeline;
                 let (shown, total) = (t.step.saturating_sub(t.base), t.length.saturating_sub(t.base));
-                let what = match t.step.checked_sub(1).and_then(|i| t.labels.get(i as usize)) {
+                let what = match t.step.checked_sub(1).map(|i| t.label(i as usize)) {
                     Some(label) if shown > 0 => format!(": after {label}"),
                     _ => ": the start".into(),
                 };
@@ -944,7 +954,13 @@ impl App {
 
     /// Re-reads the kernel state; keeps the actor on a live thread.
     fn refresh(&mut self) {
-        match bridge::read_state() {
+        self.window.page_size = PAGE as u32;
+        self.window.facility = match self.showing {
+            "sem" => Facility::Sem,
+            "shm" => Facility::Shm,
+            _ => Facility::Msg,
+        };
+        match bridge::read_state(&self.window) {
             Ok(state) => {
                 let threads = state.threads();
                 if !self.actor.is_some_and(|a| threads.iter().any(|&(_, t)| t == a)) {
@@ -1075,6 +1091,7 @@ impl Component for App {
             shm: ShmFields::default(),
             ports: PortFields::default(),
             showing: "msg",
+            window: Window::default(),
             report: None,
             link: None,
             playing: false,
@@ -1100,7 +1117,7 @@ impl Component for App {
         // A preset's goal is checked on what the page shows at the last step.
         let goal = self.scenario.as_ref().filter(|_| self.at_end()).map(|p| {
             let t = &self.state.timeline;
-            let last_kind = t.kinds.get(last_step(t) as usize - 1).map_or("call", String::as_str);
+            let last_kind = t.kind(last_step(t) as usize - 1);
             check_goal(&p.goal, bridge::panel_text, last_kind)
         });
         if goal != self.goal {
@@ -1404,7 +1421,21 @@ impl Component for App {
             Msg::PsemId(s) => self.psem_id = s,
             Msg::Shm(f) => self.shm = f,
             Msg::Ports(f) => self.ports = f,
-            Msg::Namespace(f) => self.showing = f,
+            Msg::Namespace(f) => {
+                self.showing = f;
+                // The pages chosen were the other namespace's.
+                (self.window.slots, self.window.ids) = (None, None);
+                self.refresh();
+            }
+            Msg::Page(to) => {
+                let chosen = Some(Chosen { page: to.page, focus: to.focus });
+                match to.list {
+                    List::Slots => self.window.slots = chosen,
+                    List::Ids => self.window.ids = chosen,
+                    List::Queues => self.window.queues = chosen,
+                }
+                self.refresh();
+            }
             Msg::SaveState => {
                 self.report = Some(match bridge::save_state() {
                     Ok(bytes) => Report {
@@ -1596,9 +1627,9 @@ impl App {
                             </button>
                         }) }
                     </div>
-                    <SlotTable state={shown.clone()} />
+                    <SlotTable state={shown.clone()} on_page={link.callback(Msg::Page)} />
                     <KeyTree state={shown.clone()} />
-                    <IdList state={shown} />
+                    <IdList state={shown} on_page={link.callback(Msg::Page)} />
                 </div>
                 <div class="col col-c">
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}
@@ -1609,7 +1640,7 @@ impl App {
                         on_id={link.callback(Msg::PsemId)} on_call={on_call.clone()} on_error={on_error.clone()} />
                     <PortsPanel state={self.state.clone()} actor={self.actor} fields={self.ports.clone()}
                         on_fields={link.callback(Msg::Ports)} {on_call} {on_error} />
-                    <Queues state={self.state.clone()} />
+                    <Queues state={self.state.clone()} on_page={link.callback(Msg::Page)} />
                     <EventLog state={self.state.clone()} />
                 </div>
             </div>

@@ -104,7 +104,7 @@ extern "C" {
     fn take_result(tid: u32) -> String;
     fn interrupt(tid: u32) -> String;
     fn advance(ns: &str) -> String;
-    fn state(cursor: f64) -> String;
+    fn state(window: &str) -> String;
     #[wasm_bindgen(js_name = stepBack)]
     fn step_back() -> String;
     #[wasm_bindgen(js_name = forgetHistory)]
@@ -738,9 +738,11 @@ impl Call {
     }
 }
 
-/// The whole kernel state, or why it could not be read.
-pub fn read_state() -> Result<KernelState, String> {
-    match parse(&state(0.0)) {
+/// The kernel state the page draws, its long lists cut to `window`, or
+/// why it could not be read.
+pub fn read_state(window: &ipc_core::inspect::scene::Window) -> Result<KernelState, String> {
+    let window = serde_json::to_string(window).map_err(|e| format!("unwritable window: {e}"))?;
+    match parse(&state(&window)) {
         Answer::Ok(v) => serde_json::from_value(v).map_err(|e| format!("unreadable state: {e}")),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),

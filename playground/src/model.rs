@@ -4,6 +4,9 @@
 //! Unsigned 64-bit values arrive as JavaScript numbers and are kept as `f64`
 //! so that values past 2^53 still parse; they only serve for display.
 
+use ipc_core::inspect::KeyNodeView;
+use ipc_core::inspect::scene::{NamespaceScene, Scene};
+use ipc_core::msg::view::MsgQueueView;
 use serde::Deserialize;
 
 /// A 64-bit count or time, for display.
@@ -15,17 +18,19 @@ pub type Big = f64;
 pub struct KernelState {
     /// Logical time in nanoseconds.
     pub now: Big,
-    /// The message queues' namespace (or, in a view of another facility's,
-    /// that one: see [`KernelState::showing`]).
-    pub namespace: NamespaceView,
-    pub sem_namespace: NamespaceView,
-    pub queues: Vec<MsgQueueView>,
+    /// The three System V namespaces (slot table, ids, AVL tree) and the
+    /// message queues: ipc-core's own scene types, cut by the kernel to
+    /// one screen (`inspect.scene`).
+    pub scene: Scene,
+    /// Which namespace the namespace views draw ("msg", "sem" or "shm";
+    /// see [`KernelState::showing`]).
+    #[serde(skip)]
+    pub shown: &'static str,
     pub sem_sets: Vec<SemSetView>,
     /// The POSIX semaphores (`inspect.psem`).
     pub psem: PsemTableView,
     /// System V shared memory (`inspect.shm`).
     pub shm: ShmTableView,
-    pub shm_namespace: NamespaceView,
     /// Event ports (`inspect.ports`).
     pub ports: Vec<PortView>,
     /// Pipes (`inspect.pipes`).
@@ -38,8 +43,10 @@ pub struct KernelState {
     pub deadlock: Option<Vec<WaitFor>>,
     /// The shown step explained (`inspect.explain`): the core's own type.
     pub explanation: Option<ipc_core::explain::Explanation>,
-    /// Events still kept, oldest first.
+    /// The newest events (at most the bridge's EVENTS_SHOWN), oldest first.
     pub events: Vec<Event>,
+    /// How many events the kernel has recorded since it started.
+    pub events_total: Big,
     /// How many steps Step back can go back.
     pub history: u32,
     /// The operation log and the step shown.
@@ -49,12 +56,12 @@ pub struct KernelState {
     pub before: Option<Before>,
 }
 
-/// A namespace as it was before the shown step (the bridge's `before`).
+/// The AVL tree of a namespace as it was before the shown step (the bridge's `before`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Before {
     pub facility: String,
-    pub namespace: NamespaceView,
+    pub keys: Vec<KeyNodeView>,
 }
 
 /// A thread of a deadlock: what it waits on and who holds it.
@@ -80,52 +87,33 @@ pub struct Timeline {
     pub base: u32,
     /// How many operations the log holds.
     pub length: u32,
-    /// Each operation's kind: "call", "park", "wake", "error" or "removal".
-    pub kinds: Vec<String>,
-    /// Each operation as the bridge ran it: `msgget(1, 16, 1536)`.
+    /// Each operation's kind, one letter each: c(all), p(ark), w(ake),
+    /// e(rror), r(emoval) — see [`Timeline::kind`].
+    pub kinds: String,
+    /// The operations around the step shown as the bridge ran them
+    /// (`msgget(1, 16, 1536)`), from operation `labels_from` on.
+    pub labels_from: u32,
     pub labels: Vec<String>,
     /// The step the last action forked the timeline at.
     pub forked_at: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct NamespaceView {
-    pub facility: String,
-    pub seq_bits: u32,
-    pub table_max: u32,
-    pub slots: Vec<SlotView>,
-    pub keys: Vec<KeyNode>,
-    pub ids: Vec<i32>,
-    pub removed: Vec<RemovedObject>,
-}
+impl Timeline {
+    /// Operation `i`'s kind: "call", "park", "wake", "error" or "removal".
+    pub fn kind(&self, i: usize) -> &'static str {
+        match self.kinds.as_bytes().get(i) {
+            Some(b'p') => "park",
+            Some(b'w') => "wake",
+            Some(b'e') => "error",
+            Some(b'r') => "removal",
+            _ => "call",
+        }
+    }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SlotView {
-    pub index: u32,
-    pub seq: u32,
-    pub id: i32,
-    pub occupant: Option<i32>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct KeyNode {
-    pub key: i32,
-    pub zone: u32,
-    pub id: i32,
-    pub height: u32,
-    pub balance: i32,
-    pub left: Option<u32>,
-    pub right: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct RemovedObject {
-    pub id: i32,
-    pub refs: u32,
+    /// Operation `i` as the bridge ran it, if it is among the labels sent.
+    pub fn label(&self, i: usize) -> &str {
+        i.checked_sub(self.labels_from as usize).and_then(|j| self.labels.get(j)).map_or("", String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -139,27 +127,6 @@ pub struct IpcPerm {
     pub key: i32,
     pub zone: u32,
     pub project: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct MsgQueueView {
-    pub id: i32,
-    pub perm: IpcPerm,
-    pub removed: bool,
-    pub refs: u32,
-    pub qnum: Big,
-    pub qmax: Big,
-    pub cbytes: Big,
-    pub qbytes: Big,
-    pub lspid: u32,
-    pub lrpid: u32,
-    pub stime: Big,
-    pub rtime: Big,
-    pub ctime: Big,
-    pub messages: Vec<MessageView>,
-    pub senders: Vec<WaiterView>,
-    pub receivers: Vec<WaiterView>,
 }
 
 /// One semop operation.
@@ -496,14 +463,6 @@ pub struct FdTableView {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct MessageView {
-    pub mtype: Big,
-    pub size: Big,
-    pub head: Vec<u8>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
 pub struct WaiterView {
     pub tid: u32,
     pub pid: u32,
@@ -629,44 +588,38 @@ impl KernelState {
 
     /// This state with `facility`'s namespace ("msg", "sem" or "shm") as
     /// the one the namespace views draw.
-    pub fn showing(&self, facility: &str) -> KernelState {
-        let mut s = self.clone();
-        match facility {
-            "sem" => s.namespace = self.sem_namespace.clone(),
-            "shm" => s.namespace = self.shm_namespace.clone(),
-            _ => {}
+    pub fn showing(&self, facility: &'static str) -> KernelState {
+        KernelState { shown: facility, ..self.clone() }
+    }
+
+    /// The namespace the namespace views draw.
+    pub fn ns(&self) -> &NamespaceScene {
+        match self.shown {
+            "sem" => &self.scene.sem,
+            "shm" => &self.scene.shm,
+            _ => &self.scene.msg,
         }
-        s
     }
 
-    /// The newest event's steps in the namespace being drawn.
-    fn namespace_steps(&self) -> impl Iterator<Item = &Step> {
-        let facility = self.namespace.facility.clone();
-        self.last_event()
-            .into_iter()
-            .flat_map(|e| e.steps.iter())
-            .filter(move |s| s.facility.as_deref() == Some(&*facility))
-    }
-
-    /// Slot indices touched by the newest event's steps.
-    pub fn touched_slots(&self) -> Vec<u32> {
-        self.namespace_steps().filter_map(|s| s.slot).collect()
+    /// Slot indices touched by the newest event's steps, in the namespace drawn.
+    pub fn touched_slots(&self) -> &[u32] {
+        &self.ns().touched.slots
     }
 
     /// The first slot the newest event's table growth added (the new
     /// slots are this index and up), if the table grew.
     pub fn grown_from(&self) -> Option<u32> {
-        self.namespace_steps().find_map(|s| s.grown_from)
+        self.ns().touched.grown_from
     }
 
     /// The rotations the newest event's AVL insert or remove made.
     pub fn rotations(&self) -> Vec<Rotation> {
-        self.namespace_steps().flat_map(|s| s.rotations.iter().cloned()).collect()
+        self.ns().touched.rotations.iter().map(|(kind, pivot)| Rotation { kind: kind.clone(), pivot: *pivot }).collect()
     }
 
     /// Keys touched by the newest event's steps.
-    pub fn touched_keys(&self) -> Vec<i32> {
-        self.namespace_steps().filter_map(|s| s.key).collect()
+    pub fn touched_keys(&self) -> &[i32] {
+        &self.ns().touched.keys
     }
 
     /// System V ids named by the newest event's steps (POSIX semaphore
@@ -711,8 +664,9 @@ impl KernelState {
         self.processes.iter().flat_map(|p| p.threads.iter().map(move |t| (p.pid, t.tid))).collect()
     }
 
+    /// Queue `id`, if it is on the page of queues the scene holds.
     pub fn queue(&self, id: i32) -> Option<&MsgQueueView> {
-        self.queues.iter().find(|q| q.id == id)
+        self.scene.queues.rows.iter().find(|q| q.id == id)
     }
 
     /// The open fds of process `pid`, lowest first.
@@ -822,12 +776,10 @@ mod tests {
         assert!(v.map_of(3).is_empty());
         assert_eq!(v.attachments_of(1).iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(v.page_size, 4096.0);
-        let s = KernelState {
-            shm_namespace: NamespaceView { facility: "shm".into(), ..NamespaceView::default() },
-            ..KernelState::default()
-        };
-        assert_eq!(s.showing("shm").namespace.facility, "shm");
-        assert_eq!(s.showing("msg").namespace.facility, "");
+        let s = KernelState::default();
+        assert_eq!(s.showing("shm").ns().facility.to_string(), "shm");
+        assert_eq!(s.showing("sem").ns().facility.to_string(), "sem");
+        assert_eq!(s.ns().facility.to_string(), "msg", "the msg namespace unless another is shown");
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::form::{
 use crate::model::{KernelState, ThreadState, WaitFor, ns};
 use yew::prelude::*;
 
+/// How many of the newest queue ids the calls panel offers as buttons.
+const PICKS: usize = 16;
+
 pub const IPC_CREAT: i32 = 0o1000;
 pub const IPC_EXCL: i32 = 0o2000;
 pub const IPC_NOWAIT: i32 = 0o4000;
@@ -258,9 +261,14 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
         submit(Box::new(move |tid, msqid| {
             let id = id_of(msqid)?;
             // Empty uid / gid keep the queue's current owner.
-            let current = state.queue(id).map(|q| (q.perm.uid, q.perm.gid)).unwrap_or_default();
-            let uid = if uid.trim().is_empty() { current.0 } else { fit("uid", parse_int("uid", &uid)?)? };
-            let gid = if gid.trim().is_empty() { current.1 } else { fit("gid", parse_int("gid", &gid)?)? };
+            let current = || {
+                state
+                    .queue(id)
+                    .map(|q| (q.perm.uid, q.perm.gid))
+                    .ok_or_else(|| format!("queue {id} is not on the page of queues shown: give its uid and gid"))
+            };
+            let uid = if uid.trim().is_empty() { current()?.0 } else { fit("uid", parse_int("uid", &uid)?)? };
+            let gid = if gid.trim().is_empty() { current()?.1 } else { fit("gid", parse_int("gid", &gid)?)? };
             Ok(Call::Set {
                 tid,
                 msqid: id,
@@ -293,7 +301,8 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
             Callback::from(move |_: MouseEvent| cb.emit(id.to_string()))
         }
     };
-    let picks = props.state.namespace.ids.iter().map(|&id| {
+    // The newest queue ids (the page of the msg id list the scene holds).
+    let picks = props.state.scene.msg.ids.rows.iter().take(PICKS).map(|&id| {
         html! {
             <button type="button" class="pick" data-testid={format!("pick-{id}")} onclick={on_pick(id)}
                 aria-label={format!("use queue id {id}")}>{ format!("{id}") }</button>
@@ -307,7 +316,7 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
             <div class="row">
                 <Field label="msqid" id="msqid" value={props.msqid.clone()} oninput={props.on_msqid.clone()} size={11}
                     hint="the queue id used by msgsnd, msgrcv and msgctl (decimal or 0x hex)" />
-                if !props.state.namespace.ids.is_empty() { <span class="muted">{ "ids:" }</span> }
+                if !props.state.scene.msg.ids.rows.is_empty() { <span class="muted">{ "ids:" }</span> }
                 { for picks }
             </div>
             <form onsubmit={msgget} aria-label="msgget">

@@ -51,7 +51,7 @@ pub fn last_step(t: &Timeline) -> u32 {
 
 /// The first step after the one shown whose kind is `kind`, if any.
 pub fn next_of_kind(t: &Timeline, kind: &str) -> Option<u32> {
-    (t.step.max(t.base) + 1..=last_step(t)).find(|&n| t.kinds.get(n as usize - 1).is_some_and(|k| k == kind))
+    (t.step.max(t.base) + 1..=last_step(t)).find(|&n| t.kind(n as usize - 1) == kind)
 }
 
 /// What a key does on the timeline.
@@ -167,14 +167,14 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
         "the start".to_string()
     } else {
         let i = (step - 1) as usize;
-        let (_, kind) = kind_words(t.kinds.get(i).map_or("call", String::as_str));
-        format!("{kind} · {}", t.labels.get(i).map_or("", String::as_str))
+        let (_, kind) = kind_words(t.kind(i));
+        format!("{kind} · {}", t.label(i))
     };
     let marker = |n: u32| {
         let i = (n - 1) as usize;
-        let kind = t.kinds.get(i).map_or("call", String::as_str);
+        let kind = t.kind(i);
         let (letter, words) = kind_words(kind);
-        let label = t.labels.get(i).map_or("", String::as_str);
+        let label = t.label(i);
         let rel = n - base;
         let here = n == step;
         html! {
@@ -349,7 +349,7 @@ mod tests {
             step,
             base: 2,
             length: kinds.len() as u32,
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            kinds: kinds.iter().map(|k| &k[..1]).collect(),
             ..Timeline::default()
         }
     }

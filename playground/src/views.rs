@@ -3,65 +3,66 @@
 //! message queues and the event log.  What the newest event touched is
 //! marked with a border and the words "◀ touched".
 
-use crate::model::{
-    Event, EventOutcome, KernelState, KeyNode, MsgQueueView, Rotation, WaiterView, id_both, key_hex, ns,
-};
+use crate::model::{Event, EventOutcome, KernelState, Rotation, id_both, key_hex, ns};
+use ipc_core::inspect::scene::Page;
+use ipc_core::inspect::{KeyNodeView as KeyNode, WaiterView};
+use ipc_core::msg::view::MsgQueueView;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StateProps {
     pub state: KernelState,
+    /// A pager's button: show another page of a list (the page asks the
+    /// kernel for the scene again).
+    #[prop_or_default]
+    pub on_page: Callback<PageTo>,
+}
+
+/// The long lists the kernel sends one page of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    Slots,
+    Ids,
+    Queues,
+}
+
+/// A pager's request: this page of this list, chosen while the list's
+/// focus (the row the step touched) is `focus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageTo {
+    pub list: List,
+    pub page: u32,
+    pub focus: Option<u32>,
 }
 
 /// Rows drawn per page of a long table or list: the page stays small
 /// (and fast) at 10^4 objects; the pager moves through the rest.
 pub const PAGE: usize = 128;
 
-/// The page a long list shows: the reader's choice, unless the step shown
-/// touched a row elsewhere since (then the page with that row).
-#[derive(Clone, Copy, PartialEq, Default)]
-pub struct Paging {
-    /// The focus row when the reader chose, and the page chosen.
-    chosen: Option<(Option<usize>, usize)>,
-}
-
-/// The page to draw of `len` rows, given the row the step touched.
-pub fn page_of(len: usize, focus: Option<usize>, paging: Paging) -> usize {
-    let pages = len.div_ceil(PAGE).max(1);
-    let page = match paging.chosen {
-        Some((at, page)) if at == focus => page,
-        _ => focus.map_or(0, |f| f / PAGE),
-    };
-    page.min(pages - 1)
-}
-
-/// "rows a–b of n" and the buttons that move a page (none for a short list).
-pub fn pager(
-    what: &str,
-    testid: &str,
-    len: usize,
-    page: usize,
-    focus: Option<usize>,
-    state: &UseStateHandle<Paging>,
-) -> Html {
-    if len <= PAGE {
+/// "rows a–b of n" and the buttons that move a page (none for a short
+/// list): `page` is the page of the list the kernel sent.
+pub fn pager<T>(what: &str, testid: &str, list: List, page: &Page<T>, on_page: &Callback<PageTo>) -> Html {
+    let (len, size) = (page.total as usize, PAGE);
+    if len <= size {
         return html! {};
     }
-    let pages = len.div_ceil(PAGE);
+    let pages = len.div_ceil(size);
+    let at = page.first as usize / size;
+    let focus = page.focus;
     let go = |to: usize| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.set(Paging { chosen: Some((focus, to)) }))
+        let on_page = on_page.clone();
+        Callback::from(move |_: MouseEvent| on_page.emit(PageTo { list, page: to as u32, focus }))
     };
-    let (from, to) = (page * PAGE, ((page + 1) * PAGE).min(len));
+    let (from, to) = (page.first as usize, page.first as usize + page.rows.len());
     html! {
         <div class="pager" data-testid={testid.to_string()} role="group" aria-label={format!("pages of {what}")}>
             <span>{ format!("{what} {}–{} of {len} ", from, to.saturating_sub(1)) }</span>
-            <button type="button" disabled={page == 0} onclick={go(0)}>{ "« first" }</button>
-            <button type="button" disabled={page == 0} onclick={go(page.saturating_sub(1))}>{ "‹ previous" }</button>
-            <button type="button" disabled={page + 1 >= pages} onclick={go(page + 1)}>{ "next ›" }</button>
-            <button type="button" disabled={page + 1 >= pages} onclick={go(pages - 1)}>{ "last »" }</button>
+            <button type="button" disabled={at == 0} onclick={go(0)}>{ "« first" }</button>
+            <button type="button" disabled={at == 0} onclick={go(at.saturating_sub(1))}>{ "‹ previous" }</button>
+            <button type="button" disabled={at + 1 >= pages} onclick={go(at + 1)}>{ "next ›" }</button>
+            <button type="button" disabled={at + 1 >= pages} onclick={go(pages - 1)}>{ "last »" }</button>
             if let Some(f) = focus {
-                <button type="button" disabled={f / PAGE == page} onclick={go(f / PAGE)}>{ "◀ the touched one" }</button>
+                <button type="button" disabled={f as usize / size == at} onclick={go(f as usize / size)}>{ "◀ the touched one" }</button>
             }
         </div>
     }
@@ -70,13 +71,11 @@ pub fn pager(
 /// The namespace's slot table: index, sequence number, id, occupant.
 #[function_component]
 pub fn SlotTable(props: &StateProps) -> Html {
-    let ns = &props.state.namespace;
+    let ns = props.state.ns();
     let touched = props.state.touched_slots();
     let grown = props.state.grown_from();
-    let paging = use_state(Paging::default);
-    let focus = touched.first().map(|&i| i as usize).or(grown.map(|g| g as usize));
-    let page = page_of(ns.slots.len(), focus, *paging);
-    let rows = ns.slots.iter().skip(page * PAGE).take(PAGE).map(|s| {
+    let table = ns.slots.total as usize;
+    let rows = ns.slots.rows.iter().map(|s| {
         let hit = touched.contains(&s.index);
         let new = grown.is_some_and(|from| s.index >= from);
         let marker = match (hit, new) {
@@ -104,16 +103,16 @@ pub fn SlotTable(props: &StateProps) -> Html {
         <section class="panel slots" data-testid="slots" aria-labelledby="slots-h">
             <h2 id="slots-h">{ format!("Slot table · {}", ns.facility) }</h2>
             <p class="help">
-                { format!("{} slots of at most {}; id = seq << {} | index. ", ns.slots.len(), ns.table_max, 31u32.saturating_sub(ns.seq_bits)) }
+                { format!("{table} slots of at most {}; id = seq << {} | index. ", ns.table_max, 31u32.saturating_sub(ns.seq_bits)) }
                 { "A freed slot's sequence number moves on, so an old id goes stale." }
             </p>
             if let Some(from) = grown {
                 <p class="grew" data-testid="slots-grew">
                     { format!("This step doubled the table from {from} to {} slots (ipc_grow): slots {from}–{} are new, \
-                               and every slot kept its index and sequence.", ns.slots.len(), ns.slots.len().saturating_sub(1)) }
+                               and every slot kept its index and sequence.", table, table.saturating_sub(1)) }
                 </p>
             }
-            { pager("slots", "slots-pager", ns.slots.len(), page, focus, &paging) }
+            { pager("slots", "slots-pager", List::Slots, &ns.slots, &props.on_page) }
             <table data-testid="slot-table">
                 <caption class="sr-only">{ format!("The {} slot table: one row per slot, with its sequence number, id and key", ns.facility) }</caption>
                 <thead><tr>
@@ -130,94 +129,27 @@ const NODE_W: f64 = 98.0;
 const NODE_H: f64 = 54.0;
 const LEVEL_H: f64 = 74.0;
 
-/// Trees larger than this are drawn as an overview: the top levels and
-/// the paths to what the step touched.
-const OVERVIEW_FROM: usize = 255;
-/// The levels an overview draws (0 = the root): at most 127 nodes.
-const OVERVIEW_DEPTH: u32 = 6;
-
-/// Which nodes to draw: all of a small tree; of a large one, the top
-/// levels and every node on the way to a key the step touched.
-fn shown_nodes(keys: &[KeyNode], marked: &[i32]) -> Vec<bool> {
-    if keys.len() <= OVERVIEW_FROM {
-        return vec![true; keys.len()];
-    }
-    let mut shown = vec![false; keys.len()];
-    // Depth-first from the root, keeping the path: a node is shown at a
-    // shallow depth, or when it (or a node below it) is marked.
-    fn walk(keys: &[KeyNode], i: usize, depth: u32, marked: &[i32], shown: &mut [bool], path: &mut Vec<usize>) {
-        if i >= keys.len() || path.len() > 64 {
-            return;
-        }
-        path.push(i);
-        if depth <= OVERVIEW_DEPTH {
-            shown[i] = true;
-        }
-        if marked.contains(&keys[i].key) {
-            for &p in path.iter() {
-                shown[p] = true;
-            }
-        }
-        for c in [keys[i].left, keys[i].right].into_iter().flatten() {
-            walk(keys, c as usize, depth + 1, marked, shown, path);
-        }
-        path.pop();
-    }
-    if !keys.is_empty() {
-        walk(keys, 0, 0, marked, &mut shown, &mut Vec::new());
-    }
-    shown
-}
-
-/// How many keys the subtree of each node holds.
-fn subtree_sizes(keys: &[KeyNode]) -> Vec<u32> {
-    fn size(keys: &[KeyNode], i: usize, out: &mut [u32], guard: u32) -> u32 {
-        if i >= keys.len() || guard > 64 {
-            return 0;
-        }
-        let n = 1 + [keys[i].left, keys[i].right]
-            .into_iter()
-            .flatten()
-            .map(|c| size(keys, c as usize, out, guard + 1))
-            .sum::<u32>();
-        out[i] = n;
-        n
-    }
-    let mut out = vec![0; keys.len()];
-    if !keys.is_empty() {
-        size(keys, 0, &mut out, 0);
-    }
-    out
-}
-
-/// Positions of the drawn nodes: (x by in-order rank among them, depth),
-/// indexed like `keys`.
-fn layout(keys: &[KeyNode], shown: &[bool]) -> Vec<(f64, u32)> {
-    fn walk(
-        keys: &[KeyNode],
-        shown: &[bool],
-        i: usize,
-        depth: u32,
-        next: &mut f64,
-        out: &mut Vec<(f64, u32)>,
-        guard: u32,
-    ) {
-        if guard > 64 || i >= keys.len() || !shown[i] {
+/// Positions of the nodes: (x by in-order rank, depth), indexed like
+/// `keys` (a tree in pre-order with child positions, as the kernel's scene
+/// sends it: whole, or the overview it chose).
+fn layout(keys: &[KeyNode]) -> Vec<(f64, u32)> {
+    fn walk(keys: &[KeyNode], i: usize, depth: u32, next: &mut f64, out: &mut Vec<(f64, u32)>, guard: u32) {
+        if guard > 64 || i >= keys.len() {
             return;
         }
         if let Some(l) = keys[i].left {
-            walk(keys, shown, l as usize, depth + 1, next, out, guard + 1);
+            walk(keys, l as usize, depth + 1, next, out, guard + 1);
         }
         out[i] = (*next, depth);
         *next += 1.0;
         if let Some(r) = keys[i].right {
-            walk(keys, shown, r as usize, depth + 1, next, out, guard + 1);
+            walk(keys, r as usize, depth + 1, next, out, guard + 1);
         }
     }
     let mut out = vec![(0.0, 0); keys.len()];
     if !keys.is_empty() {
         let mut next = 0.0;
-        walk(keys, shown, 0, 0, &mut next, &mut out, 0);
+        walk(keys, 0, 0, &mut next, &mut out, 0);
     }
     out
 }
@@ -247,44 +179,35 @@ struct Marks<'a> {
     touched: &'a [i32],
     rotations: &'a [Rotation],
     moved: &'a [i32],
+    /// For each node, the keys under its left and right child not drawn
+    /// (empty for a tree drawn whole).
+    below: &'a [(u32, u32)],
 }
 
-/// The tree as an SVG drawing: all of a small tree; of a large one, the
-/// top levels and the way down to what the marks name.  Returns the
-/// drawing, its shown nodes and whether it is an overview; each node's
-/// test id is `testid-KEY`.
-fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testid: &str) -> (Html, Vec<bool>, bool) {
-    let marked: Vec<i32> = marks.touched.iter().copied().chain(marks.rotations.iter().map(|r| r.pivot)).collect();
-    let shown = shown_nodes(keys, &marked);
-    let drawn = shown.iter().filter(|&&s| s).count();
-    let overview = drawn < keys.len();
-    let sizes = if overview { subtree_sizes(keys) } else { Vec::new() };
-    let pos = layout(keys, &shown);
-    let depth = pos.iter().zip(&shown).filter(|(_, s)| **s).map(|(p, _)| p.1).max().unwrap_or(0);
-    let width = (drawn.max(1) as f64) * NODE_W + 8.0;
+impl Marks<'_> {
+    fn below(&self, i: usize) -> (u32, u32) {
+        self.below.get(i).copied().unwrap_or((0, 0))
+    }
+}
+
+/// The tree as an SVG drawing; each node's test id is `testid-KEY`.
+fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testid: &str) -> Html {
+    let pos = layout(keys);
+    let depth = pos.iter().map(|p| p.1).max().unwrap_or(0);
+    let width = (keys.len().max(1) as f64) * NODE_W + 8.0;
     let height = f64::from(depth + 1) * LEVEL_H + 22.0;
     // 16 px above the root for a pivot's label.
     let centre = |i: usize| (pos[i].0 * NODE_W + NODE_W / 2.0 + 4.0, f64::from(pos[i].1) * LEVEL_H + 16.0);
-    let shown_ref = &shown;
-    let edges = keys.iter().enumerate().filter(|(i, _)| shown[*i]).flat_map(|(i, n)| {
+    let edges = keys.iter().enumerate().flat_map(|(i, n)| {
         let (x1, y1) = centre(i);
-        [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len() && shown_ref[c as usize]).map(move |c| {
+        [n.left, n.right].into_iter().flatten().filter(|&c| (c as usize) < keys.len()).map(move |c| {
             let (x2, y2) = centre(c as usize);
             html! { <line x1={(x1).to_string()} y1={(y1 + NODE_H).to_string()} x2={x2.to_string()} y2={y2.to_string()} class="edge" /> }
         })
     });
-    // In an overview, a node whose children are not drawn says how many
-    // keys hang below it.
-    let hidden_below = |n: &KeyNode| -> u32 {
-        [n.left, n.right]
-            .into_iter()
-            .flatten()
-            .filter(|&c| (c as usize) < keys.len() && !shown[c as usize])
-            .map(|c| sizes[c as usize])
-            .sum()
-    };
-    let nodes = keys.iter().enumerate().filter(|(i, _)| shown[*i]).map(|(i, n)| {
-        let below = if overview { hidden_below(n) } else { 0 };
+    let nodes = keys.iter().enumerate().map(|(i, n)| {
+        let (l, r) = marks.below(i);
+        let below = l + r;
         let (x, y) = centre(i);
         let hit = marks.touched.contains(&n.key);
         let moved = !hit && marks.moved.contains(&n.key);
@@ -309,21 +232,24 @@ fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testi
             </g>
         }
     });
-    let svg = html! {
+    html! {
         <svg class={classes!("tree", fit.then_some("fit"))} viewBox={format!("0 0 {width} {height}")} width={width.to_string()}
             role="img" aria-label={label}>
             { for edges }
             { for nodes }
         </svg>
-    };
-    (svg, shown, overview)
+    }
 }
 
-/// The AVL tree of keys as an SVG drawing; after a step that rotated it,
-/// the tree before the step too, so the rotation is seen as before/after.
+/// The AVL tree of keys as an SVG drawing (whole, or the kernel's
+/// overview of a large tree); after a step that rotated it, the tree
+/// before the step too, so the rotation is seen as before/after.
 #[function_component]
 pub fn KeyTree(props: &StateProps) -> Html {
-    let keys = &props.state.namespace.keys;
+    let ns = props.state.ns();
+    let tree = &ns.tree;
+    let keys = &tree.nodes;
+    let facility = ns.facility.to_string();
     let touched = props.state.touched_keys();
     let rotations = props.state.rotations();
     let fit = use_state(|| false);
@@ -337,22 +263,21 @@ pub fn KeyTree(props: &StateProps) -> Html {
         .state
         .before
         .as_ref()
-        .filter(|b| !rotations.is_empty() && b.facility == props.state.namespace.facility)
-        .map(|b| &b.namespace.keys);
+        .filter(|b| !rotations.is_empty() && !tree.overview && b.facility == facility)
+        .map(|b| &b.keys);
     let moved = before.map(|b| moved_keys(b, keys)).unwrap_or_default();
-    let marks = Marks { touched: &touched, rotations: &rotations, moved: &moved };
-    let label = format!("AVL tree of {} keys (the same tree as a list follows the drawing)", keys.len());
-    let (svg, shown, overview) = tree_svg(keys, &marks, *fit, label, "avl-node");
-    let drawn = shown.iter().filter(|&&s| s).count();
+    let marks = Marks { touched, rotations: &rotations, moved: &moved, below: &tree.below };
+    let label = format!("AVL tree of {} keys (the same tree as a list follows the drawing)", tree.total);
     let body = if keys.is_empty() {
         html! { <p class="muted" data-testid="avl-empty">{ "No keys yet: msgget with IPC_CREAT and a key other than 0 adds one." }</p> }
     } else {
-        svg
+        tree_svg(keys, &marks, *fit, label, "avl-node")
     };
     let before_drawing = before.map(|b| {
         let none: [i32; 0] = [];
         let label = format!("AVL tree of {} keys before this step, where the rotation started", b.len());
-        let (svg, _, _) = tree_svg(b, &Marks { touched: &none, rotations: &rotations, moved: &none }, *fit, label, "avl-before-node");
+        let marks = Marks { touched: &none, rotations: &rotations, moved: &none, below: &[] };
+        let svg = tree_svg(b, &marks, *fit, label, "avl-before-node");
         html! {
             <div class="before" data-testid="avl-before">
                 <h3>{ format!("Before this step ({} keys)", b.len()) }</h3>
@@ -366,19 +291,19 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let twin = (!keys.is_empty()).then(|| {
         html! {
             <details class="tree-twin" data-testid="avl-list">
-                <summary>{ format!("The tree as a list ({} keys)", keys.len()) }</summary>
-                <ul class="avl-list">{ twin_item(keys, 0, "root", &marks, 0, &shown) }</ul>
+                <summary>{ format!("The tree as a list ({} keys)", tree.total) }</summary>
+                <ul class="avl-list">{ twin_item(keys, 0, "root", &marks, 0) }</ul>
             </details>
         }
     });
     html! {
         <section class="panel avl" data-testid="avl" aria-labelledby="avl-h">
-            <h2 id="avl-h">{ format!("AVL tree of keys · {}", props.state.namespace.facility) }</h2>
-            <p class="help">{ format!("{}get looks keys up here; each node: key, id, h = height, b = balance (left − right).",
-                props.state.namespace.facility) }</p>
-            if overview {
+            <h2 id="avl-h">{ format!("AVL tree of keys · {facility}") }</h2>
+            <p class="help">{ format!("{facility}get looks keys up here; each node: key, id, h = height, b = balance (left − right).") }</p>
+            if tree.overview {
                 <p class="help" data-testid="avl-overview">
-                    { format!("An overview of {} keys: the top {} levels and the way down to what this step touched ({drawn} nodes drawn;                                '… N below' counts the keys under a node).", keys.len(), OVERVIEW_DEPTH + 1) }
+                    { format!("An overview of {} keys: the top levels and the way down to what this step touched ({} nodes drawn; \
+                               '… N below' counts the keys under a node).", tree.total, keys.len()) }
                 </p>
             }
             if !rotations.is_empty() {
@@ -406,21 +331,21 @@ fn balance_words(balance: i32) -> String {
 
 /// Node `i` of the tree as a list item (`side`: root, left or right): its
 /// key, id, height and balance, what the newest step did to it, and then
-/// its two children as a nested list ("none" for a missing one; a leaf has
-/// no list).
-fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, depth: u32, shown: &[bool]) -> Html {
+/// its two children as a nested list ("none" for a missing one, the count
+/// of keys below for a subtree the overview leaves out; a leaf has no list).
+fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, depth: u32) -> Html {
     let n = &keys[i];
-    let child = |c: Option<u32>, side: &'static str| match c {
-        Some(c) if (c as usize) < keys.len() && depth < 64 && shown[c as usize] => {
-            twin_item(keys, c as usize, side, marks, depth + 1, shown)
-        }
-        Some(c) if (c as usize) < keys.len() => {
-            html! { <li class="muted" data-side={side}>{ format!("{side}: … a subtree not listed in this overview (key {})", short_key(keys[c as usize].key)) }</li> }
+    let (below_l, below_r) = marks.below(i);
+    let child = |c: Option<u32>, below: u32, side: &'static str| match c {
+        Some(c) if (c as usize) < keys.len() && depth < 64 => twin_item(keys, c as usize, side, marks, depth + 1),
+        _ if below > 0 => {
+            html! { <li class="muted" data-side={side}>{ format!("{side}: … {below} key(s), a subtree not listed in this overview") }</li> }
         }
         _ => html! { <li class="muted" data-side={side}>{ format!("{side}: none") }</li> },
     };
     let pivot = marks.rotations.iter().find(|r| r.pivot == n.key);
     let touched = marks.touched.contains(&n.key);
+    let has_children = n.left.is_some() || n.right.is_some() || below_l + below_r > 0;
     html! {
         <li data-testid={format!("avl-item-{}", n.key)} data-side={side} data-depth={depth.to_string()}>
             { format!("{side}: ") }
@@ -429,8 +354,8 @@ fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, 
             if touched { <span class="marker">{ " ◀ touched" }</span> }
             if !touched && marks.moved.contains(&n.key) { <span class="marker">{ " ⇅ moved by the rotation" }</span> }
             if let Some(r) = pivot { <span class="marker">{ format!(" ↻ {} rotation here", r.kind) }</span> }
-            if n.left.is_some() || n.right.is_some() {
-                <ul>{ child(n.left, "left") }{ child(n.right, "right") }</ul>
+            if has_children {
+                <ul>{ child(n.left, below_l, "left") }{ child(n.right, below_r, "right") }</ul>
             }
         </li>
     }
@@ -443,12 +368,9 @@ fn short_key(key: i32) -> String {
 /// Every id, newest first, and removed objects still referenced.
 #[function_component]
 pub fn IdList(props: &StateProps) -> Html {
-    let ns = &props.state.namespace;
-    let touched = props.state.touched_ids();
-    let paging = use_state(Paging::default);
-    let focus = ns.ids.iter().position(|id| touched.contains(id));
-    let page = page_of(ns.ids.len(), focus, *paging);
-    let items = ns.ids.iter().skip(page * PAGE).take(PAGE).map(|&id| {
+    let ns = props.state.ns();
+    let touched = &ns.touched.ids;
+    let items = ns.ids.rows.iter().map(|&id| {
         let hit = touched.contains(&id);
         html! {
             <li class={classes!(hit.then_some("touched"))} data-testid={format!("id-{id}")}>
@@ -457,15 +379,15 @@ pub fn IdList(props: &StateProps) -> Html {
             </li>
         }
     });
-    let removed = ns.removed.iter().map(|r| {
-        html! { <li>{ format!("{} removed, {} reference(s) left", id_both(r.id), r.refs) }</li> }
+    let removed = ns.removed.iter().map(|&(id, refs)| {
+        html! { <li>{ format!("{} removed, {refs} reference(s) left", id_both(id)) }</li> }
     });
     html! {
         <section class="panel ids" data-testid="ids" aria-labelledby="ids-h">
             <h2 id="ids-h">{ "Id list (newest first)" }</h2>
-            if ns.ids.is_empty() { <p class="muted">{ "empty" }</p> }
-            { pager("ids", "ids-pager", ns.ids.len(), page, focus, &paging) }
-            <ol class="idlist" start={(page * PAGE + 1).to_string()}>{ for items }</ol>
+            if ns.ids.total == 0 { <p class="muted">{ "empty" }</p> }
+            { pager("ids", "ids-pager", List::Ids, &ns.ids, &props.on_page) }
+            <ol class="idlist" start={(ns.ids.first + 1).to_string()}>{ for items }</ol>
             if !ns.removed.is_empty() {
                 <p>{ "Removed but still referenced:" }</p>
                 <ul>{ for removed }</ul>
@@ -475,10 +397,10 @@ pub fn IdList(props: &StateProps) -> Html {
 }
 
 fn waiter(kind: &str, w: &WaiterView) -> Html {
-    let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d))).unwrap_or_default();
+    let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     html! {
         <li data-testid={format!("waiter-{}", w.tid)}>
-            { format!("{kind} tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since)) }
+            { format!("{kind} tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
         </li>
     }
 }
@@ -513,11 +435,11 @@ fn queue_touches(state: &KernelState, q: &MsgQueueView) -> (Vec<String>, bool) {
 }
 
 fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
-    let pct = |a: f64, b: f64| if b > 0.0 { (a / b * 100.0).min(100.0) } else { 0.0 };
+    let pct = |a: u64, b: u64| if b > 0 { (a as f64 / b as f64 * 100.0).min(100.0) } else { 0.0 };
     let (touches, queued_last) = queue_touches(state, q);
     let last = q.messages.len().saturating_sub(1);
     let messages = q.messages.iter().enumerate().map(|(i, m)| {
-        let more = if m.size > m.head.len() as f64 { "…" } else { "" };
+        let more = if m.size > m.head.len() as u64 { "…" } else { "" };
         let new = queued_last && i == last;
         html! {
             <tr class={classes!(new.then_some("touched"))} data-testid={new.then_some("msg-new")}>
@@ -567,17 +489,13 @@ fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
 /// Every message queue with its messages, limits and parked threads.
 #[function_component]
 pub fn Queues(props: &StateProps) -> Html {
-    let queues = &props.state.queues;
-    let touched = props.state.touched_ids();
-    let paging = use_state(Paging::default);
-    let focus = queues.iter().position(|q| touched.contains(&q.id));
-    let page = page_of(queues.len(), focus, *paging);
+    let queues = &props.state.scene.queues;
     html! {
         <section class="panel queues" data-testid="queues" aria-labelledby="queues-h">
             <h2 id="queues-h">{ "Message queues" }</h2>
-            if queues.is_empty() { <p class="muted">{ "No queues: create one with msgget." }</p> }
-            { pager("queues", "queues-pager", queues.len(), page, focus, &paging) }
-            { for queues.iter().skip(page * PAGE).take(PAGE).map(|q| queue(&props.state, q)) }
+            if queues.total == 0 { <p class="muted">{ "No queues: create one with msgget." }</p> }
+            { pager("queues", "queues-pager", List::Queues, queues, &props.on_page) }
+            { for queues.rows.iter().map(|q| queue(&props.state, q)) }
         </section>
     }
 }
@@ -646,11 +564,10 @@ pub fn EventLog(props: &StateProps) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{moved_keys, printable};
-    use crate::model::KeyNode;
+    use super::{KeyNode, moved_keys, printable};
 
     fn node(key: i32, left: Option<u32>, right: Option<u32>) -> KeyNode {
-        KeyNode { key, left, right, ..KeyNode::default() }
+        KeyNode { key, zone: 0, id: 0, height: 1, balance: 0, left, right }
     }
 
     #[test]

@@ -157,6 +157,50 @@ pub struct Scene {
     pub queues: Page<MsgQueueView>,
 }
 
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page { total: 0, first: 0, rows: Vec::new(), focus: None }
+    }
+}
+
+impl NamespaceScene {
+    /// A namespace with nothing in it (what a viewer holds before its first scene).
+    pub fn empty(facility: Facility) -> Self {
+        NamespaceScene {
+            facility,
+            seq_bits: 0,
+            table_max: 0,
+            slots: Page::default(),
+            ids: Page::default(),
+            tree: TreeScene { total: 0, overview: false, nodes: Vec::new(), below: Vec::new() },
+            removed: Vec::new(),
+            touched: Touched::default(),
+        }
+    }
+}
+
+impl Default for Scene {
+    fn default() -> Self {
+        Scene {
+            msg: NamespaceScene::empty(Facility::Msg),
+            sem: NamespaceScene::empty(Facility::Sem),
+            shm: NamespaceScene::empty(Facility::Shm),
+            queues: Page::default(),
+        }
+    }
+}
+
+impl Scene {
+    /// The scene of one namespace.
+    pub fn namespace(&self, f: Facility) -> &NamespaceScene {
+        match f {
+            Facility::Msg => &self.msg,
+            Facility::Sem => &self.sem,
+            Facility::Shm => &self.shm,
+        }
+    }
+}
+
 /// What the newest event touched in one namespace.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Touched {
