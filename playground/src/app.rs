@@ -1423,9 +1423,13 @@ impl Component for App {
             Msg::Ports(f) => self.ports = f,
             Msg::Namespace(f) => {
                 self.showing = f;
-                // The pages chosen were the other namespace's.
-                (self.window.slots, self.window.ids) = (None, None);
-                self.refresh();
+                // Pages chosen were the other namespace's: ask again without
+                // them (every namespace's pages that follow the step are in
+                // the scene already).
+                if self.window.slots.is_some() || self.window.ids.is_some() {
+                    (self.window.slots, self.window.ids) = (None, None);
+                    self.refresh();
+                }
             }
             Msg::Page(to) => {
                 let chosen = Some(Chosen { page: to.page, focus: to.focus });
@@ -1602,8 +1606,29 @@ impl App {
                 }
             }
         };
+        // On a narrow screen the result panel is far below the forms: a bar
+        // pinned to the bottom of the window repeats the verdict, with Step
+        // back at hand (hidden, to people and screen readers alike, on wider
+        // screens, where the panel is beside the forms).
+        let bar = self.report.as_ref().map(|r| {
+            let (class, mark) = match r.verdict {
+                Verdict::Ok => ("ok", "✔"),
+                Verdict::Blocked => ("blocked", "‖"),
+                Verdict::Failed => ("failed", "✖"),
+            };
+            let history = self.state.history;
+            html! {
+                <aside class={classes!("result-bar", class)} data-testid="result-bar" aria-label="latest result">
+                    <span class="verdict"><strong>{ mark }</strong>{ " " }{ &r.text }</span>
+                    <button type="button" data-testid="result-bar-back" disabled={history == 0}
+                        onclick={link.callback(|_| Msg::StepBack)}>{ "⟲ Step back" }</button>
+                </aside>
+            }
+        });
         let shown = self.state.showing(self.showing);
         html! {
+            <>
+            { for bar }
             <div class="grid">
                 <div class="col col-a">
                     <ProcessesPanel state={self.state.clone()} actor={self.actor}
@@ -1644,6 +1669,7 @@ impl App {
                     <EventLog state={self.state.clone()} />
                 </div>
             </div>
+            </>
         }
     }
 }

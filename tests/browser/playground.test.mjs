@@ -1427,6 +1427,30 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
+    await group('a narrow (375 px) window: the result of a call shows pinned to the bottom of the window, with Step back; a wide one has no such bar', async () => {
+      await page.setViewportSize({ width: 375, height: 700 });
+      try {
+        const [, total] = await tlPosition();
+        await page.locator(tid('msgget-key')).fill('0');
+        await page.locator(tid('msgget')).click();
+        await atStep(page, total + 1, total + 1);
+        const bar = page.locator(tid('result-bar'));
+        await waitText(page, tid('result-bar'), /^✔ msqid 0x[0-9a-f]+ \(\d+\)⟲ Step back$/, 'the bar says what the call returned');
+        const box = await bar.boundingBox();
+        const inView = box && box.y >= 0 && box.y + box.height <= 700 && box.height >= 24;
+        assert(inView, `the bar is not inside the 700 px window: ${JSON.stringify(box)}`);
+        const button = await page.locator(tid('msgget')).boundingBox();
+        assert(button, 'the msgget button is drawn');
+        await page.locator(tid('result-bar-back')).click();
+        await atStep(page, total, total + 1);
+        await page.screenshot({ path: `${SHOTS}playground-narrow.png` });
+      } finally {
+        await page.setViewportSize({ width: 1366, height: 768 });
+      }
+      assert(!(await page.locator(tid('result-bar')).isVisible()), 'a wide window has no result bar');
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
     await group('the session survives a reload (same step, same queues); New session clears it; a saved session that cannot be replayed gives a fresh one', async () => {
       const [, total] = await tlPosition();
       await page.locator(tid(`tl-step-${total - 3}`)).click();
