@@ -615,7 +615,6 @@ export function state(window) {
     rest = JSON.stringify({
       before,
       now: Number(kernel.now()),
-      semSets: plain(inspect.semSets(kernel)),
       psem: plain(inspect.psem(kernel)),
       shm: plain(inspect.shm(kernel)),
       ports: plain(inspect.ports(kernel)),

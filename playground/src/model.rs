@@ -26,7 +26,6 @@ pub struct KernelState {
     /// see [`KernelState::showing`]).
     #[serde(skip)]
     pub shown: &'static str,
-    pub sem_sets: Vec<SemSetView>,
     /// The POSIX semaphores (`inspect.psem`).
     pub psem: PsemTableView,
     /// System V shared memory (`inspect.shm`).
@@ -127,54 +126,6 @@ pub struct IpcPerm {
     pub key: i32,
     pub zone: u32,
     pub project: u32,
-}
-
-/// One semop operation.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Sembuf {
-    pub sem_num: u16,
-    pub sem_op: i16,
-    pub sem_flg: i16,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SemView {
-    pub semval: u32,
-    pub sempid: u32,
-    pub semncnt: u32,
-    pub semzcnt: u32,
-}
-
-/// A parked semop: who and why, its whole array, the semaphore it is counted on.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SemWaiterView {
-    pub waiter: WaiterView,
-    pub sops: Vec<Sembuf>,
-    pub sem_num: u16,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct UndoView {
-    pub pid: u32,
-    pub adjust: Vec<i32>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct SemSetView {
-    pub id: i32,
-    pub perm: IpcPerm,
-    pub removed: bool,
-    pub refs: u32,
-    pub otime: Big,
-    pub ctime: Big,
-    pub sems: Vec<SemView>,
-    pub waiters: Vec<SemWaiterView>,
-    pub undos: Vec<UndoView>,
 }
 
 /// How a POSIX semaphore stands (`psem-state`).

@@ -8,8 +8,9 @@ use crate::bridge::Call;
 use crate::form::{
     Builder, Check, Field, fit, get_flags, parse_int, parse_key, parse_timeout, setter, submitter, toggler,
 };
-use crate::model::{KernelState, Sembuf, id_both, key_hex, ns};
+use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::IPC_NOWAIT;
+use ipc_core::sem::SemBuf;
 use yew::prelude::*;
 
 /// `sem_flg`: adjust on exit.
@@ -54,7 +55,7 @@ pub fn sembuf_words(num: u16, op: i16, flg: i16) -> String {
     format!("{{{num}, {op:+}, {flags}}}")
 }
 
-fn array_words(sops: &[Sembuf]) -> String {
+fn array_words(sops: &[SemBuf]) -> String {
     sops.iter().map(|b| sembuf_words(b.sem_num, b.sem_op, b.sem_flg)).collect::<Vec<_>>().join(" ")
 }
 
@@ -126,7 +127,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
 
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = props.state.touched_ids();
-    let sets = props.state.sem_sets.iter().map(|s| {
+    let sets = props.state.scene.sem_sets.iter().map(|s| {
         let id = s.id;
         let sems = s.sems.iter().enumerate().map(|(n, sem)| {
             let waiting = s.waiters.iter().filter(|w| usize::from(w.sem_num) == n).map(|w| {
@@ -167,7 +168,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
                 <div class="q-head">
                     <strong>{ format!("semid {}", id_both(id)) }</strong>
                     { format!(" · key {} · mode {:04o} · owner uid {} · otime {}{state}", key_hex(s.perm.key),
-                        s.perm.mode & 0o777, s.perm.uid, ns(s.otime)) }
+                        s.perm.mode & 0o777, s.perm.uid, ns(s.otime as f64)) }
                 </div>
                 <ul class="sems">{ for sems }</ul>
                 if !s.undos.is_empty() {
@@ -224,7 +225,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
                     <button type="submit" data-testid="semctl-rmid">{ "IPC_RMID" }</button>
                 </form>
             </fieldset>
-            if props.state.sem_sets.is_empty() {
+            if props.state.scene.sem_sets.is_empty() {
                 <p class="muted" data-testid="no-semsets">{ "No semaphore sets yet: semget with IPC_CREAT makes one." }</p>
             } else {
                 <ul class="semsets">{ for sets }</ul>

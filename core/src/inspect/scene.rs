@@ -20,7 +20,8 @@
 //!   drawn nodes in pre-order with child positions among them, and for
 //!   each drawn node how many keys hang below it undrawn, on each side.
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
-//!   System V namespace, and the message queues: together a [`Scene`].
+//!   System V namespace, the message queues and the semaphore sets:
+//!   together a [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
@@ -50,6 +51,7 @@ use crate::hooks::{Event, Ipc, Step};
 use crate::kernel::Kernel;
 use crate::msg::view::MsgQueueView;
 use crate::namespace::{Facility, NsStep};
+use crate::sem::view::SemSetView;
 use serde::{Deserialize, Serialize};
 
 /// Rows per page unless the window says otherwise.
@@ -155,6 +157,8 @@ pub struct Scene {
     /// The message queues (in the msg namespace's id order, newest first,
     /// then removed ones still referenced).
     pub queues: Page<MsgQueueView>,
+    /// Every semaphore set, with its values, parked callers and undo records.
+    pub sem_sets: Vec<SemSetView>,
 }
 
 impl<T> Default for Page<T> {
@@ -186,6 +190,7 @@ impl Default for Scene {
             sem: NamespaceScene::empty(Facility::Sem),
             shm: NamespaceScene::empty(Facility::Shm),
             queues: Page::default(),
+            sem_sets: Vec::new(),
         }
     }
 }
@@ -428,7 +433,7 @@ impl Kernel<Ipc> {
             rows: self.msg_queue_views_in(first, size),
             focus: focus.map(|f| f as u32),
         };
-        Scene { msg, sem: ns(Facility::Sem), shm: ns(Facility::Shm), queues }
+        Scene { msg, sem: ns(Facility::Sem), shm: ns(Facility::Shm), queues, sem_sets: self.sem_set_views() }
     }
 }
 
