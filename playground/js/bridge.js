@@ -620,8 +620,6 @@ export function state(window) {
       ports: plain(inspect.ports(kernel)),
       pipes: plain(inspect.pipes(kernel)),
       fdTables: plain(inspect.fdTables(kernel)),
-      processes: plain(inspect.processes(kernel)),
-      deadlock: plain(inspect.deadlock(kernel) ?? null),
       explanation: plain(inspect.explain(kernel) ?? null),
       events: plain(events),
       eventsTotal: Number(next),

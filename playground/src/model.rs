@@ -4,8 +4,8 @@
 //! Unsigned 64-bit values arrive as JavaScript numbers and are kept as `f64`
 //! so that values past 2^53 still parse; they only serve for display.
 
-use ipc_core::inspect::KeyNodeView;
 use ipc_core::inspect::scene::{NamespaceScene, Scene};
+use ipc_core::inspect::{KeyNodeView, ProcessView};
 use ipc_core::msg::view::MsgQueueView;
 use serde::Deserialize;
 
@@ -36,10 +36,6 @@ pub struct KernelState {
     pub pipes: Vec<PipeView>,
     /// Every process's fd table (`inspect.fd-tables`).
     pub fd_tables: Vec<FdTableView>,
-    pub processes: Vec<ProcessView>,
-    /// The deadlock's wait-for graph (`inspect.deadlock`), if every thread
-    /// waits and nothing the kernel does can wake one.
-    pub deadlock: Option<Vec<WaitFor>>,
     /// The shown step explained (`inspect.explain`): the core's own type.
     pub explanation: Option<ipc_core::explain::Explanation>,
     /// The newest events (at most the bridge's EVENTS_SHOWN), oldest first.
@@ -61,16 +57,6 @@ pub struct KernelState {
 pub struct Before {
     pub facility: String,
     pub keys: Vec<KeyNodeView>,
-}
-
-/// A thread of a deadlock: what it waits on and who holds it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct WaitFor {
-    pub tid: u32,
-    pub pid: u32,
-    pub reason: String,
-    pub holders: Vec<u32>,
 }
 
 /// The session's operation log as the bridge reports it: one entry per
@@ -422,53 +408,6 @@ pub struct WaiterView {
     pub deadline: Option<Big>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BlockedView {
-    pub reason: String,
-    pub since: Big,
-    pub deadline: Option<Big>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct FinishedView {
-    pub call: String,
-    pub error: Option<String>,
-    pub summary: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
-pub enum ThreadState {
-    Runnable,
-    Blocked(BlockedView),
-    Finished(FinishedView),
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreadView {
-    pub tid: u32,
-    pub state: ThreadState,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ProcessView {
-    pub pid: u32,
-    pub ppid: u32,
-    pub ruid: u32,
-    pub euid: u32,
-    pub rgid: u32,
-    pub egid: u32,
-    pub groups: Vec<u32>,
-    pub privileged: bool,
-    pub zone: u32,
-    pub project: u32,
-    pub threads: Vec<ThreadView>,
-}
-
 /// How an event ended.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
@@ -602,17 +541,17 @@ impl KernelState {
     }
 
     pub fn process(&self, pid: u32) -> Option<&ProcessView> {
-        self.processes.iter().find(|p| p.pid == pid)
+        self.scene.processes.iter().find(|p| p.pid == pid)
     }
 
     /// The process owning thread `tid`.
     pub fn process_of(&self, tid: u32) -> Option<&ProcessView> {
-        self.processes.iter().find(|p| p.threads.iter().any(|t| t.tid == tid))
+        self.scene.processes.iter().find(|p| p.threads.iter().any(|t| t.tid == tid))
     }
 
     /// Every thread that can make a call, as (pid, tid).
     pub fn threads(&self) -> Vec<(u32, u32)> {
-        self.processes.iter().flat_map(|p| p.threads.iter().map(move |t| (p.pid, t.tid))).collect()
+        self.scene.processes.iter().flat_map(|p| p.threads.iter().map(move |t| (p.pid, t.tid))).collect()
     }
 
     /// Queue `id`, if it is on the page of queues the scene holds.

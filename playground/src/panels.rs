@@ -7,7 +7,9 @@ use crate::form::{
     Builder, Check, Field, fit, get_flags, ms_to_ns, parse_int, parse_key, parse_octal, parse_timeout, setter,
     submitter, toggler,
 };
-use crate::model::{KernelState, ThreadState, WaitFor, ns};
+use crate::model::{KernelState, ns};
+use ipc_core::inspect::ThreadStateView as ThreadState;
+use ipc_core::kernel::WaitFor;
 use yew::prelude::*;
 
 /// How many of the newest queue ids the calls panel offers as buttons.
@@ -73,7 +75,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
 
     // The threads the shown step woke (its event's completions).
     let woken: Vec<u32> = props.state.last_event().map(|e| e.woke.iter().map(|w| w.tid).collect()).unwrap_or_default();
-    let procs = props.state.processes.iter().map(|p| {
+    let procs = props.state.scene.processes.iter().map(|p| {
         let pid = p.pid;
         let call = |c: Call| {
             let cb = props.on_call.clone();
@@ -99,27 +101,27 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
             };
             let (class, state, button) = match &t.state {
                 ThreadState::Runnable => ("runnable", html! { <span>{ "▶ runnable" }</span> }, html! {}),
-                ThreadState::Blocked(b) => {
-                    let deadline = b.deadline.map(|d| format!(", times out at {}", ns(d))).unwrap_or_default();
+                ThreadState::Blocked { reason, since, deadline } => {
+                    let deadline = deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
                     (
                         "blocked",
-                        html! { <span>{ format!("‖ blocked: {} (since {}{deadline})", b.reason, ns(b.since)) }</span> },
+                        html! { <span>{ format!("‖ blocked: {reason} (since {}{deadline})", ns(*since as f64)) }</span> },
                         html! {
                             <button type="button" data-testid={format!("interrupt-{tid}")} onclick={call(Call::Interrupt { tid })}
                                 title="Interrupt the parked call: it completes with EINTR">{ "interrupt" }</button>
                         },
                     )
                 }
-                ThreadState::Finished(f) => {
-                    let how = match (&f.error, f.summary.is_empty()) {
-                        (Some(e), true) => format!("✖ {}", e.to_ascii_uppercase()),
+                ThreadState::Finished { call: name, errno, summary } => {
+                    let how = match (errno, summary.is_empty()) {
+                        (Some(e), true) => format!("✖ {}", e.name()),
                         (Some(_), false) => "✖".to_string(),
                         (None, _) => "✔".to_string(),
                     };
                     (
                         // A call that completed with an errno is drawn as a failure.
-                        if f.error.is_some() { "finished failed" } else { "finished" },
-                        html! { <span>{ format!("■ finished {}: {how} {}", f.call, f.summary) }</span> },
+                        if errno.is_some() { "finished failed" } else { "finished" },
+                        html! { <span>{ format!("■ finished {name}: {how} {summary}") }</span> },
                         html! {
                             <button type="button" data-testid={format!("take-{tid}")} onclick={call(Call::TakeResult { tid })}
                                 title="thread.take-result: collect the completed call's result">{ "take result" }</button>
@@ -163,7 +165,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         <section class="panel processes" data-testid="processes" aria-labelledby="processes-h">
             <h2 id="processes-h">{ "Processes" }</h2>
             <p class="help">{ "Pick the thread that makes the calls (◀ acts)." }</p>
-            if let Some(graph) = &props.state.deadlock { { deadlock_box(graph) } }
+            if let Some(graph) = &props.state.scene.deadlock { { deadlock_box(graph) } }
             <ul class="procs">{ for procs }</ul>
             <form class="spawn" onsubmit={spawn} aria-label="spawn a process">
                 <Field label="uid" id="spawn-uid" value={(*uid).clone()} oninput={setter(&uid)} size={5} />

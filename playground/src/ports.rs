@@ -502,7 +502,7 @@ pub fn PortsPanel(props: &PortsProps) -> Html {
         }
         _ => None,
     });
-    let tables = state.processes.iter().map(|proc| {
+    let tables = state.scene.processes.iter().map(|proc| {
         let pid = proc.pid;
         let mine = Some(pid) == acting_pid;
         let fds = state.fds_of(pid);

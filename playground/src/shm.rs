@@ -367,7 +367,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
                 aria-label={format!("use shmid {id}")}>{ id }</button>
         }
     });
-    let spaces = props.state.processes.iter().map(|p| {
+    let spaces = props.state.scene.processes.iter().map(|p| {
         let pid = p.pid;
         let mine = Some(pid) == acting_pid;
         let map = table.map_of(pid);

@@ -20,8 +20,8 @@
 //!   drawn nodes in pre-order with child positions among them, and for
 //!   each drawn node how many keys hang below it undrawn, on each side.
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
-//!   System V namespace, the message queues and the semaphore sets:
-//!   together a [`Scene`].
+//!   System V namespace, the message queues, the semaphore sets, the
+//!   processes and the deadlock, if there is one: together a [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
@@ -46,9 +46,9 @@
 //! ## Departures
 //! None from the kernel: a scene is a picture and changes nothing.
 
-use super::{KeyNodeView, NamespaceView, SlotView};
+use super::{KeyNodeView, NamespaceView, ProcessView, SlotView};
 use crate::hooks::{Event, Ipc, Step};
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, WaitFor};
 use crate::msg::view::MsgQueueView;
 use crate::namespace::{Facility, NsStep};
 use crate::sem::view::SemSetView;
@@ -159,6 +159,11 @@ pub struct Scene {
     pub queues: Page<MsgQueueView>,
     /// Every semaphore set, with its values, parked callers and undo records.
     pub sem_sets: Vec<SemSetView>,
+    /// Every process with its threads and their states.
+    pub processes: Vec<ProcessView>,
+    /// The deadlock's wait-for graph, if every thread waits and nothing the
+    /// kernel does by itself can wake one.
+    pub deadlock: Option<Vec<WaitFor>>,
 }
 
 impl<T> Default for Page<T> {
@@ -191,6 +196,8 @@ impl Default for Scene {
             shm: NamespaceScene::empty(Facility::Shm),
             queues: Page::default(),
             sem_sets: Vec::new(),
+            processes: Vec::new(),
+            deadlock: None,
         }
     }
 }
@@ -433,7 +440,15 @@ impl Kernel<Ipc> {
             rows: self.msg_queue_views_in(first, size),
             focus: focus.map(|f| f as u32),
         };
-        Scene { msg, sem: ns(Facility::Sem), shm: ns(Facility::Shm), queues, sem_sets: self.sem_set_views() }
+        Scene {
+            msg,
+            sem: ns(Facility::Sem),
+            shm: ns(Facility::Shm),
+            queues,
+            sem_sets: self.sem_set_views(),
+            processes: self.process_views(),
+            deadlock: self.deadlock(),
+        }
     }
 }
 
