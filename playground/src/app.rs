@@ -504,7 +504,7 @@ fn stat_lines(v: &Value) -> Vec<String> {
 
 /// The success value of `call` in words; `after` is the state it left.
 fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<String>) {
-    let psem_value = |id: u32| after.psem.sems.iter().find(|s| s.id == id).map(|s| s.value);
+    let psem_value = |id: u32| after.scene.psem.sems.iter().find(|s| s.id == id).map(|s| s.value);
     match call {
         Call::Spawn { .. } | Call::Fork { .. } | Call::ThreadCreate { .. } => {
             (format!("pid {} with thread tid {}", num(v, "pid"), num(v, "tid")), vec![])

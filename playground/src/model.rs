@@ -26,8 +26,6 @@ pub struct KernelState {
     /// see [`KernelState::showing`]).
     #[serde(skip)]
     pub shown: &'static str,
-    /// The POSIX semaphores (`inspect.psem`).
-    pub psem: PsemTableView,
     /// System V shared memory (`inspect.shm`).
     pub shm: ShmTableView,
     /// Event ports (`inspect.ports`).
@@ -112,81 +110,6 @@ pub struct IpcPerm {
     pub key: i32,
     pub zone: u32,
     pub project: u32,
-}
-
-/// How a POSIX semaphore stands (`psem-state`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
-pub enum PsemState {
-    /// Made by sem_open; its name is in the name list.
-    #[default]
-    Named,
-    /// Made by sem_init, with this pshared.
-    Anonymous(bool),
-    /// Made by sem_open, name removed by sem_unlink, still referenced.
-    Unlinked,
-}
-
-/// References one process holds to one POSIX semaphore.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PsemHolder {
-    pub pid: u32,
-    pub count: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PsemSemView {
-    pub id: u32,
-    /// The name it was opened with (escaped), also once unlinked.
-    pub name: Option<String>,
-    pub state: PsemState,
-    pub mode: u32,
-    /// Creator's effective uid and gid.
-    pub uid: u32,
-    pub gid: u32,
-    pub value: u32,
-    /// `ks_ref`: process references plus parked waiters.
-    pub refs: u32,
-    /// Parked sem_wait / sem_timedwait callers, oldest first.
-    pub waiters: Vec<WaiterView>,
-    pub holders: Vec<PsemHolder>,
-    /// Its chain of the id hash table (id % 13).
-    pub bucket: u32,
-}
-
-/// One process's reference list, newest first (duplicates and all).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PsemProcView {
-    pub pid: u32,
-    pub refs: Vec<u32>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PsemName {
-    pub name: String,
-    pub id: u32,
-}
-
-/// `inspect.psem`: the name list, every semaphore, every reference list.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PsemTableView {
-    /// The name list (`ksem_head`), newest first.
-    pub names: Vec<PsemName>,
-    /// Every semaphore, by id.
-    pub sems: Vec<PsemSemView>,
-    /// Every process holding references, by pid.
-    pub procs: Vec<PsemProcView>,
-    /// The id hash table's 13 chains, newest first.
-    pub buckets: Vec<Vec<u32>>,
-    /// `ksem_counter`: the last id assigned.
-    pub counter: u32,
-    pub max_sems: u32,
-    pub value_max: u32,
 }
 
 /// One shared-memory segment (`shm-seg-view`).
@@ -611,38 +534,6 @@ pub fn ns(t: Big) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_psem_view_parses_as_the_bridge_reports_it() {
-        let json = r#"{
-            "names": [{"name": "/items", "id": 1}],
-            "sems": [
-                {"id": 1, "name": "/items", "state": {"tag": "named"}, "mode": 384, "uid": 100, "gid": 10,
-                 "value": 0, "refs": 3, "holders": [{"pid": 1, "count": 1}, {"pid": 4, "count": 1}], "bucket": 1,
-                 "waiters": [{"tid": 5, "pid": 4, "reason": "sem_wait: semaphore 1 is 0", "since": 0, "deadline": null}]},
-                {"id": 2, "name": null, "state": {"tag": "anonymous", "val": true}, "mode": 0, "uid": 100,
-                 "gid": 10, "value": 1, "refs": 1, "waiters": [], "holders": [{"pid": 1, "count": 1}], "bucket": 2},
-                {"id": 3, "name": "/gone", "state": {"tag": "unlinked"}, "mode": 384, "uid": 100, "gid": 10,
-                 "value": 0, "refs": 2, "waiters": [], "holders": [], "bucket": 3}
-            ],
-            "procs": [{"pid": 1, "refs": [2, 1, 1]}],
-            "buckets": [[], [1], [2], [3], [], [], [], [], [], [], [], [], []],
-            "counter": 3, "maxSems": 30, "valueMax": 4294967295
-        }"#;
-        let v: PsemTableView = serde_json::from_str(json).expect("parses");
-        assert_eq!(v.names, vec![PsemName { name: "/items".into(), id: 1 }]);
-        assert_eq!(v.sems[0].state, PsemState::Named);
-        assert_eq!(v.sems[0].waiters[0].tid, 5);
-        assert_eq!(v.sems[1].state, PsemState::Anonymous(true));
-        assert_eq!(v.sems[1].name, None);
-        assert_eq!(v.sems[2].state, PsemState::Unlinked);
-        assert_eq!(v.procs[0].refs, vec![2, 1, 1]);
-        assert_eq!(v.buckets.len(), 13);
-        assert_eq!(v.value_max, u32::MAX);
-        // A state without the psem field (an older bridge) still reads.
-        let s: KernelState = serde_json::from_str("{}").expect("parses");
-        assert!(s.psem.sems.is_empty());
-    }
 
     #[test]
     fn the_shm_view_parses_as_the_bridge_reports_it() {

@@ -10,7 +10,8 @@
 
 use crate::bridge::Call;
 use crate::form::{Builder, Check, Field, fit, parse_int, parse_octal, setter, submitter, toggler};
-use crate::model::{KernelState, PsemSemView, PsemState, ns};
+use crate::model::{KernelState, ns};
+use ipc_core::psem::view::{PsemState, PsemView as PsemSemView};
 use yew::prelude::*;
 
 /// sem_open's `oflag` in words: `O_CREAT|O_EXCL`, or `0`.
@@ -54,8 +55,8 @@ pub fn references(n: u32) -> String {
 pub fn state_words(state: &PsemState, refs: u32) -> String {
     match state {
         PsemState::Named => "named".into(),
-        PsemState::Anonymous(true) => "anonymous (pshared)".into(),
-        PsemState::Anonymous(false) => "anonymous (not pshared)".into(),
+        PsemState::Anonymous { pshared: true } => "anonymous (pshared)".into(),
+        PsemState::Anonymous { pshared: false } => "anonymous (not pshared)".into(),
         PsemState::Unlinked => format!("unlinked — still open by {}", references(refs)),
     }
 }
@@ -64,7 +65,7 @@ fn sem_box(s: &PsemSemView, touched: bool) -> Html {
     let id = s.id;
     let (state_class, state_mark) = match s.state {
         PsemState::Named => ("named", ""),
-        PsemState::Anonymous(_) => ("anonymous", ""),
+        PsemState::Anonymous { .. } => ("anonymous", ""),
         PsemState::Unlinked => ("unlinked", "⚠ "),
     };
     let name = match &s.name {
@@ -83,14 +84,14 @@ fn sem_box(s: &PsemSemView, touched: bool) -> Html {
         n => format!("ks_ref {} ({} held + {n} waiting)", s.refs, s.refs.saturating_sub(n as u32)),
     };
     let waiters = s.waiters.iter().map(|w| {
-        let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d))).unwrap_or_default();
+        let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
         html! {
             <li class="waiter" data-testid={format!("psem-waiter-{}", w.tid)}>
-                { format!("‖ tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since)) }
+                { format!("‖ tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
             </li>
         }
     });
-    let mode = if matches!(s.state, PsemState::Anonymous(_)) {
+    let mode = if matches!(s.state, PsemState::Anonymous { .. }) {
         String::new()
     } else {
         format!(" · mode {:04o}", s.mode & 0o777)
@@ -194,7 +195,7 @@ pub fn PsemPanel(props: &PsemProps) -> Html {
         }))
     };
 
-    let table = &props.state.psem;
+    let table = &props.state.scene.psem;
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = props.state.touched_psem_ids();
     let on_pick = {
@@ -210,8 +211,8 @@ pub fn PsemPanel(props: &PsemProps) -> Html {
                 aria-label={format!("use semaphore id {}", s.id)}>{ s.id }</button>
         }
     });
-    let names = table.names.iter().map(|n| {
-        html! { <li class="mono">{ format!("\"{}\" → sem {}", n.name, n.id) }</li> }
+    let names = table.names.iter().map(|(name, id)| {
+        html! { <li class="mono">{ format!("\"{name}\" → sem {id}") }</li> }
     });
     let procs = table.procs.iter().map(|p| {
         let mine = Some(p.pid) == acting_pid;
@@ -357,7 +358,7 @@ mod tests {
         assert_eq!(oflag_words(false, false), "0");
         assert_eq!(state_words(&PsemState::Unlinked, 2), "unlinked — still open by 2 references");
         assert_eq!(state_words(&PsemState::Unlinked, 1), "unlinked — still open by 1 reference");
-        assert_eq!(state_words(&PsemState::Anonymous(true), 1), "anonymous (pshared)");
+        assert_eq!(state_words(&PsemState::Anonymous { pshared: true }, 1), "anonymous (pshared)");
         assert_eq!(state_words(&PsemState::Named, 0), "named");
     }
 }

@@ -21,7 +21,8 @@
 //!   each drawn node how many keys hang below it undrawn, on each side.
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
 //!   System V namespace, the message queues, the semaphore sets, the
-//!   processes and the deadlock, if there is one: together a [`Scene`].
+//!   POSIX semaphores, the processes and the deadlock, if there is one:
+//!   together a [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
@@ -51,6 +52,7 @@ use crate::hooks::{Event, Ipc, Step};
 use crate::kernel::{Kernel, WaitFor};
 use crate::msg::view::MsgQueueView;
 use crate::namespace::{Facility, NsStep};
+use crate::psem::view::PsemTableView;
 use crate::sem::view::SemSetView;
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +161,9 @@ pub struct Scene {
     pub queues: Page<MsgQueueView>,
     /// Every semaphore set, with its values, parked callers and undo records.
     pub sem_sets: Vec<SemSetView>,
+    /// The POSIX semaphores: the name list, every semaphore, every
+    /// process's reference list.
+    pub psem: PsemTableView,
     /// Every process with its threads and their states.
     pub processes: Vec<ProcessView>,
     /// The deadlock's wait-for graph, if every thread waits and nothing the
@@ -196,6 +201,15 @@ impl Default for Scene {
             shm: NamespaceScene::empty(Facility::Shm),
             queues: Page::default(),
             sem_sets: Vec::new(),
+            psem: PsemTableView {
+                names: Vec::new(),
+                sems: Vec::new(),
+                procs: Vec::new(),
+                buckets: Vec::new(),
+                counter: 0,
+                max_sems: 0,
+                value_max: 0,
+            },
             processes: Vec::new(),
             deadlock: None,
         }
@@ -446,6 +460,7 @@ impl Kernel<Ipc> {
             shm: ns(Facility::Shm),
             queues,
             sem_sets: self.sem_set_views(),
+            psem: self.psem_view(),
             processes: self.process_views(),
             deadlock: self.deadlock(),
         }
