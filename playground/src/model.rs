@@ -1,8 +1,15 @@
-//! The kernel state as the bridge reports it: serde mirrors of the WIT
-//! `inspect` and `system` records (camelCase fields, `{tag, val}` variants).
+//! The kernel state as the bridge reports it.
 //!
-//! Unsigned 64-bit values arrive as JavaScript numbers and are kept as `f64`
-//! so that values past 2^53 still parse; they only serve for display.
+//! Most of it is ipc-core's own view types, deserialized as the kernel
+//! wrote them: the [`Scene`] (`inspect.scene`: the namespaces, the message
+//! queues, the semaphore sets, the POSIX semaphores, the processes and the
+//! deadlock, cut to one screen) and the explanation.  What is still here
+//! are serde mirrors of the WIT records for the views not yet in the scene
+//! — shared memory, event ports, pipes, fd tables and the event log
+//! (camelCase fields, `{tag, val}` variants) — and the bridge's own
+//! timeline.  Unsigned 64-bit values of the mirrors arrive as JavaScript
+//! numbers and are kept as `f64` so that values past 2^53 still parse; they
+//! only serve for display.
 
 use ipc_core::inspect::scene::{NamespaceScene, Scene};
 use ipc_core::inspect::{KeyNodeView, ProcessView};
