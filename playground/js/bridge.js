@@ -615,7 +615,6 @@ export function state(window) {
     rest = JSON.stringify({
       before,
       now: Number(kernel.now()),
-      shm: plain(inspect.shm(kernel)),
       ports: plain(inspect.ports(kernel)),
       pipes: plain(inspect.pipes(kernel)),
       fdTables: plain(inspect.fdTables(kernel)),

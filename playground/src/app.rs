@@ -564,7 +564,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         Call::SemGetvalue { .. } => (format!("value {v}"), vec![]),
         Call::Shmget { .. } => {
             let id = v.as_i64().unwrap_or(0) as i32;
-            let how = match after.shm.segment(id) {
+            let how = match after.scene.shm_table.segment(id) {
                 Some(s) if !steps_of(after, &["shm-alloc"]).is_empty() => {
                     format!(" — a new segment of {} byte(s), {} page(s) committed, all zero", s.segsz, s.pages)
                 }

@@ -2,10 +2,10 @@
 //!
 //! Most of it is ipc-core's own view types, deserialized as the kernel
 //! wrote them: the [`Scene`] (`inspect.scene`: the namespaces, the message
-//! queues, the semaphore sets, the POSIX semaphores, the processes and the
-//! deadlock, cut to one screen) and the explanation.  What is still here
-//! are serde mirrors of the WIT records for the views not yet in the scene
-//! — shared memory, event ports, pipes, fd tables and the event log
+//! queues, the semaphore sets, shared memory, the POSIX semaphores, the
+//! processes and the deadlock, cut to one screen) and the explanation.
+//! What is still here are serde mirrors of the WIT records for the views
+//! not yet in the scene — event ports, pipes, fd tables and the event log
 //! (camelCase fields, `{tag, val}` variants) — and the bridge's own
 //! timeline.  Unsigned 64-bit values of the mirrors arrive as JavaScript
 //! numbers and are kept as `f64` so that values past 2^53 still parse; they
@@ -33,8 +33,6 @@ pub struct KernelState {
     /// see [`KernelState::showing`]).
     #[serde(skip)]
     pub shown: &'static str,
-    /// System V shared memory (`inspect.shm`).
-    pub shm: ShmTableView,
     /// Event ports (`inspect.ports`).
     pub ports: Vec<PortView>,
     /// Pipes (`inspect.pipes`).
@@ -103,102 +101,6 @@ impl Timeline {
     /// Operation `i` as the bridge ran it, if it is among the labels sent.
     pub fn label(&self, i: usize) -> &str {
         i.checked_sub(self.labels_from as usize).and_then(|j| self.labels.get(j)).map_or("", String::as_str)
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct IpcPerm {
-    pub uid: u32,
-    pub gid: u32,
-    pub cuid: u32,
-    pub cgid: u32,
-    pub mode: u32,
-    pub key: i32,
-    pub zone: u32,
-    pub project: u32,
-}
-
-/// One shared-memory segment (`shm-seg-view`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ShmSegView {
-    pub id: i32,
-    pub perm: IpcPerm,
-    /// The size as asked (not rounded).
-    pub segsz: Big,
-    pub pages: Big,
-    /// Pages written so far.
-    pub resident: Big,
-    pub nattch: u32,
-    pub cpid: u32,
-    pub lpid: u32,
-    pub atime: Big,
-    pub dtime: Big,
-    pub ctime: Big,
-    /// IPC_RMID done but still attached: freed at the last detach.
-    pub removed: bool,
-    pub rmlinger: bool,
-    /// Wired by SHM_LOCK.
-    pub locked: bool,
-    pub refs: u32,
-    /// The first bytes (at most 64).
-    pub preview: Vec<u8>,
-}
-
-/// One attachment of a process (addresses are below 2^47, exact in `f64`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct AttachView {
-    pub va: Big,
-    /// Page-rounded length.
-    pub len: Big,
-    pub shmid: i32,
-    pub rdonly: bool,
-}
-
-/// A process's attach map, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ShmMapView {
-    pub pid: u32,
-    pub attaches: Vec<AttachView>,
-}
-
-/// `inspect.shm`: every segment, every attach map, the tunables and usage.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ShmTableView {
-    /// In id-list order (newest first), then removed ones still attached.
-    pub segments: Vec<ShmSegView>,
-    pub maps: Vec<ShmMapView>,
-    pub shmmax: Big,
-    pub shmmin: Big,
-    pub shmmni: u32,
-    pub shmseg: u32,
-    pub shmall: Big,
-    /// Segments existing (removed ones included) and their pages.
-    pub nused: u32,
-    pub committed: Big,
-    pub page_size: Big,
-}
-
-impl ShmTableView {
-    pub fn segment(&self, id: i32) -> Option<&ShmSegView> {
-        self.segments.iter().find(|s| s.id == id)
-    }
-
-    /// The attachments of process `pid`, newest first.
-    pub fn map_of(&self, pid: u32) -> &[AttachView] {
-        self.maps.iter().find(|m| m.pid == pid).map_or(&[], |m| m.attaches.as_slice())
-    }
-
-    /// Every (pid, attachment) of segment `id`.
-    pub fn attachments_of(&self, id: i32) -> Vec<(u32, &AttachView)> {
-        self.maps
-            .iter()
-            .flat_map(|m| m.attaches.iter().filter(move |a| a.shmid == id).map(move |a| (m.pid, a)))
-            .collect()
     }
 }
 
@@ -541,34 +443,6 @@ pub fn ns(t: Big) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_shm_view_parses_as_the_bridge_reports_it() {
-        let json = r#"{
-            "segments": [
-                {"id": 1, "perm": {"uid": 100, "gid": 10, "cuid": 100, "cgid": 10, "mode": 438, "key": 0, "zone": 0,
-                 "project": 0}, "segsz": 100, "pages": 1, "resident": 1, "nattch": 2, "cpid": 1, "lpid": 2,
-                 "atime": 0, "dtime": 0, "ctime": 0, "removed": true, "rmlinger": false, "locked": false, "refs": 2,
-                 "preview": [104, 101, 108, 108, 111]}
-            ],
-            "maps": [{"pid": 1, "attaches": [{"va": 268435456, "len": 4096, "shmid": 1, "rdonly": false}]},
-                     {"pid": 2, "attaches": [{"va": 268435456, "len": 4096, "shmid": 1, "rdonly": true}]}],
-            "shmmax": 8388608, "shmmin": 1, "shmmni": 128, "shmseg": 128, "shmall": 2048,
-            "nused": 1, "committed": 1, "pageSize": 4096
-        }"#;
-        let v: ShmTableView = serde_json::from_str(json).expect("parses");
-        assert!(v.segments[0].removed);
-        assert_eq!(v.segments[0].preview, b"hello");
-        assert_eq!(v.map_of(2)[0].va as u64, 0x1000_0000);
-        assert!(v.map_of(2)[0].rdonly);
-        assert!(v.map_of(3).is_empty());
-        assert_eq!(v.attachments_of(1).iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(v.page_size, 4096.0);
-        let s = KernelState::default();
-        assert_eq!(s.showing("shm").ns().facility.to_string(), "shm");
-        assert_eq!(s.showing("sem").ns().facility.to_string(), "sem");
-        assert_eq!(s.ns().facility.to_string(), "msg", "the msg namespace unless another is shown");
-    }
 
     #[test]
     fn the_port_views_parse_as_the_bridge_reports_them() {

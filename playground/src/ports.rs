@@ -684,7 +684,10 @@ mod tests {
     #[test]
     fn what_a_getter_got() {
         let user = PortEvent { source: 3, events: 0x10, object: 0.0, user: 1.0 };
-        assert_eq!(got_words(&[user.clone()], false).0, "1 event(s): USER · events 0x10 · object 0 · user 0x1");
+        assert_eq!(
+            got_words(std::slice::from_ref(&user), false).0,
+            "1 event(s): USER · events 0x10 · object 0 · user 0x1"
+        );
         let (head, lines) = got_words(&[user.clone(), user.clone()], true);
         assert_eq!(head, "ETIME with 2 event(s) — the timeout passed first");
         assert_eq!(lines.len(), 2);

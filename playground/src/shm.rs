@@ -12,7 +12,8 @@ use crate::bridge::{Call, Tunable};
 use crate::form::{
     Builder, Check, Field, fit, get_flags, parse_int, parse_key, parse_octal, setter, submitter, toggler,
 };
-use crate::model::{KernelState, ShmSegView, ShmStore, ShmTableView, id_both, key_hex, ns};
+use crate::model::{KernelState, ShmStore, id_both, key_hex, ns};
+use ipc_core::shm::view::{ShmSegView, ShmTableView};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -87,8 +88,8 @@ pub fn bytes_text(bytes: &[u8]) -> String {
 }
 
 /// `n byte(s)` / `n page(s)` with the right plural.
-fn plural(n: f64, one: &str) -> String {
-    if n == 1.0 { format!("1 {one}") } else { format!("{n} {one}s") }
+fn plural(n: u64, one: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") }
 }
 
 /// The segment's state in words.
@@ -126,7 +127,7 @@ fn hex_view(seg: &ShmSegView, stores: &[ShmStore]) -> Html {
         let base = r * HEX_ROW;
         let cell = |i: usize, text: String| {
             let at = base + i;
-            let beyond = at as f64 >= segsz;
+            let beyond = at as u64 >= segsz;
             html! {
                 <span class={classes!("b", hit[at].then_some("hit"), beyond.then_some("beyond"), (i == 8).then_some("mid"))}>
                     { text }
@@ -149,7 +150,7 @@ fn hex_view(seg: &ShmSegView, stores: &[ShmStore]) -> Html {
     let outside: Vec<String> = stores
         .iter()
         .filter(|st| st.shmid == seg.id && st.offset.saturating_add(st.len) > seg.preview.len() as u64)
-        .map(|st| format!("{} stored at offset {}", plural(st.len as f64, "byte"), st.offset))
+        .map(|st| format!("{} stored at offset {}", plural(st.len, "byte"), st.offset))
         .collect();
     let shown = seg.preview.len();
     html! {
@@ -161,7 +162,7 @@ fn hex_view(seg: &ShmSegView, stores: &[ShmStore]) -> Html {
             <div class="muted hex-note">
                 { format!("first {shown} bytes") }
                 if stored { { "; " }<span class="b hit">{ "00" }</span>{ " the last store" } }
-                if (shown as f64) > segsz { { "; " }<span class="b beyond">{ "00" }</span>{ " past the size asked (still in the page)" } }
+                if shown as u64 > segsz { { "; " }<span class="b beyond">{ "00" }</span>{ " past the size asked (still in the page)" } }
                 if !outside.is_empty() { { format!("; beyond this view: {}", outside.join(", ")) } }
             </div>
         </div>
@@ -176,9 +177,7 @@ fn segment(seg: &ShmSegView, table: &ShmTableView, touched: bool, stores: &[ShmS
     } else {
         let list = attached
             .iter()
-            .map(|(pid, a)| {
-                format!("pid {pid} at {}{}", addr_hex(a.va as u64), if a.rdonly { " (SHM_RDONLY)" } else { "" })
-            })
+            .map(|(pid, a)| format!("pid {pid} at {}{}", addr_hex(a.va), if a.rdonly { " (SHM_RDONLY)" } else { "" }))
             .collect::<Vec<_>>()
             .join(", ");
         format!("attached: {list}")
@@ -191,7 +190,7 @@ fn segment(seg: &ShmSegView, table: &ShmTableView, touched: bool, stores: &[ShmS
         flags.push("SHM_LOCK: wired");
     }
     let flags = if flags.is_empty() { String::new() } else { format!(" · {}", flags.join(" · ")) };
-    let page = if table.page_size > 0.0 { table.page_size } else { 4096.0 };
+    let page = if table.page_size > 0 { table.page_size } else { 4096 };
     html! {
         <li class={classes!("shm-seg", seg.removed.then_some("removed"), touched.then_some("touched"))}
             data-testid={format!("shm-seg-{id}")}>
@@ -211,8 +210,8 @@ fn segment(seg: &ShmSegView, table: &ShmTableView, touched: bool, stores: &[ShmS
                 </div>
                 <div>{ format!("mode {:04o} · owner uid {} gid {} · creator uid {} · cpid {} · lpid {}{flags}",
                     seg.perm.mode & 0o777, seg.perm.uid, seg.perm.gid, seg.perm.cuid, seg.cpid, seg.lpid) }</div>
-                <div class="muted">{ format!("atime {} · dtime {} · ctime {} · refs {}", ns(seg.atime), ns(seg.dtime),
-                    ns(seg.ctime), seg.refs) }</div>
+                <div class="muted">{ format!("atime {} · dtime {} · ctime {} · refs {}", ns(seg.atime as f64), ns(seg.dtime as f64),
+                    ns(seg.ctime as f64), seg.refs) }</div>
                 <div data-testid={format!("shm-attached-{id}")}>{ attached }</div>
             </div>
             { hex_view(seg, stores) }
@@ -303,7 +302,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
     let unlock = submit(Box::new(move |tid, shmid| Ok(Call::ShmLock { tid, shmid: id_of(shmid)?, lock: false })));
     let set = {
         let set_mode = set_mode.clone();
-        let table = props.state.shm.clone();
+        let table = props.state.scene.shm_table.clone();
         submit(Box::new(move |tid, shmid| {
             let id = id_of(shmid)?;
             // The owner stays; only the mode changes.
@@ -347,7 +346,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
         })
     };
 
-    let table = &props.state.shm;
+    let table = &props.state.scene.shm_table;
     let touched = props.state.touched_shm_ids();
     let stores = props.state.shm_stores();
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
@@ -372,12 +371,12 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
         let mine = Some(pid) == acting_pid;
         let map = table.map_of(pid);
         let attaches = map.iter().map(|a| {
-            let (va, len) = (a.va as u64, a.len as u64);
+            let (va, len) = (a.va, a.len);
             let removed = table.segment(a.shmid).is_some_and(|s| s.removed);
             html! {
                 <li class={classes!("attach", a.rdonly.then_some("rdonly"), removed.then_some("removed"))}>
                     <span class="mono">{ format!("{}–{}", addr_hex(va), addr_hex(va + len.saturating_sub(1))) }</span>
-                    { format!(" shmid {} · {} · {}{}", id_both(a.shmid), plural(len as f64, "byte"),
+                    { format!(" shmid {} · {} · {}{}", id_both(a.shmid), plural(len, "byte"),
                         if a.rdonly { "read-only (SHM_RDONLY)" } else { "read/write" },
                         if removed { " · removed" } else { "" }) }
                     <button type="button" class="pick" onclick={use_attach(a.shmid, va)}
@@ -412,13 +411,13 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
                 fault: EFAULT." }</p>
             <div class="usage" data-testid="shm-limits">
                 <span class="nowrap">
-                    <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(f64::from(table.nused), f64::from(table.shmmni)))}></span></span>
-                    { format!("{}/{} segments (shmmni);", table.nused, table.shmmni) }
+                    <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(f64::from(table.nused), f64::from(table.limits.shmmni)))}></span></span>
+                    { format!("{}/{} segments (shmmni);", table.nused, table.limits.shmmni) }
                 </span>
                 { " " }
                 <span class="nowrap">
-                    <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(table.committed, table.shmall))}></span></span>
-                    { format!("{}/{} pages committed (shmall)", table.committed, table.shmall) }
+                    <span class="meter" aria-hidden="true"><span style={format!("width:{}%", pct(table.committed as f64, table.limits.shmall as f64))}></span></span>
+                    { format!("{}/{} pages committed (shmall)", table.committed, table.limits.shmall) }
                 </span>
             </div>
             <div class="row">
@@ -500,7 +499,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
             </fieldset>
             <details class="shm-tunables">
                 <summary>{ format!("tunables: shmmax {} bytes · shmseg {} per process · page {} bytes",
-                    table.shmmax, table.shmseg, table.page_size) }</summary>
+                    table.limits.shmmax, table.limits.shmseg, table.page_size) }</summary>
                 <p class="muted">{ "sysctl kern.ipc.*: a privileged process may change them (EPERM otherwise)." }</p>
                 <form onsubmit={set_tunable} aria-label="set a shared-memory tunable">
                     <span class="field">
@@ -530,7 +529,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IpcPerm;
+    use ipc_core::namespace::IpcPerm;
 
     #[test]
     fn words() {
@@ -567,7 +566,7 @@ mod tests {
 
     #[test]
     fn a_store_highlights_its_bytes_in_the_preview() {
-        let seg = ShmSegView { id: 7, preview: vec![0; 64], segsz: 100.0, ..ShmSegView::default() };
+        let seg = ShmSegView { id: 7, preview: vec![0; 64], segsz: 100, ..ShmSegView::default() };
         let stores = [ShmStore { shmid: 7, offset: 2, len: 3 }, ShmStore { shmid: 8, offset: 0, len: 1 }];
         let hit = hits(&seg, &stores);
         assert_eq!(hit.iter().enumerate().filter(|(_, h)| **h).map(|(i, _)| i).collect::<Vec<_>>(), vec![2, 3, 4]);

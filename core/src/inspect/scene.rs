@@ -20,9 +20,9 @@
 //!   drawn nodes in pre-order with child positions among them, and for
 //!   each drawn node how many keys hang below it undrawn, on each side.
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
-//!   System V namespace, the message queues, the semaphore sets, the
-//!   POSIX semaphores, the processes and the deadlock, if there is one:
-//!   together a [`Scene`].
+//!   System V namespace, the message queues, the semaphore sets, shared
+//!   memory, the POSIX semaphores, the processes and the deadlock, if there
+//!   is one: together a [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
@@ -54,6 +54,7 @@ use crate::msg::view::MsgQueueView;
 use crate::namespace::{Facility, NsStep};
 use crate::psem::view::PsemTableView;
 use crate::sem::view::SemSetView;
+use crate::shm::view::ShmTableView;
 use serde::{Deserialize, Serialize};
 
 /// Rows per page unless the window says otherwise.
@@ -164,6 +165,8 @@ pub struct Scene {
     /// The POSIX semaphores: the name list, every semaphore, every
     /// process's reference list.
     pub psem: PsemTableView,
+    /// Shared memory: every segment, every process's attach map, the limits.
+    pub shm_table: ShmTableView,
     /// Every process with its threads and their states.
     pub processes: Vec<ProcessView>,
     /// The deadlock's wait-for graph, if every thread waits and nothing the
@@ -210,6 +213,7 @@ impl Default for Scene {
                 max_sems: 0,
                 value_max: 0,
             },
+            shm_table: ShmTableView::default(),
             processes: Vec::new(),
             deadlock: None,
         }
@@ -461,6 +465,7 @@ impl Kernel<Ipc> {
             queues,
             sem_sets: self.sem_set_views(),
             psem: self.psem_view(),
+            shm_table: self.shm_view(),
             processes: self.process_views(),
             deadlock: self.deadlock(),
         }

@@ -345,7 +345,7 @@ pub struct KipcPerm {
 }
 
 /// `struct ipc_perm` as STAT returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpcPerm {
     pub uid: Uid,
     pub gid: Gid,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// How many bytes of a segment a view shows.
 pub const PREVIEW_BYTES: u64 = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShmSegView {
     pub id: i32,
     pub perm: IpcPerm,
@@ -38,7 +38,7 @@ pub struct ShmSegView {
 }
 
 /// One attachment of a process.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachView {
     pub va: u64,
     pub len: u64,
@@ -46,14 +46,14 @@ pub struct AttachView {
     pub rdonly: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShmMapView {
     pub pid: Pid,
     /// Newest first.
     pub attaches: Vec<AttachView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShmTableView {
     /// In the namespace in id-list order (newest first), then removed ones.
     pub segments: Vec<ShmSegView>,
@@ -62,6 +62,26 @@ pub struct ShmTableView {
     pub nused: u32,
     pub committed: u64,
     pub page_size: u64,
+}
+
+impl ShmTableView {
+    /// Segment `id`, if it exists.
+    pub fn segment(&self, id: i32) -> Option<&ShmSegView> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+
+    /// The attachments of process `pid`, newest first.
+    pub fn map_of(&self, pid: Pid) -> &[AttachView] {
+        self.maps.iter().find(|m| m.pid == pid).map_or(&[], |m| m.attaches.as_slice())
+    }
+
+    /// Every (pid, attachment) of segment `id`.
+    pub fn attachments_of(&self, id: i32) -> Vec<(Pid, &AttachView)> {
+        self.maps
+            .iter()
+            .flat_map(|m| m.attaches.iter().filter(move |a| a.shmid == id).map(move |a| (m.pid, a)))
+            .collect()
+    }
 }
 
 impl<F: ShmHost> Kernel<F> {
