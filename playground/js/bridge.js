@@ -615,9 +615,6 @@ export function state(window) {
     rest = JSON.stringify({
       before,
       now: Number(kernel.now()),
-      ports: plain(inspect.ports(kernel)),
-      pipes: plain(inspect.pipes(kernel)),
-      fdTables: plain(inspect.fdTables(kernel)),
       explanation: plain(inspect.explain(kernel) ?? null),
       events: plain(events),
       eventsTotal: Number(next),

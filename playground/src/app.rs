@@ -7,7 +7,7 @@
 use crate::bridge::{self, Answer, Call, Opened, Origin};
 use crate::errno;
 use crate::explain::ExplainPanel;
-use crate::model::{KernelState, PortEvent, id_both, key_hex, ns};
+use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
 use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_words, poll_words, timeout_words};
 use crate::predict::{Predict, PredictBox};
@@ -21,6 +21,7 @@ use crate::timeline::{
 use crate::views::{EventLog, IdList, KeyTree, List, PAGE, PageTo, Queues, SlotTable};
 use ipc_core::inspect::scene::{Chosen, Page, Window};
 use ipc_core::namespace::Facility;
+use ipc_core::port::PortEvent;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -336,8 +337,8 @@ fn port_events(v: &Value) -> Vec<PortEvent> {
                     PortEvent {
                         source: n("source") as u16,
                         events: n("events") as i32,
-                        object: n("object"),
-                        user: n("user"),
+                        object: n("object") as u64,
+                        user: n("user") as u64,
                     }
                 })
                 .collect()
@@ -648,7 +649,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         Call::PortCreate { .. } => {
             let fd = v.as_i64().unwrap_or(-1) as i32;
             let pid = call.tid().and_then(|t| after.process_of(t)).map(|p| p.pid);
-            let port = after.ports.iter().filter(|p| Some(p.owner) == pid && p.fd == fd).map(|p| p.id).max();
+            let port = after.scene.ports.iter().filter(|p| Some(p.owner) == pid && p.fd == fd).map(|p| p.id).max();
             let port = port.map(|p| format!(" — port {p}")).unwrap_or_default();
             (format!("port fd {fd}{port}"), vec![])
         }
@@ -696,7 +697,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
                 .and_then(|t| after.process_of(t))
                 .and_then(|p| after.fd(p.pid, *port))
                 .and_then(|f| match f.kind {
-                    crate::model::FdKind::Port(id) => after.port(id),
+                    ipc_core::fd::FileKind::Port(id) => after.port(id),
                     _ => None,
                 })
                 .is_some_and(|p| p.alert.is_some());

@@ -2,18 +2,18 @@
 //!
 //! Most of it is ipc-core's own view types, deserialized as the kernel
 //! wrote them: the [`Scene`] (`inspect.scene`: the namespaces, the message
-//! queues, the semaphore sets, shared memory, the POSIX semaphores, the
-//! processes and the deadlock, cut to one screen) and the explanation.
-//! What is still here are serde mirrors of the WIT records for the views
-//! not yet in the scene — event ports, pipes, fd tables and the event log
-//! (camelCase fields, `{tag, val}` variants) — and the bridge's own
-//! timeline.  Unsigned 64-bit values of the mirrors arrive as JavaScript
-//! numbers and are kept as `f64` so that values past 2^53 still parse; they
-//! only serve for display.
+//! queues, the semaphore sets, shared memory, the POSIX semaphores, event
+//! ports, pipes and fd tables, the processes and the deadlock, cut to one
+//! screen) and the explanation.  What is still here is the event log as
+//! the component words it (a serde mirror of its WIT `event` record:
+//! camelCase fields, `{tag, val}` variants; 64-bit values as `f64`, for
+//! display) and the bridge's own timeline.
 
+use ipc_core::fd::FileKind as FdKind;
 use ipc_core::inspect::scene::{NamespaceScene, Scene};
 use ipc_core::inspect::{KeyNodeView, ProcessView};
 use ipc_core::msg::view::MsgQueueView;
+use ipc_core::port::view::{FdView, PortView};
 use serde::Deserialize;
 
 /// A 64-bit count or time, for display.
@@ -33,12 +33,6 @@ pub struct KernelState {
     /// see [`KernelState::showing`]).
     #[serde(skip)]
     pub shown: &'static str,
-    /// Event ports (`inspect.ports`).
-    pub ports: Vec<PortView>,
-    /// Pipes (`inspect.pipes`).
-    pub pipes: Vec<PipeView>,
-    /// Every process's fd table (`inspect.fd-tables`).
-    pub fd_tables: Vec<FdTableView>,
     /// The shown step explained (`inspect.explain`): the core's own type.
     pub explanation: Option<ipc_core::explain::Explanation>,
     /// The newest events (at most the bridge's EVENTS_SHOWN), oldest first.
@@ -123,121 +117,6 @@ pub fn shm_store(step: &Step) -> Option<ShmStore> {
     let len = text.split_whitespace().next()?.parse().ok()?;
     let offset = text.rsplit_once("at offset ")?.1.split_whitespace().next()?.parse().ok()?;
     Some(ShmStore { shmid: step.id?, offset, len })
-}
-
-/// `port_event_t` (`port-event`): source, events, object, user value.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PortEvent {
-    pub source: u16,
-    pub events: i32,
-    pub object: Big,
-    pub user: Big,
-}
-
-/// A parked `port_get` / `port_getn`, in the getter queue's order.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct GetterView {
-    pub waiter: WaiterView,
-    pub max: u32,
-    pub nget: u32,
-}
-
-/// A `PORT_SOURCE_FD` association.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct AssocView {
-    pub fd: i32,
-    pub owner: u32,
-    /// The poll events asked for.
-    pub events: u16,
-    pub user: Big,
-    /// Armed: fires at the next readiness (one-shot).
-    pub armed: bool,
-}
-
-/// Alert mode: its event and who set it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct AlertView {
-    pub events: i32,
-    pub user: Big,
-    pub pid: u32,
-}
-
-/// An event port (`port-view`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PortView {
-    pub id: u32,
-    /// The creator's fd.
-    pub fd: i32,
-    pub owner: u32,
-    pub ctime: Big,
-    /// Oldest first.
-    pub queue: Vec<PortEvent>,
-    /// Event slots in use, and the limit.
-    pub curr: u32,
-    pub max_events: u32,
-    pub alert: Option<AlertView>,
-    /// Head first.
-    pub getters: Vec<GetterView>,
-    pub assocs: Vec<AssocView>,
-}
-
-/// A pipe (`pipe-view`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PipeView {
-    pub id: u32,
-    pub buffered: Vec<u8>,
-    pub capacity: u32,
-    pub readers: u32,
-    pub writers: u32,
-    /// Parked readers and writers (tids), oldest first.
-    pub parked_readers: Vec<u32>,
-    pub parked_writers: Vec<u32>,
-}
-
-/// What an fd refers to (`fd-kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
-pub enum FdKind {
-    PipeRead(u32),
-    PipeWrite(u32),
-    Port(u32),
-}
-
-/// One fd of a process.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FdView {
-    pub fd: i32,
-    /// The open file's number.
-    pub file: u32,
-    pub kind: FdKind,
-    /// The poll events it would report now (0 for a port).
-    #[serde(default)]
-    pub revents: u16,
-}
-
-/// A process's fd table.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct FdTableView {
-    pub pid: u32,
-    pub fds: Vec<FdView>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct WaiterView {
-    pub tid: u32,
-    pub pid: u32,
-    pub reason: String,
-    pub since: Big,
-    pub deadline: Option<Big>,
 }
 
 /// How an event ended.
@@ -393,7 +272,7 @@ impl KernelState {
 
     /// The open fds of process `pid`, lowest first.
     pub fn fds_of(&self, pid: u32) -> &[FdView] {
-        self.fd_tables.iter().find(|t| t.pid == pid).map_or(&[], |t| t.fds.as_slice())
+        self.scene.fd_tables.iter().find(|t| t.pid == pid).map_or(&[], |t| t.fds.as_slice())
     }
 
     /// What fd `fd` of process `pid` refers to.
@@ -403,14 +282,15 @@ impl KernelState {
 
     /// Every (pid, fd) referring to a file of this kind.
     pub fn fds_to(&self, kind: FdKind) -> Vec<(u32, i32)> {
-        self.fd_tables
+        self.scene
+            .fd_tables
             .iter()
             .flat_map(|t| t.fds.iter().filter(move |f| f.kind == kind).map(move |f| (t.pid, f.fd)))
             .collect()
     }
 
     pub fn port(&self, id: u32) -> Option<&PortView> {
-        self.ports.iter().find(|p| p.id == id)
+        self.scene.ports.iter().find(|p| p.id == id)
     }
 }
 
@@ -443,37 +323,6 @@ pub fn ns(t: Big) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_port_views_parse_as_the_bridge_reports_them() {
-        let json = r#"{
-            "ports": [{"id": 1, "fd": 0, "owner": 1, "ctime": 0,
-                "queue": [{"source": 4, "events": 1, "object": 1, "user": 7}, {"source": 3, "events": 16, "object": 0, "user": 1}],
-                "curr": 2, "maxEvents": 65536, "alert": {"events": 32, "user": 2, "pid": 1},
-                "getters": [{"waiter": {"tid": 4, "pid": 1, "reason": "port_getn: port 1 (fd 0) has fewer than 1 event(s)",
-                    "since": 0, "deadline": null}, "max": 1, "nget": 1}],
-                "assocs": [{"fd": 1, "owner": 1, "events": 1, "user": 7, "armed": false}]}],
-            "pipes": [{"id": 1, "buffered": [106, 111, 98], "capacity": 4096, "readers": 1, "writers": 1,
-                "parkedReaders": [], "parkedWriters": [5]}],
-            "fdTables": [{"pid": 1, "fds": [{"fd": 0, "file": 1, "kind": {"tag": "port", "val": 1}, "revents": 0},
-                {"fd": 1, "file": 2, "kind": {"tag": "pipe-read", "val": 1}, "revents": 65},
-                {"fd": 2, "file": 3, "kind": {"tag": "pipe-write", "val": 1}, "revents": 4}]}]
-        }"#;
-        let s: KernelState = serde_json::from_str(json).expect("parses");
-        let p = s.port(1).expect("port 1");
-        assert_eq!(p.queue[0].source, 4);
-        assert_eq!(p.alert.as_ref().map(|a| a.pid), Some(1));
-        assert_eq!(p.getters[0].waiter.tid, 4);
-        assert!(!p.assocs[0].armed);
-        assert_eq!(s.pipes[0].buffered, b"job");
-        assert_eq!(s.pipes[0].parked_writers, vec![5]);
-        assert_eq!(s.fd(1, 1).map(|f| f.kind), Some(FdKind::PipeRead(1)));
-        assert_eq!(s.fds_to(FdKind::PipeWrite(1)), vec![(1, 2)]);
-        assert!(s.fds_of(9).is_empty());
-        // A state without them (an older bridge) still reads.
-        let old: KernelState = serde_json::from_str("{}").expect("parses");
-        assert!(old.ports.is_empty() && old.pipes.is_empty() && old.fd_tables.is_empty());
-    }
 
     #[test]
     fn a_store_step_says_where_it_stored() {

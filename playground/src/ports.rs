@@ -11,8 +11,11 @@
 
 use crate::bridge::Call;
 use crate::form::{Builder, Check, Field, fit, parse_int, parse_timeout, setter, submitter, toggler};
-use crate::model::{AssocView, Big, FdKind, GetterView, KernelState, PipeView, PortEvent, PortView, ns};
+use crate::model::{KernelState, ns};
 use crate::shm::bytes_text;
+use ipc_core::fd::FileKind as FdKind;
+use ipc_core::port::view::{GetterView, PipeView, PortView};
+use ipc_core::port::{Assoc as AssocView, PortEvent};
 use yew::prelude::*;
 
 /// Event sources (`<sys/port.h>`).
@@ -72,8 +75,8 @@ pub fn poll_words(events: u16) -> String {
 }
 
 /// A 64-bit value (a user value, an object) in hex.
-pub fn hex(v: Big) -> String {
-    format!("{:#x}", v as u64)
+pub fn hex(v: u64) -> String {
+    format!("{v:#x}")
 }
 
 /// A port event's events in hex, with poll words for an FD event.
@@ -181,14 +184,14 @@ fn getter_line(i: usize, g: &GetterView, state: &KernelState) -> Html {
     let w = &g.waiter;
     // The kernel's reason starts with the call's name: shown once.
     let (call, why) = w.reason.split_once(": ").unwrap_or(("port_getn", &w.reason));
-    let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d))).unwrap_or_default();
+    let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     let pid = state.process_of(w.tid).map_or(w.pid, |p| p.pid);
     html! {
         <li class={classes!("getter", (i == 0).then_some("head"))} data-testid={format!("port-getter-{}", w.tid)}>
             if i == 0 { <span class="getter-head">{ "head ▶" }</span> }
             <strong>{ format!("tid {} (pid {pid})", w.tid) }</strong>
             { format!(" {call} · nget {} / max {}", g.nget, g.max) }
-            <span class="getter-why">{ format!("{why} · since {}{deadline}", ns(w.since)) }</span>
+            <span class="getter-why">{ format!("{why} · since {}{deadline}", ns(w.since as f64)) }</span>
         </li>
     }
 }
@@ -234,7 +237,7 @@ fn port_box(p: &PortView, state: &KernelState) -> Html {
                     title="port_curr: queued user events plus associations, against process.max-port-events">
                     { format!("slots {}/{}", p.curr, p.max_events) }
                 </span>
-                <span class="muted">{ format!("open as {sharers} · created {}", ns(p.ctime)) }</span>
+                <span class="muted">{ format!("open as {sharers} · created {}", ns(p.ctime as f64)) }</span>
             </div>
             { alert }
             <div class="port-cols">
@@ -635,17 +638,17 @@ pub fn PortsPanel(props: &PortsProps) -> Html {
                     <button type="submit" data-testid="pget" title="one event, same timeout">{ "port_get" }</button>
                 </form>
             </fieldset>
-            if state.ports.is_empty() {
+            if state.scene.ports.is_empty() {
                 <p class="muted" data-testid="no-ports">{ "No ports yet: port_create makes one." }</p>
             } else {
-                <ul class="port-list" data-testid="port-list">{ for state.ports.iter().map(|p| port_box(p, state)) }</ul>
+                <ul class="port-list" data-testid="port-list">{ for state.scene.ports.iter().map(|p| port_box(p, state)) }</ul>
             }
             <div class="pipes" data-testid="pipes">
                 <h3>{ "Pipes" }</h3>
-                if state.pipes.is_empty() {
+                if state.scene.pipes.is_empty() {
                     <p class="muted">{ "No pipes yet: pipe() makes one." }</p>
                 } else {
-                    <ul class="pipe-list">{ for state.pipes.iter().map(|p| pipe_box(p, state)) }</ul>
+                    <ul class="pipe-list">{ for state.scene.pipes.iter().map(|p| pipe_box(p, state)) }</ul>
                 }
             </div>
             <div class="fdtables" data-testid="fdtables">
@@ -669,9 +672,9 @@ mod tests {
         assert_eq!(source_name(3), "USER");
         assert_eq!(source_name(5), "ALERT");
         assert_eq!(source_name(9), "source 9");
-        let fd = PortEvent { source: 4, events: 1, object: 3.0, user: 7.0 };
+        let fd = PortEvent { source: 4, events: 1, object: 3, user: 7 };
         assert_eq!(event_words(&fd), "FD · events 0x1 (POLLIN) · object fd 3 · user 0x7");
-        let user = PortEvent { source: 3, events: 0x10, object: 0.0, user: 1.0 };
+        let user = PortEvent { source: 3, events: 0x10, object: 0, user: 1 };
         assert_eq!(event_words(&user), "USER · events 0x10 · object 0 · user 0x1");
         assert_eq!(alert_flag_words(1), "PORT_ALERT_SET");
         assert_eq!(alert_flag_words(3), "PORT_ALERT_SET|PORT_ALERT_UPDATE");
@@ -683,12 +686,12 @@ mod tests {
 
     #[test]
     fn what_a_getter_got() {
-        let user = PortEvent { source: 3, events: 0x10, object: 0.0, user: 1.0 };
+        let user = PortEvent { source: 3, events: 0x10, object: 0, user: 1 };
         assert_eq!(
             got_words(std::slice::from_ref(&user), false).0,
             "1 event(s): USER · events 0x10 · object 0 · user 0x1"
         );
-        let (head, lines) = got_words(&[user.clone(), user.clone()], true);
+        let (head, lines) = got_words(&[user, user], true);
         assert_eq!(head, "ETIME with 2 event(s) — the timeout passed first");
         assert_eq!(lines.len(), 2);
         assert!(lines[1].starts_with("2. USER"));

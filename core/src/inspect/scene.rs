@@ -21,8 +21,8 @@
 //!   each drawn node how many keys hang below it undrawn, on each side.
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
 //!   System V namespace, the message queues, the semaphore sets, shared
-//!   memory, the POSIX semaphores, the processes and the deadlock, if there
-//!   is one: together a [`Scene`].
+//!   memory, the POSIX semaphores, event ports, pipes and fd tables, the
+//!   processes and the deadlock, if there is one: together a [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
@@ -52,6 +52,7 @@ use crate::hooks::{Event, Ipc, Step};
 use crate::kernel::{Kernel, WaitFor};
 use crate::msg::view::MsgQueueView;
 use crate::namespace::{Facility, NsStep};
+use crate::port::view::{FdTableView, PipeView, PortView};
 use crate::psem::view::PsemTableView;
 use crate::sem::view::SemSetView;
 use crate::shm::view::ShmTableView;
@@ -167,6 +168,12 @@ pub struct Scene {
     pub psem: PsemTableView,
     /// Shared memory: every segment, every process's attach map, the limits.
     pub shm_table: ShmTableView,
+    /// Event ports: queue, getter queue, alert, associations, timers.
+    pub ports: Vec<PortView>,
+    /// Pipes: buffer, ends, parked readers and writers.
+    pub pipes: Vec<PipeView>,
+    /// Every process's fd table.
+    pub fd_tables: Vec<FdTableView>,
     /// Every process with its threads and their states.
     pub processes: Vec<ProcessView>,
     /// The deadlock's wait-for graph, if every thread waits and nothing the
@@ -214,6 +221,9 @@ impl Default for Scene {
                 value_max: 0,
             },
             shm_table: ShmTableView::default(),
+            ports: Vec::new(),
+            pipes: Vec::new(),
+            fd_tables: Vec::new(),
             processes: Vec::new(),
             deadlock: None,
         }
@@ -466,6 +476,9 @@ impl Kernel<Ipc> {
             sem_sets: self.sem_set_views(),
             psem: self.psem_view(),
             shm_table: self.shm_view(),
+            ports: self.port_views(),
+            pipes: self.pipe_views(),
+            fd_tables: self.fd_table_views(),
             processes: self.process_views(),
             deadlock: self.deadlock(),
         }
