@@ -25,7 +25,8 @@
 //!   sources, `port_get`/`port_getn` with the seed's getter queue.
 //! * [`psem`] — POSIX semaphores (NetBSD `uipc_sem.c`): names, ids and
 //!   per-process reference lists of their own, outside the namespace.
-//! * [`inspect`] — plain-data views for viewers.
+//! * [`inspect`] — plain-data views for viewers; [`inspect::scene`] cuts them to
+//!   what one screen shows (a page of each long list, an overview of a large tree).
 //! * [`hooks`] — the one place that names every facility: their state,
 //!   their words and one arm per hook.  [`Kernel`] is the kernel with them.
 //! * [`explain`] — one event in plain words and its call's kernel path,
