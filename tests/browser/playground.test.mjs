@@ -356,6 +356,7 @@ async function main() {
           const moved = page.locator(`${tid('avl')} > .tree-box svg g.node.moved`);
           assert((await moved.count()) >= 1, 'the nodes the rotation moved are marked');
           assert(/⇅ moved/.test(await moved.first().textContent()), 'a moved node says so in words');
+          if (rotated.length === 0) await readmePanel(page, 'avl', 'rotation');
           rotated.push(`${key}:${m[1]}@${m[2]}`);
         } else {
           assert((await page.locator(tid('avl-before')).count()) === 0, `msgget ${key} did not rotate: no before drawing`);
@@ -1444,6 +1445,7 @@ async function main() {
         await page.locator(tid('result-bar-back')).click();
         await atStep(page, total, total + 1);
         await page.screenshot({ path: `${SHOTS}playground-narrow.png` });
+        if (process.env.IPC_UPDATE_README_SHOT) copyFileSync(`${SHOTS}playground-narrow.png`, fileURLToPath(new URL('../../www/screenshot-narrow.png', import.meta.url)));
       } finally {
         await page.setViewportSize({ width: 1366, height: 768 });
       }
