@@ -552,6 +552,11 @@ pub fn EventLog(props: &StateProps) -> Html {
         <section class="panel events" data-testid="events" aria-labelledby="events-h">
             <h2 id="events-h">{ "Event log (newest first)" }</h2>
             if n == 0 { <p class="muted">{ "No events yet." }</p> }
+            if props.state.events_total > n as f64 {
+                <p class="help" data-testid="events-shown">
+                    { format!("The newest {n} of {} events the kernel has recorded; the timeline reaches every step.", props.state.events_total) }
+                </p>
+            }
             // The log scrolls in its own box: a region the keyboard can reach and scroll.
             <div class="eventlist-box" tabindex="0" role="region" aria-label="event log (scrolls)">
                 <ol class="eventlist" reversed=true>

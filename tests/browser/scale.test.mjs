@@ -291,6 +291,11 @@ async function scale(browser, n, results) {
       assert(new RegExp(`ids \\d+–\\d+ of ${n}`).test(pager), `the id list's pager: ${pager}`);
       const slots = await page.locator(`${tid('slot-table')} tbody tr`).count();
       assert(slots <= 128, `the slot table draws one page: ${slots} rows`);
+      // The event log draws the newest events and says how many there were.
+      const logged = await page.locator(`${tid('events')} .eventlist > li`).count();
+      const said = await page.locator(tid('events-shown')).textContent();
+      const m = said.match(/^The newest (\d+) of (\d+) events/);
+      assert(m && Number(m[1]) === logged && logged <= 60 && Number(m[2]) >= steps, `the event log: ${logged} drawn; "${said}"`);
       // A large tree is an overview (at most 127 nodes plus the touched paths);
       // a long timeline draws the markers around the step shown.
       await page.locator(tid('avl-overview')).waitFor();
