@@ -94,6 +94,13 @@ pub struct Window {
     pub tree_levels: u32,
 }
 
+impl Window {
+    /// Rows per page as the scene cuts them: `page_size` within 1 to 4096.
+    pub fn rows(&self) -> usize {
+        self.page_size.clamp(1, PAGE_MAX) as usize
+    }
+}
+
 impl Default for Window {
     fn default() -> Self {
         Window {
@@ -434,7 +441,7 @@ fn tree_scene(keys: Vec<KeyNodeView>, marked: &[i32], w: &Window) -> TreeScene {
 }
 
 fn namespace_scene(v: NamespaceView, touched: Touched, w: &Window) -> NamespaceScene {
-    let size = w.page_size.clamp(1, PAGE_MAX) as usize;
+    let size = w.rows();
     let mine = w.facility == v.facility;
     let slot_focus = touched.slots.first().map(|&s| s as usize).filter(|&s| s < v.slots.len());
     let id_focus = v.ids.iter().position(|id| touched.ids.contains(id));
@@ -458,7 +465,7 @@ impl Kernel<Ipc> {
         let last = self.last_event();
         let ns = |f: Facility| namespace_scene(self.namespace_view(f), touched(last.as_ref(), f), w);
         let msg = ns(Facility::Msg);
-        let size = w.page_size.clamp(1, PAGE_MAX) as usize;
+        let size = w.rows();
         let ids = self.msg_queue_ids();
         let focus = ids.iter().position(|id| msg.touched.ids.contains(id));
         let first = page_start(ids.len(), focus, w.queues, size);
@@ -486,13 +493,12 @@ impl Kernel<Ipc> {
 }
 
 impl<T> Page<T> {
-    fn check(&self, what: &str, size: u32) -> Result<(), String> {
-        let size = size.clamp(1, PAGE_MAX);
-        let ok = self.rows.len() <= size as usize
-            && self.first.is_multiple_of(size)
+    fn check(&self, what: &str, size: usize) -> Result<(), String> {
+        let ok = self.rows.len() <= size
+            && (self.first as usize).is_multiple_of(size)
             && (self.first < self.total.max(1))
             && self.first as usize + self.rows.len() <= self.total as usize
-            && (self.rows.len() == size as usize || self.first as usize + self.rows.len() == self.total as usize)
+            && (self.rows.len() == size || self.first as usize + self.rows.len() == self.total as usize)
             && self.focus.is_none_or(|f| f < self.total);
         if ok {
             Ok(())
@@ -534,11 +540,11 @@ impl Scene {
     /// The invariants of the module's theory.
     pub fn check(&self, w: &Window) -> Result<(), String> {
         for ns in [&self.msg, &self.sem, &self.shm] {
-            ns.slots.check("slots", w.page_size)?;
-            ns.ids.check("ids", w.page_size)?;
+            ns.slots.check("slots", w.rows())?;
+            ns.ids.check("ids", w.rows())?;
             ns.tree.check()?;
         }
-        self.queues.check("queues", w.page_size)
+        self.queues.check("queues", w.rows())
     }
 }
 
