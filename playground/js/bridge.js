@@ -93,13 +93,15 @@ const text = (bytes) => new TextDecoder().decode(bytes);
 /** A bridge-level error (not the kernel's errno) as a JSON answer. */
 const bridgeError = (e) => JSON.stringify({ ok: false, errno: 'bridge', message: String(e && e.message ? e.message : e) });
 
+/** A thrown error as a JSON answer: the component's errno (its payload), or a bridge-level error. */
+const failure = (e) => (e && e.payload !== undefined ? JSON.stringify({ ok: false, errno: String(e.payload) }) : bridgeError(e));
+
 /** Runs `f`; success, failure with an errno, or a bridge-level error, as a JSON string. */
 function call(f) {
   try {
     return JSON.stringify({ ok: true, ...f() });
   } catch (e) {
-    if (e && e.payload !== undefined) return JSON.stringify({ ok: false, errno: String(e.payload) });
-    return bridgeError(e);
+    return failure(e);
   }
 }
 
@@ -605,9 +607,8 @@ export function state(window) {
   let rest;
   try {
     const before = beforeRotation();
-    const s = inspect.scene(kernel, window || '{}');
-    if (s.tag === 'err') throw new Error(s.val);
-    scene = s.tag === 'ok' ? s.val : s;
+    // A window that is not one throws, its reason the payload.
+    scene = inspect.scene(kernel, window || '{}');
     const [, end] = kernel.events(END);
     const [events, next] = kernel.events(end > BigInt(EVENTS_SHOWN) ? end - BigInt(EVENTS_SHOWN) : 0n);
     const lo = Math.max(0, position - LABELS_AROUND);
@@ -618,7 +619,6 @@ export function state(window) {
       explanation: plain(inspect.explain(kernel) ?? null),
       events: plain(events),
       eventsTotal: Number(next),
-      cursor: Number(next),
       history: position - base,
       timeline: {
         step: position,
@@ -631,8 +631,7 @@ export function state(window) {
       },
     });
   } catch (e) {
-    if (e && e.payload !== undefined) return JSON.stringify({ ok: false, errno: String(e.payload) });
-    return bridgeError(e);
+    return failure(e);
   }
   // rest is `{…}`: its fields follow the scene's inside "value".
   return `{"ok":true,"value":{"scene":${scene},${rest.slice(1)}}`;

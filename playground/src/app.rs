@@ -7,7 +7,7 @@
 use crate::bridge::{self, Answer, Call, Opened, Origin};
 use crate::errno;
 use crate::explain::ExplainPanel;
-use crate::model::{KernelState, id_both, key_hex, ns};
+use crate::model::{KernelState, facility_of, id_both, key_hex, ns};
 use crate::panels::{CallsPanel, ProcessesPanel, flag_words};
 use crate::ports::{PortFields, PortsPanel, alert_flag_words, event_words, got_words, poll_words, timeout_words};
 use crate::predict::{Predict, PredictBox};
@@ -20,7 +20,6 @@ use crate::timeline::{
 };
 use crate::views::{EventLog, IdList, KeyTree, List, PAGE, PageTo, Queues, SlotTable};
 use ipc_core::inspect::scene::{Chosen, Page, Window};
-use ipc_core::namespace::Facility;
 use ipc_core::port::PortEvent;
 use serde_json::Value;
 use wasm_bindgen::JsCast;
@@ -956,11 +955,7 @@ impl App {
     /// Re-reads the kernel state; keeps the actor on a live thread.
     fn refresh(&mut self) {
         self.window.page_size = PAGE as u32;
-        self.window.facility = match self.showing {
-            "sem" => Facility::Sem,
-            "shm" => Facility::Shm,
-            _ => Facility::Msg,
-        };
+        self.window.facility = facility_of(self.showing);
         match bridge::read_state(&self.window) {
             Ok(state) => {
                 let threads = state.threads();

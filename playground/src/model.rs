@@ -13,6 +13,7 @@ use ipc_core::fd::FileKind as FdKind;
 use ipc_core::inspect::scene::{NamespaceScene, Scene};
 use ipc_core::inspect::{KeyNodeView, ProcessView};
 use ipc_core::msg::view::MsgQueueView;
+use ipc_core::namespace::Facility;
 use ipc_core::port::view::{FdView, PortView};
 use serde::Deserialize;
 
@@ -195,11 +196,7 @@ impl KernelState {
 
     /// The namespace the namespace views draw.
     pub fn ns(&self) -> &NamespaceScene {
-        match self.shown {
-            "sem" => &self.scene.sem,
-            "shm" => &self.scene.shm,
-            _ => &self.scene.msg,
-        }
+        self.scene.namespace(facility_of(self.shown))
     }
 
     /// Slot indices touched by the newest event's steps, in the namespace drawn.
@@ -297,6 +294,16 @@ impl KernelState {
 /// A step of the POSIX semaphore facility (`psem-create`, `psem-ref`, …).
 fn is_psem_step(s: &Step) -> bool {
     s.kind.starts_with("psem-")
+}
+
+/// The System V facility a namespace name ("msg", "sem" or "shm") names;
+/// the msg namespace for any other.
+pub fn facility_of(name: &str) -> Facility {
+    match name {
+        "sem" => Facility::Sem,
+        "shm" => Facility::Shm,
+        _ => Facility::Msg,
+    }
 }
 
 /// A key the way `ipcs` prints it: hex, with IPC_PRIVATE named.
