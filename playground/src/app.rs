@@ -34,6 +34,17 @@ pub enum Verdict {
     Failed,
 }
 
+impl Verdict {
+    /// Its CSS class, its symbol and its word: ("ok", "✔", "ok").
+    fn marks(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Verdict::Ok => ("ok", "✔", "ok"),
+            Verdict::Blocked => ("blocked", "‖", "parked"),
+            Verdict::Failed => ("failed", "✖", "error"),
+        }
+    }
+}
+
 /// The result box: the call in words and what it returned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -1588,15 +1599,11 @@ impl App {
         let result = match &self.report {
             None => html! { <p class="muted">{ "Make a call: its result or errno shows here." }</p> },
             Some(r) => {
-                let (class, mark) = match r.verdict {
-                    Verdict::Ok => ("ok", "✔ ok:"),
-                    Verdict::Blocked => ("blocked", "‖ parked:"),
-                    Verdict::Failed => ("failed", "✖ error:"),
-                };
+                let (class, symbol, word) = r.verdict.marks();
                 html! {
                     <div class={classes!("report", class)}>
                         <div class="call mono" data-testid="result-call">{ &r.title }</div>
-                        <div class="verdict" data-testid="result-text"><strong>{ mark }</strong>{ " " }{ &r.text }</div>
+                        <div class="verdict" data-testid="result-text"><strong>{ format!("{symbol} {word}:") }</strong>{ " " }{ &r.text }</div>
                         { for r.detail.iter().map(|d| html! { <div class="detail">{ d }</div> }) }
                     </div>
                 }
@@ -1607,15 +1614,11 @@ impl App {
         // back at hand (hidden, to people and screen readers alike, on wider
         // screens, where the panel is beside the forms).
         let bar = self.report.as_ref().map(|r| {
-            let (class, mark) = match r.verdict {
-                Verdict::Ok => ("ok", "✔"),
-                Verdict::Blocked => ("blocked", "‖"),
-                Verdict::Failed => ("failed", "✖"),
-            };
+            let (class, symbol, _) = r.verdict.marks();
             let history = self.state.history;
             html! {
                 <aside class={classes!("result-bar", class)} data-testid="result-bar" aria-label="latest result">
-                    <span class="verdict"><strong>{ mark }</strong>{ " " }{ &r.text }</span>
+                    <span class="verdict"><strong>{ symbol }</strong>{ " " }{ &r.text }</span>
                     <button type="button" data-testid="result-bar-back" disabled={history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}>{ "⟲ Step back" }</button>
                 </aside>
