@@ -19,6 +19,10 @@
 //!   alive for the remaining handles) all give errnos, never stale memory.
 //! * `main-thread` of an exited process is a thread handle with tid 0, a
 //!   tid the kernel never assigns, so every call through it is `esrch`.
+//! * A `checkpoint` owns a clone of a kernel's whole state.  `rewind`
+//!   clones it back without the checks `restore` runs on a snapshot: the
+//!   component made it, so it is a state the kernel reached (and no caller
+//!   can forge or edit one).
 //!
 //! ## Why nothing may trap
 //! A trap (a Rust panic here, since the component is built with
@@ -32,7 +36,7 @@
 //! parsed, validated and checked ([`ipc_core::Kernel::check`]) before it
 //! replaces anything; and the errno conversions are total `match`es.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ipc_core::event::{Named, Wakeup as CWakeup};
@@ -580,6 +584,40 @@ pub struct ThreadRes {
     pid: u32,
 }
 
+/// The `checkpoint` resource: a copy of a kernel's whole state, and the
+/// length of its snapshot once asked.
+pub struct CheckpointRes {
+    k: CKernel,
+    size: Cell<Option<u64>>,
+}
+
+/// Counts the bytes written to it (a snapshot's length, without the text).
+struct ByteCount(u64);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl system::GuestCheckpoint for CheckpointRes {
+    fn size(&self) -> u64 {
+        if let Some(n) = self.size.get() {
+            return n;
+        }
+        let mut count = ByteCount(0);
+        // As `snapshot`: plain data always serialises.
+        let n = serde_json::to_writer(&mut count, &self.k).map_or(0, |()| count.0);
+        self.size.set(Some(n));
+        n
+    }
+}
+
 fn process(k: &Shared, pid: u32) -> system::Process {
     system::Process::new(ProcessRes { k: Rc::clone(k), pid })
 }
@@ -650,6 +688,15 @@ impl GuestKernel for KernelRes {
         *self.k.borrow_mut() = k;
         Ok(())
     }
+
+    fn checkpoint(&self) -> system::Checkpoint {
+        system::Checkpoint::new(CheckpointRes { k: self.k.borrow().clone(), size: Cell::new(None) })
+    }
+
+    fn rewind(&self, to: system::CheckpointBorrow<'_>) {
+        let cp: &CheckpointRes = to.get();
+        self.k.borrow_mut().clone_from(&cp.k);
+    }
 }
 
 impl GuestProcess for ProcessRes {
@@ -704,6 +751,7 @@ impl system::Guest for Component {
     type Kernel = KernelRes;
     type Process = ProcessRes;
     type Thread = ThreadRes;
+    type Checkpoint = CheckpointRes;
 
     fn default_config() -> Config {
         config(&CConfig::default())

@@ -270,6 +270,21 @@ impl Lab {
         no_trap(sys.kernel().call_restore(&mut self.store, self.kernel, snapshot), "kernel.restore")
     }
 
+    pub fn checkpoint(&mut self) -> ResourceAny {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_checkpoint(&mut self.store, self.kernel), "kernel.checkpoint")
+    }
+
+    pub fn rewind(&mut self, to: ResourceAny) {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.kernel().call_rewind(&mut self.store, self.kernel, to), "kernel.rewind")
+    }
+
+    pub fn checkpoint_size(&mut self, cp: ResourceAny) -> u64 {
+        let sys = self.world.ipclab_ipc_system();
+        no_trap(sys.checkpoint().call_size(&mut self.store, cp), "checkpoint.size")
+    }
+
     // ----- the process resource -----
 
     pub fn pid(&mut self, p: ResourceAny) -> u32 {

@@ -4,12 +4,15 @@
 //! resource method** the `kernel` world of `wit/ipc.wit` exports — `system`
 //! (`default-config`; the `kernel` resource: create, spawn, now, advance,
 //! events, set-project-limit, set-zone-limit, set-step-recording,
-//! zone-remove, snapshot, restore; the `process` resource: pid,
-//! main-thread, thread-create, fork, exec, exit; the `thread` resource:
-//! tid, pid, take-result, interrupt), `msg` (with `batch` and all fourteen
-//! kinds of batch operation), `sem`, `shm`, `psem`, `fd`, `port` (with
-//! timers and port-sendn) and `inspect` — plus the destructors of the three
-//! resources (`drop`).  The list is not kept by hand: the test parses the
+//! zone-remove, snapshot, restore, checkpoint, rewind; the `process`
+//! resource: pid, main-thread, thread-create, fork, exec, exit; the
+//! `thread` resource: tid, pid, take-result, interrupt; the `checkpoint`
+//! resource: size), `msg` (with `batch` and all fourteen kinds of batch
+//! operation), `sem`, `shm`, `psem`, `fd`, `port` (with timers and
+//! port-sendn) and `inspect` — plus the destructors of the four resources
+//! (`drop`).  A rewind must leave the kernel's snapshot equal to the one
+//! taken with its checkpoint, and a checkpoint's size is that snapshot's
+//! length.  The list is not kept by hand: the test parses the
 //! WIT (`include_str!`), asserts that its table of operations names
 //! exactly the WIT's functions, and at the end that each was called.
 //!
@@ -279,7 +282,11 @@ const OPS: &[(&str, u64)] = &[
     ("system.kernel.zone-remove", 2),
     ("system.kernel.snapshot", 2),
     ("system.kernel.restore", 5),
+    ("system.kernel.checkpoint", 2),
+    ("system.kernel.rewind", 3),
     ("system.kernel.[drop]", 1),
+    ("system.checkpoint.size", 1),
+    ("system.checkpoint.[drop]", 1),
     ("system.process.pid", 1),
     ("system.process.main-thread", 2),
     ("system.process.thread-create", 4),
@@ -415,17 +422,18 @@ fn wit_exports() -> BTreeSet<String> {
 }
 
 /// The table names every exported function once (and only those, plus the
-/// three destructors).
+/// four destructors).
 #[test]
 fn the_table_is_the_wit() {
     let wit = wit_exports();
     assert!(wit.len() >= 90, "the WIT parser found only {} functions: {wit:?}", wit.len());
     let table: BTreeSet<String> = OPS.iter().map(|(n, _)| n.to_string()).collect();
     assert_eq!(table.len(), OPS.len(), "a name appears twice in OPS");
-    let drops: BTreeSet<String> = ["system.kernel.[drop]", "system.process.[drop]", "system.thread.[drop]"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let drops: BTreeSet<String> =
+        ["system.kernel.[drop]", "system.process.[drop]", "system.thread.[drop]", "system.checkpoint.[drop]"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     let missing: Vec<_> = wit.difference(&table).collect();
     let unknown: Vec<_> = table.difference(&wit).filter(|n| !drops.contains(*n)).collect();
     assert!(missing.is_empty(), "exports of wit/ipc.wit the fuzzer does not call: {missing:?}");
@@ -462,6 +470,7 @@ enum Kind {
     Kernel,
     Process,
     Thread,
+    Checkpoint,
 }
 
 /// A handle passed to a call: `bad` when the host must refuse it (dropped,
@@ -516,6 +525,11 @@ struct Fuzz {
     cur: u32,
     uids: Vec<u32>,
     snaps: Vec<String>,
+    /// Live checkpoints, each with the snapshot of the kernel it copied,
+    /// taken when it was made.
+    cps: Vec<(ResourceAny, String)>,
+    /// Rewinds whose result was compared with the checkpoint's snapshot.
+    rewound: u64,
     /// The first kernel's initial state.
     base: String,
     // tallies
@@ -557,6 +571,8 @@ impl Fuzz {
             cur: 0,
             uids: vec![0, 100, 200, 300],
             snaps: Vec::new(),
+            cps: Vec::new(),
+            rewound: 0,
             base: String::new(),
             calls: 0,
             traps: 0,
@@ -649,6 +665,7 @@ impl Fuzz {
             Kind::Thread => [p, k][self.rng.below(2) as usize],
             Kind::Process => [t, k][self.rng.below(2) as usize],
             Kind::Kernel => [t, p][self.rng.below(2) as usize],
+            Kind::Checkpoint => [t, p, k][self.rng.below(3) as usize],
         }
     }
 
@@ -708,6 +725,22 @@ impl Fuzz {
         Pick { h: self.procs[i].h, bad: false, idx: Some(i) }
     }
 
+    /// A checkpoint: mostly a live one (its index in `cps`); sometimes a
+    /// dropped or mistyped handle.
+    fn checkpoint(&mut self) -> Pick {
+        let r = self.rng.below(100);
+        if r < 5
+            && let Some(h) = self.dropped_of(Kind::Checkpoint)
+        {
+            return Pick { h, bad: true, idx: None };
+        }
+        if r == 5 || self.cps.is_empty() {
+            return Pick { h: self.mistyped(Kind::Checkpoint), bad: true, idx: None };
+        }
+        let i = self.rng.below(self.cps.len() as u64) as usize;
+        Pick { h: self.cps[i].0, bad: false, idx: Some(i) }
+    }
+
     fn kernel(&mut self) -> Pick {
         match self.rng.below(100) {
             0..=2 => match self.dropped_of(Kind::Kernel) {
@@ -762,6 +795,7 @@ impl Fuzz {
             Kind::Kernel => self.done("system.kernel.[drop]", false, r, || format!("{h:?}")),
             Kind::Process => self.done("system.process.[drop]", false, r, || format!("{h:?}")),
             Kind::Thread => self.done("system.thread.[drop]", false, r, || format!("{h:?}")),
+            Kind::Checkpoint => self.done("system.checkpoint.[drop]", false, r, || format!("{h:?}")),
         };
         push_capped(&mut self.rng, &mut self.dropped, (h, kind), 24);
     }
@@ -1273,6 +1307,45 @@ impl Fuzz {
                 }
             }
             "system.kernel.restore" => self.restore(),
+            "system.kernel.checkpoint" => {
+                let k = self.kernel();
+                let cp = call!(self, "system.kernel.checkpoint", k.bad, ["{k:?}"], |w, s| w
+                    .ipclab_ipc_system()
+                    .kernel()
+                    .call_checkpoint(s, k.h));
+                if let Some(cp) = cp {
+                    let snap = self.snapshot_of(k.h);
+                    self.cps.push((cp, snap));
+                    if self.cps.len() > 3 {
+                        let (old, _) = self.cps.remove(self.rng.below(self.cps.len() as u64) as usize);
+                        self.drop_handle(old, Kind::Checkpoint);
+                    }
+                }
+            }
+            "system.kernel.rewind" => self.rewind(),
+            "system.checkpoint.size" => {
+                let c = self.checkpoint();
+                let n = call!(self, "system.checkpoint.size", c.bad, ["{c:?}"], |w, s| w
+                    .ipclab_ipc_system()
+                    .checkpoint()
+                    .call_size(s, c.h));
+                if let (Some(n), Some(i)) = (n, c.idx) {
+                    assert_eq!(n, self.cps[i].1.len() as u64, "a checkpoint's size is its snapshot's length");
+                }
+            }
+            "system.checkpoint.[drop]" => {
+                if (self.rng.chance(20) || self.cps.is_empty())
+                    && let Some(h) = self.dropped_of(Kind::Checkpoint)
+                {
+                    let r = h.resource_drop(&mut self.lab.store);
+                    self.done("system.checkpoint.[drop]", true, r, || format!("{h:?} again"));
+                    return;
+                }
+                if !self.cps.is_empty() {
+                    let (old, _) = self.cps.remove(self.rng.below(self.cps.len() as u64) as usize);
+                    self.drop_handle(old, Kind::Checkpoint);
+                }
+            }
             "system.kernel.[drop]" => {
                 // The second kernel's handle goes (its processes keep it
                 // alive); a new one takes its place.  Sometimes a dropped
@@ -2335,6 +2408,44 @@ impl Fuzz {
         }
     }
 
+    /// `kernel.rewind` to a checkpoint (of this kernel or the other): the
+    /// kernel's snapshot is then the one taken with the checkpoint.
+    ///
+    /// A refused checkpoint handle goes with a refused kernel handle:
+    /// wasmtime 48 keeps the borrow of a method's `self` it has already
+    /// lowered when a later handle argument is refused, and the kernel
+    /// handle could then never be dropped (a host-side leak: the call never
+    /// reaches the component).
+    fn rewind(&mut self) {
+        let c = self.checkpoint();
+        let k = if c.bad {
+            let h = self.dropped_of(Kind::Kernel).unwrap_or_else(|| self.mistyped(Kind::Kernel));
+            Pick { h, bad: true, idx: None }
+        } else {
+            self.kernel()
+        };
+        let bad = k.bad || c.bad;
+        let r = call!(self, "system.kernel.rewind", bad, ["{k:?} to {c:?}"], |w, s| w
+            .ipclab_ipc_system()
+            .kernel()
+            .call_rewind(s, k.h, c.h));
+        if r.is_none() || bad {
+            return;
+        }
+        let Some(i) = c.idx else { return };
+        let after = self.snapshot_of(k.h);
+        assert!(
+            after == self.cps[i].1,
+            "seed {:#x} call {}: rewind did not install the checkpoint",
+            self.seed,
+            self.calls
+        );
+        self.rewound += 1;
+        if k.h == self.lab.kernel {
+            self.refresh();
+        }
+    }
+
     /// The instance still works: a fresh kernel in it does a message round
     /// trip (through the harness's wrappers, which fail on a trap).
     fn probe(&mut self) {
@@ -2598,7 +2709,7 @@ fn every_export_with_arbitrary_values() {
     println!("  errnos: {}", by_errno.join(", "));
     let restores: Vec<String> =
         fz.restores.iter().map(|(k, (ok, no))| format!("{k}: {ok} accepted / {no} refused")).collect();
-    println!("  restores: {}", restores.join("; "));
+    println!("  restores: {}; {} rewinds to a checkpoint checked", restores.join("; "), fz.rewound);
     if std::env::var_os("IPC_COMPONENT_FUZZ_TRAJECTORY").is_some() {
         println!("  pages every {PROBE_EVERY} calls: {trajectory:?}");
     }
@@ -2606,7 +2717,7 @@ fn every_export_with_arbitrary_values() {
     let called: BTreeSet<String> = fz.counts.keys().map(|k| k.to_string()).collect();
     let least = fz.counts.iter().min_by_key(|(_, n)| **n).map(|(k, n)| format!("{k} ×{n}")).unwrap_or_default();
     println!(
-        "  {} of {} WIT functions called (and the 3 destructors), the least: {least}; batch kinds {}/{}",
+        "  {} of {} WIT functions called (and the 4 destructors), the least: {least}; batch kinds {}/{}",
         wit.intersection(&called).count(),
         wit.len(),
         fz.batch_kinds.len(),
@@ -2618,6 +2729,7 @@ fn every_export_with_arbitrary_values() {
         let uncalled: Vec<&str> = OPS.iter().map(|(n, _)| *n).filter(|n| !fz.counts.contains_key(n)).collect();
         assert!(uncalled.is_empty(), "never called: {uncalled:?}");
         assert_eq!(fz.batch_kinds.len(), BATCH_OPS.len(), "batch kinds drawn: {:?}", fz.batch_kinds);
+        assert!(fz.rewound > 0, "no rewind reached a live checkpoint");
     }
     assert!(mem_end <= MEM_CAP, "linear memory {mem_end} bytes after the run, above the {MEM_CAP}-byte cap");
     assert!(

@@ -377,6 +377,60 @@ fn snapshot_and_restore_round_trip_and_handles_keep_working() {
     lab.kernel = first;
 }
 
+/// `kernel.checkpoint` and `kernel.rewind`: the state kept inside the
+/// component, rewound to as often as asked, into this kernel or another;
+/// `checkpoint.size` is the length of the state's snapshot.
+#[test]
+fn a_checkpoint_rewinds_to_the_state_it_copied() {
+    let mut lab = Lab::new();
+    let (a, b, id) = busy_script(&mut lab);
+    let snap = lab.snapshot();
+    let cp = lab.checkpoint();
+    assert_eq!(lab.checkpoint_size(cp), snap.len() as u64, "the size is the snapshot's length");
+    assert_eq!(lab.checkpoint_size(cp), snap.len() as u64, "and stays so");
+    let before = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+
+    // Change everything; the checkpoint does not follow.
+    lab.send(a.thread, id, 9, b"nine").unwrap();
+    lab.take_result(b.thread).unwrap();
+    lab.rmid(a.thread, id).unwrap();
+    lab.spawn(300, 30);
+    lab.advance(1000);
+    assert_ne!(lab.snapshot(), snap);
+    assert_eq!(lab.checkpoint_size(cp), snap.len() as u64);
+
+    for _ in 0..2 {
+        lab.rewind(cp);
+        let after = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+        assert_eq!(before, after);
+        assert_eq!(lab.snapshot(), snap, "rewinding gives the snapshot taken with the checkpoint");
+        // The old handles name the same threads: b is still parked, and a send completes it.
+        assert_eq!(lab.take_result(b.thread), Err(Errno::Eagain), "still parked after rewind");
+        lab.send(a.thread, id, 9, b"nine").unwrap();
+        let done = lab.take_result(b.thread).unwrap();
+        assert_eq!(done.result, Ok(Reply::Message(Received { mtype: 9, data: b"nine".to_vec() })));
+    }
+
+    // A larger state has a larger checkpoint.
+    let small = lab.checkpoint_size(cp);
+    lab.msgget(a.thread, 0x20, IPC_CREAT | 0o600).unwrap();
+    let grown = lab.checkpoint();
+    assert!(lab.checkpoint_size(grown) > small);
+
+    // Another kernel of the instance can be rewound to it; dropping the
+    // checkpoint afterwards leaves both kernels as they are.
+    let cfg = lab.default_config();
+    let other = lab.create(&cfg).unwrap();
+    let first = std::mem::replace(&mut lab.kernel, other);
+    lab.rewind(cp);
+    assert_eq!(lab.snapshot(), snap);
+    lab.drop_resource(cp);
+    lab.drop_resource(grown);
+    assert_eq!(lab.snapshot(), snap);
+    lab.kernel = first;
+    assert!(lab.stat(a.thread, id).is_ok());
+}
+
 #[test]
 fn snapshot_survives_project_limits() {
     let mut lab = Lab::new();
