@@ -28,16 +28,32 @@ const threads = new Map();
 
 // The timeline.  A session is the operation log (every action, with its
 // name and arguments) and the states it produces.  The kernel is
-// deterministic, so the state after step n is the snapshot of the nearest
-// checkpoint at or before n with the log re-run from there: checkpoints are
-// kept every CHECKPOINT_EVERY steps, so memory grows with the log, not with
-// steps × state size.
+// deterministic, so the state after step n is the nearest checkpoint at or
+// before n with the log re-run from there.  A checkpoint (`kernel.
+// checkpoint`: a copy of the state kept inside the component, rewound to
+// without parsing or checking a snapshot) is taken every CHECKPOINT_EVERY
+// steps, and the set is thinned so that it never holds more than
+// MAX_CHECKPOINTS of them nor more than CHECKPOINT_BYTES of state (by the
+// length of their snapshots): history memory grows with the log (a few
+// bytes per operation), not with steps × state size.  Thinning
+// drops the checkpoint whose loss leaves the smallest gap for its age, so
+// checkpoints stay dense near the newest step (Step back stays cheap) and
+// spread out towards the oldest (a jump there re-runs more operations).
 
 /** Every action taken, oldest first: {op, args, kind} (kind: call, park, wake, error, removal). */
 const oplog = [];
-/** step -> kernel snapshot after that many operations (step 0 and every CHECKPOINT_EVERY). */
+/** step -> {cp, bytes}: the kernel's checkpoint after that many operations (step 0, and multiples of CHECKPOINT_EVERY thinned), and its size. */
 const checkpoints = new Map();
 const CHECKPOINT_EVERY = 16;
+/** At most this many checkpoints (step 0 included)... */
+const MAX_CHECKPOINTS = 48;
+/** ...holding at most this much state together (but never fewer than MIN_CHECKPOINTS). */
+const CHECKPOINT_BYTES = 48 * 1024 * 1024;
+const MIN_CHECKPOINTS = 4;
+/** The state the checkpoints hold together (the length of their snapshots). */
+let checkpointBytes = 0;
+/** How jco names a resource handle's destructor. */
+const DISPOSE = Symbol.dispose || Symbol.for('dispose');
 /** The step shown: the state after the first `position` operations. */
 let position = 0;
 /** The first step the timeline goes back to (the start-up spawns come before it). */
@@ -137,16 +153,66 @@ function action(op, args, f) {
   if (position < oplog.length) {
     forkedAt = position;
     oplog.length = position;
-    for (const step of checkpoints.keys()) if (step > position) checkpoints.delete(step);
+    for (const step of [...checkpoints.keys()]) if (step > position) dropCheckpoint(step);
   }
   const [, cursor] = kernel.events(END);
   const answer = call(f);
   logEpoch += 1;
   oplog.push({ op, args: Array.from(args), kind: stepKind(op, answer, cursor) });
   position = oplog.length;
-  if (position % CHECKPOINT_EVERY === 0) checkpoints.set(position, kernel.snapshot());
+  if (position % CHECKPOINT_EVERY === 0) addCheckpoint(position);
   if (!restoring) moved();
   return answer;
+}
+
+/** Keeps the kernel's state as the state after `step` operations, then thins the set back within its bounds. */
+function addCheckpoint(step) {
+  dropCheckpoint(step);
+  const cp = kernel.checkpoint();
+  const bytes = Number(cp.size());
+  checkpoints.set(step, { cp, bytes });
+  checkpointBytes += bytes;
+  thinCheckpoints();
+}
+
+/** Forgets the checkpoint of `step`, if there is one (the component frees its copy). */
+function dropCheckpoint(step) {
+  const c = checkpoints.get(step);
+  if (c === undefined) return;
+  checkpointBytes -= c.bytes;
+  checkpoints.delete(step);
+  c.cp[DISPOSE]();
+}
+
+/**
+ * While there are more than MAX_CHECKPOINTS checkpoints, or they hold more
+ * than CHECKPOINT_BYTES of state, drops one: never the oldest (the fresh
+ * kernel) nor the newest; of the others, the one whose gap (from the
+ * checkpoint before it to the one after) is smallest for its age (its
+ * distance from the newest), so old history thins first.
+ */
+function thinCheckpoints() {
+  const over = () =>
+    checkpoints.size > MAX_CHECKPOINTS || (checkpointBytes > CHECKPOINT_BYTES && checkpoints.size > MIN_CHECKPOINTS);
+  while (over()) {
+    const steps = [...checkpoints.keys()].sort((a, b) => a - b);
+    if (steps.length < 3) return;
+    const newest = steps[steps.length - 1];
+    let victim = -1;
+    let best = Infinity;
+    for (let i = 1; i + 1 < steps.length; i++) {
+      const cost = (steps[i + 1] - steps[i - 1]) / (newest - steps[i] + CHECKPOINT_EVERY);
+      if (cost < best) [best, victim] = [cost, steps[i]];
+    }
+    dropCheckpoint(victim);
+  }
+}
+
+/** The newest checkpoint at or before `step` (step 0's always exists). */
+function checkpointAtOrBefore(step) {
+  let k = 0;
+  for (const s of checkpoints.keys()) if (s <= step && s > k) k = s;
+  return k;
 }
 
 function thread(tid) {
@@ -620,6 +686,7 @@ export function state(window) {
       events: plain(events),
       eventsTotal: Number(next),
       history: position - base,
+      checkpoints: { count: checkpoints.size, bytes: checkpointBytes },
       timeline: {
         step: position,
         base,
@@ -675,11 +742,10 @@ export function jump(step) {
  */
 function goTo(step) {
   if (step === position) return;
-  let k = step - (step % CHECKPOINT_EVERY);
-  while (k > 0 && !checkpoints.has(k)) k -= CHECKPOINT_EVERY;
+  const k = checkpointAtOrBefore(step);
   let from = position;
   if (step < position || k > position) {
-    kernel.restore(checkpoints.get(k));
+    kernel.rewind(checkpoints.get(k).cp);
     from = k;
   }
   replaying = true;
@@ -697,8 +763,8 @@ function reset() {
   processes.clear();
   threads.clear();
   oplog.length = 0;
-  checkpoints.clear();
-  checkpoints.set(0, kernel.snapshot());
+  for (const step of [...checkpoints.keys()]) dropCheckpoint(step);
+  addCheckpoint(0);
   logEpoch += 1;
   position = 0;
   base = 0;

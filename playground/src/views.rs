@@ -35,9 +35,14 @@ pub struct PageTo {
     pub focus: Option<u32>,
 }
 
-/// Rows drawn per page of a long table or list: the page stays small
-/// (and fast) at 10^4 objects; the pager moves through the rest.
-pub const PAGE: usize = 128;
+/// Rows drawn per page of a long table or list: about a screenful, so the
+/// page stays small (and fast) at 10^4 objects; the pager moves through
+/// the rest.
+pub const PAGE: usize = 32;
+
+/// The levels below the root a large tree's overview draws (31 nodes, plus
+/// the way down to what the step touched): what fits the panel readably.
+pub const OVERVIEW_LEVELS: u32 = 4;
 
 /// "rows a–b of n" and the buttons that move a page (none for a short
 /// list): `page` is the page of the list the kernel sent.

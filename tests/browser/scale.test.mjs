@@ -284,23 +284,23 @@ async function scale(browser, n, results) {
       const wall = Date.now() - t0;
       const [shown, total] = await position(page);
       assert(shown === steps && total === steps, `the link opens at its last step: step ${shown} of ${total}, not ${steps}`);
-      // Long lists draw one page (128 rows) and say how many there are.
+      // Long lists draw one page (32 rows: playground views.rs PAGE) and say how many there are.
       const ids = await page.locator(`${tid('ids')} [data-testid^="id-"]`).count();
-      assert(ids === Math.min(n, 128), `the id list draws ${ids} ids, not one page of ${n}`);
+      assert(ids === Math.min(n, 32), `the id list draws ${ids} ids, not one page of ${n}`);
       const pager = await page.locator(tid('ids-pager')).textContent();
       assert(new RegExp(`ids \\d+–\\d+ of ${n}`).test(pager), `the id list's pager: ${pager}`);
       const slots = await page.locator(`${tid('slot-table')} tbody tr`).count();
-      assert(slots <= 128, `the slot table draws one page: ${slots} rows`);
+      assert(slots <= 32, `the slot table draws one page: ${slots} rows`);
       // The event log draws the newest events and says how many there were.
       const logged = await page.locator(`${tid('events')} .eventlist > li`).count();
       const said = await page.locator(tid('events-shown')).textContent();
       const m = said.match(/^The newest (\d+) of (\d+) events/);
       assert(m && Number(m[1]) === logged && logged <= 60 && Number(m[2]) >= steps, `the event log: ${logged} drawn; "${said}"`);
-      // A large tree is an overview (at most 127 nodes plus the touched paths);
+      // A large tree is an overview (at most 31 nodes plus the touched paths);
       // a long timeline draws the markers around the step shown.
       await page.locator(tid('avl-overview')).waitFor();
       const nodes = await page.locator('svg.tree g.node').count();
-      assert(nodes < 200, `the tree draws ${nodes} nodes of ${n}`);
+      assert(nodes < 80, `the tree draws ${nodes} nodes of ${n}`);
       const markers = await page.locator('[data-testid^="tl-step-"]').count();
       assert(markers <= 302 && (await page.locator(tid('tl-more-before')).count()) === 1, `${markers} timeline markers for ${steps} steps`);
       results.push({ n, steps, what: `open the link (${Math.round(url.length / 1024)} KiB URL, replay)`, median: openMs, max: openMs, wall });
@@ -367,8 +367,8 @@ async function scale(browser, n, results) {
         const bridge = await import(snippet);
         // The kernel's part of a move, without the page: the bridge's jump
         // (a checkpoint restored, the log re-run from it), then back.
-        // The page's own window: pages of 128 rows, trees whole up to 255 keys.
-        const window = JSON.stringify({ page_size: 128 });
+        // The page's own window: pages of 32 rows, overviews of 4 levels, trees whole up to 255 keys.
+        const window = JSON.stringify({ page_size: 32, tree_levels: 4 });
         const last = JSON.parse(bridge.state(window)).value.timeline.step;
         const j0 = performance.now();
         bridge.jump(last - 1);
@@ -395,6 +395,8 @@ async function scale(browser, n, results) {
           stateMs: t1 - t0,
           parseMs: t2 - t1,
           bytes: json.length,
+          checkpoints: v.checkpoints,
+          heap: performance.memory ? performance.memory.usedJSHeapSize : null,
           parts: {
             namespace: size(v.scene.msg) + size(v.scene.sem) + size(v.scene.shm),
             queues: size(v.scene.queues),
@@ -416,6 +418,13 @@ async function scale(browser, n, results) {
       const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
       console.log(`       bridge.state(): ${ms(parts.stateMs)} ms, ${kib(parts.bytes)} of JSON (namespaces ${kib(parts.parts.namespace)}, queues ${kib(parts.parts.queues)}, timeline ${kib(parts.parts.timeline)}, events ${kib(parts.parts.events)}, the rest ${kib(parts.parts.rest)}); JSON.parse of it: ${ms(parts.parseMs)} ms`);
       console.log(`       bridge.jump() alone (the kernel: restore a checkpoint, re-run the log): a step back ${ms(parts.backMs)} ms, to the middle ${ms(parts.middleMs)} ms, to the last step ${ms(parts.lastMs)} ms`);
+      const cp = parts.checkpoints;
+      console.log(`       history: ${cp.count} checkpoints holding ${(cp.bytes / 1e6).toFixed(1)} MB of state (their snapshots' length), for ${steps + REPS} steps; JS heap ${parts.heap === null ? '-' : kib(parts.heap)}`);
+      // Bounded whatever the length of the log (bridge.js MAX_CHECKPOINTS,
+      // CHECKPOINT_BYTES): history memory grows with the log, not with
+      // steps × state size.
+      assert(cp.count >= 1 && cp.count <= 48, `${cp.count} checkpoints kept (at most 48)`);
+      assert(cp.bytes <= 48 * 1024 * 1024 || cp.count <= 4, `${cp.count} checkpoints hold ${cp.bytes} bytes`);
       console.log(`       DOM elements: ${parts.dom.all} (slot table ${parts.dom.slots}, AVL tree ${parts.dom.avl}, id list ${parts.dom.ids}, queues ${parts.dom.queues}, timeline markers ${parts.dom.timeline}, events ${parts.dom.events})`);
       if (PROFILE) {
         const [shown] = await position(page);
