@@ -39,30 +39,29 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use ipc_core::event::{Named, Wakeup as CWakeup};
 use ipc_core::fd::{FdLimits as CFdLimits, FdReply};
-use ipc_core::hooks::SysStep;
+use ipc_core::inspect::log::{EventView, OutcomeView, StepKind as CStepKind, StepView, WakeupView};
 use ipc_core::inspect::{
     KeyNodeView as CKeyNode, NamespaceView as CNamespaceView, ProcessView as CProcessView, SlotView as CSlotView,
     ThreadStateView as CThreadState, WaiterView as CWaiterView,
 };
 use ipc_core::msg::view::{MessageView as CMessageView, MsgQueueView as CMsgQueueView};
 use ipc_core::msg::{
-    MsgLimits as CMsgLimits, MsgReply, MsgStep, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
+    MsgLimits as CMsgLimits, MsgReply, MsgctlReply, MsqSet, MsqidDs as CMsqidDs, Received as CReceived,
 };
 use ipc_core::namespace::avl::RotationKind;
-use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm, NsStep};
+use ipc_core::namespace::{Facility as CFacility, IdSpace, IpcPerm as CIpcPerm};
 use ipc_core::port::{PortLimits as CPortLimits, PortReply};
 use ipc_core::psem::{PsemLimits as CPsemLimits, PsemReply};
 use ipc_core::sem::view::{SemSetView as CSemSetView, SemWaiterView as CSemWaiterView};
 use ipc_core::sem::{
     SemArg as CSemArg, SemBuf as CSemBuf, SemGet, SemLimits as CSemLimits, SemReply, SemSetPerm as CSemSetPerm,
-    SemStep, SemctlReply as CSemctlReply, SemidDs as CSemidDs,
+    SemctlReply as CSemctlReply, SemidDs as CSemidDs,
 };
 use ipc_core::shm::ShmLimits as CShmLimits;
 use ipc_core::{
-    Completion as CCompletion, Config as CConfig, Credentials as CCredentials, Errno as CErrno, Event as CEvent,
-    EventOutcome as CEventOutcome, Kernel as CKernel, Outcome, Reply as CReply, Step as CStep,
+    Completion as CCompletion, Config as CConfig, Credentials as CCredentials, Errno as CErrno, Kernel as CKernel,
+    Outcome, Reply as CReply,
 };
 
 wit_bindgen::generate!({ world: "kernel", path: "../wit" });
@@ -367,99 +366,101 @@ fn semid_set(s: SemidSet) -> CSemSetPerm {
 
 // ----- events: typed in the core, put into words here -----
 
-fn event_outcome(o: &CEventOutcome) -> EventOutcome {
+fn event_outcome(o: &OutcomeView) -> EventOutcome {
     match o {
-        CEventOutcome::Ok(v) => EventOutcome::Ok(v.to_string()),
-        CEventOutcome::Err(e) => EventOutcome::Failed(errno(*e)),
-        CEventOutcome::Blocked(chan) => EventOutcome::Blocked(chan.to_string()),
+        OutcomeView::Ok(v) => EventOutcome::Ok(v.clone()),
+        OutcomeView::Failed(e) => EventOutcome::Failed(errno(*e)),
+        OutcomeView::Blocked(reason) => EventOutcome::Blocked(reason.clone()),
     }
 }
 
-fn wakeup(w: &CWakeup<ipc_core::Ipc>) -> Wakeup {
-    Wakeup { tid: w.tid, pid: w.pid, call: Named::name(&w.chan).to_string(), outcome: event_outcome(&w.outcome()) }
+fn wakeup(w: &WakeupView) -> Wakeup {
+    Wakeup { tid: w.tid, pid: w.pid, call: w.call.clone(), outcome: event_outcome(&w.outcome) }
 }
 
-fn step(s: &CStep) -> Step {
-    let text = s.to_string();
-    let (kind, fac, slot, id, key) = match s {
-        CStep::Ns(ns) => match *ns {
-            NsStep::KeyLookup { facility: f, key, found, .. } => (StepKind::KeyLookup, Some(f), None, found, Some(key)),
-            NsStep::RctlDeny { facility: f, .. } => (StepKind::RctlDeny, Some(f), None, None, None),
-            NsStep::TableGrow { facility: f, .. } => (StepKind::TableGrow, Some(f), None, None, None),
-            NsStep::SlotAlloc { facility: f, index, id, .. } => {
-                (StepKind::SlotAlloc, Some(f), Some(index), Some(id), None)
-            }
-            NsStep::AvlInsert { facility: f, key, .. } => (StepKind::AvlInsert, Some(f), None, None, Some(key)),
-            NsStep::AvlRemove { facility: f, key, .. } => (StepKind::AvlRemove, Some(f), None, None, Some(key)),
-            NsStep::SlotRelease { facility: f, index, id, .. } => {
-                (StepKind::SlotRelease, Some(f), Some(index), Some(id), None)
-            }
-            NsStep::Hold { facility: f, id, .. } => (StepKind::Hold, Some(f), None, Some(id), None),
-            NsStep::Rele { facility: f, id, .. } => (StepKind::Rele, Some(f), None, Some(id), None),
-            NsStep::Destroy { facility: f, id } => (StepKind::Destroy, Some(f), None, Some(id), None),
-        },
-        CStep::Sys(SysStep::Msg(MsgStep::Enqueue { msqid, .. })) => {
-            (StepKind::MsgEnqueue, Some(CFacility::Msg), None, Some(*msqid), None)
-        }
-        CStep::Sys(SysStep::Msg(MsgStep::Dequeue { msqid, .. })) => {
-            (StepKind::MsgDequeue, Some(CFacility::Msg), None, Some(*msqid), None)
-        }
-        CStep::Sys(SysStep::Sem(s)) => {
-            let (kind, semid) = match *s {
-                SemStep::Applied { semid, .. } => (StepKind::SemApply, semid),
-                SemStep::Set { semid, .. } | SemStep::ExitAdjust { semid, .. } => (StepKind::SemSet, semid),
-                SemStep::UndoAlloc { semid, .. } => (StepKind::SemUndo, semid),
-            };
-            (kind, Some(CFacility::Sem), None, Some(semid), None)
-        }
-        CStep::Sys(SysStep::Shm(s)) => {
-            let (kind, id) = shm::step_kind(s);
-            (kind, Some(CFacility::Shm), None, Some(id), None)
-        }
-        CStep::Sys(SysStep::Fd(s)) => (port::fd_step_kind(s), None, None, None, None),
-        CStep::Sys(SysStep::Port(s)) => (port::port_step_kind(s), None, None, None, None),
-        CStep::Sys(SysStep::Psem(s)) => {
-            let (kind, id) = psem::step_kind(s);
-            // psem ids are u32; the step record's id is System V's s32.
-            (kind, None, None, Some(id as i32), None)
-        }
-        CStep::Park { .. } => (StepKind::Park, None, None, None, None),
-        CStep::Denied { facility: f, .. } => (StepKind::Denied, *f, None, None, None),
-    };
-    let (grown_from, rotations) = match s {
-        CStep::Ns(NsStep::TableGrow { from, .. }) => (Some(*from), Vec::new()),
-        CStep::Ns(NsStep::AvlInsert { rotations, .. } | NsStep::AvlRemove { rotations, .. }) => (
-            None,
-            rotations
-                .iter()
-                .map(|&(kind, pivot, _)| Rotation {
-                    kind: match kind {
-                        RotationKind::Left => WRotationKind::Left,
-                        RotationKind::Right => WRotationKind::Right,
-                        RotationKind::LeftRight => WRotationKind::LeftRight,
-                        RotationKind::RightLeft => WRotationKind::RightLeft,
-                    },
-                    pivot,
-                })
-                .collect(),
-        ),
-        _ => (None, Vec::new()),
-    };
-    Step { kind, text, facility: fac.map(facility), slot, id, key, grown_from, rotations }
+/// The WIT's name for a step kind (the same list, in the same order).
+fn step_kind(k: CStepKind) -> StepKind {
+    match k {
+        CStepKind::KeyLookup => StepKind::KeyLookup,
+        CStepKind::RctlDeny => StepKind::RctlDeny,
+        CStepKind::TableGrow => StepKind::TableGrow,
+        CStepKind::SlotAlloc => StepKind::SlotAlloc,
+        CStepKind::AvlInsert => StepKind::AvlInsert,
+        CStepKind::AvlRemove => StepKind::AvlRemove,
+        CStepKind::SlotRelease => StepKind::SlotRelease,
+        CStepKind::Hold => StepKind::Hold,
+        CStepKind::Rele => StepKind::Rele,
+        CStepKind::Destroy => StepKind::Destroy,
+        CStepKind::Park => StepKind::Park,
+        CStepKind::MsgEnqueue => StepKind::MsgEnqueue,
+        CStepKind::MsgDequeue => StepKind::MsgDequeue,
+        CStepKind::SemApply => StepKind::SemApply,
+        CStepKind::SemSet => StepKind::SemSet,
+        CStepKind::SemUndo => StepKind::SemUndo,
+        CStepKind::PsemCreate => StepKind::PsemCreate,
+        CStepKind::PsemRef => StepKind::PsemRef,
+        CStepKind::PsemUnref => StepKind::PsemUnref,
+        CStepKind::PsemUnlink => StepKind::PsemUnlink,
+        CStepKind::PsemFree => StepKind::PsemFree,
+        CStepKind::PsemValue => StepKind::PsemValue,
+        CStepKind::PsemHandoff => StepKind::PsemHandoff,
+        CStepKind::ShmAlloc => StepKind::ShmAlloc,
+        CStepKind::ShmAttach => StepKind::ShmAttach,
+        CStepKind::ShmDetach => StepKind::ShmDetach,
+        CStepKind::ShmDeferred => StepKind::ShmDeferred,
+        CStepKind::ShmFree => StepKind::ShmFree,
+        CStepKind::ShmStore => StepKind::ShmStore,
+        CStepKind::ShmWire => StepKind::ShmWire,
+        CStepKind::FdMoved => StepKind::FdMoved,
+        CStepKind::FdClosed => StepKind::FdClosed,
+        CStepKind::PortQueued => StepKind::PortQueued,
+        CStepKind::PortFired => StepKind::PortFired,
+        CStepKind::PortDelivered => StepKind::PortDelivered,
+        CStepKind::PortDiscarded => StepKind::PortDiscarded,
+        CStepKind::PortAlert => StepKind::PortAlert,
+        CStepKind::PortDestroyed => StepKind::PortDestroyed,
+        CStepKind::PortExpired => StepKind::PortExpired,
+        CStepKind::Denied => StepKind::Denied,
+    }
 }
 
-fn event(e: &CEvent) -> Event {
+fn rotation_kind(k: RotationKind) -> WRotationKind {
+    match k {
+        RotationKind::Left => WRotationKind::Left,
+        RotationKind::Right => WRotationKind::Right,
+        RotationKind::LeftRight => WRotationKind::LeftRight,
+        RotationKind::RightLeft => WRotationKind::RightLeft,
+    }
+}
+
+/// A step as ipc-core sorted it (`inspect::log`).  The record's one `id`
+/// carries a POSIX semaphore's id too (a u32 there; the field is System
+/// V's s32).
+fn step(s: StepView) -> Step {
+    Step {
+        kind: step_kind(s.kind),
+        text: s.text,
+        facility: s.facility.map(facility),
+        slot: s.slot,
+        id: s.id.or(s.psem.map(|p| p as i32)),
+        key: s.key,
+        grown_from: s.grown_from,
+        rotations: s.rotations.into_iter().map(|(kind, pivot)| Rotation { kind: rotation_kind(kind), pivot }).collect(),
+    }
+}
+
+fn event(e: EventView) -> Event {
     Event {
         seq: e.seq,
         time: e.time,
         pid: e.pid,
         tid: e.tid,
-        call: e.call.name().to_string(),
-        args: e.call.args().to_string(),
+        call: e.call,
+        args: e.args,
         outcome: event_outcome(&e.outcome),
         woke: e.woke.iter().map(wakeup).collect(),
-        steps: e.steps.iter().map(step).collect(),
-        text: e.to_string(),
+        steps: e.steps.into_iter().map(step).collect(),
+        text: e.text,
     }
 }
 
@@ -648,7 +649,7 @@ impl GuestKernel for KernelRes {
 
     fn events(&self, cursor: u64) -> (Vec<Event>, u64) {
         let (events, next) = self.k.borrow().events_since(cursor);
-        (events.iter().map(event).collect(), next)
+        (events.iter().map(|e| event(EventView::of(e))).collect(), next)
     }
 
     fn woken(&self, cursor: u64) -> (Vec<u32>, u64) {

@@ -8,13 +8,13 @@ use crate::exports::ipclab::ipc::inspect::{
     AlertView, AssocView, FdKind, FdTableView, FdView, GetterView, PipeView, PortView, TimerView,
 };
 use crate::exports::ipclab::ipc::port::{self as wport, GetOutcome, GetnOutcome, SendnResult};
-use crate::exports::ipclab::ipc::system::{self, StepKind};
+use crate::exports::ipclab::ipc::system;
 use crate::exports::ipclab::ipc::types::{Errno, PortEvent, PortGot, Timespec};
 use crate::{Component, caller, err, errno, waiter_view};
 use ipc_core::Outcome;
-use ipc_core::fd::{FdStep, FileKind};
+use ipc_core::fd::FileKind;
 use ipc_core::port::view::{FdTableView as CFdTableView, PipeView as CPipeView, PortView as CPortView};
-use ipc_core::port::{Got, PortEvent as CPortEvent, PortStep};
+use ipc_core::port::{Got, PortEvent as CPortEvent};
 use ipc_core::psem::Timespec as CTimespec;
 
 pub(crate) fn port_event(e: CPortEvent) -> PortEvent {
@@ -156,27 +156,6 @@ impl wport::Guest for Component {
             }),
             Outcome::Blocked(reason) => Ok(GetOutcome::Blocked(reason)),
         }
-    }
-}
-
-/// An fd step's kind.
-pub(crate) fn fd_step_kind(s: &FdStep) -> StepKind {
-    match s {
-        FdStep::Moved { .. } => StepKind::FdMoved,
-        FdStep::Closed { .. } => StepKind::FdClosed,
-    }
-}
-
-/// A port step's kind.
-pub(crate) fn port_step_kind(s: &PortStep) -> StepKind {
-    match s {
-        PortStep::Queued { .. } => StepKind::PortQueued,
-        PortStep::Fired { .. } => StepKind::PortFired,
-        PortStep::Delivered { .. } => StepKind::PortDelivered,
-        PortStep::Discarded { .. } => StepKind::PortDiscarded,
-        PortStep::Alert { .. } => StepKind::PortAlert,
-        PortStep::Destroyed { .. } => StepKind::PortDestroyed,
-        PortStep::Expired { .. } => StepKind::PortExpired,
     }
 }
 

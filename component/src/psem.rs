@@ -8,12 +8,12 @@
 use crate::exports::ipclab::ipc::inspect::{PsemHolder, PsemName, PsemProcView, PsemSemView, PsemState, PsemTableView};
 use crate::exports::ipclab::ipc::msg::OpResult;
 use crate::exports::ipclab::ipc::psem::{self, OpenFlags, WaitOutcome};
-use crate::exports::ipclab::ipc::system::{self, StepKind};
+use crate::exports::ipclab::ipc::system;
 use crate::exports::ipclab::ipc::types::{Errno, Timespec};
 use crate::{Component, caller, err, waiter_view};
 use ipc_core::Outcome;
 use ipc_core::psem::view::{PsemState as CPsemState, PsemTableView as CPsemTableView};
-use ipc_core::psem::{O_CREAT, O_EXCL, PsemStep, Timespec as CTimespec};
+use ipc_core::psem::{O_CREAT, O_EXCL, Timespec as CTimespec};
 
 fn oflag(f: OpenFlags) -> i32 {
     let mut o = 0;
@@ -101,19 +101,6 @@ pub(crate) fn batch_wait(r: Outcome<()>) -> Result<OpResult, Errno> {
     match r {
         Outcome::Done(r) => err(r).map(|()| OpResult::Done),
         Outcome::Blocked(reason) => Ok(OpResult::Blocked(reason)),
-    }
-}
-
-/// A psem step's kind and the semaphore it concerns.
-pub(crate) fn step_kind(s: &PsemStep) -> (StepKind, u32) {
-    match *s {
-        PsemStep::Create { id, .. } => (StepKind::PsemCreate, id),
-        PsemStep::Ref { id, .. } => (StepKind::PsemRef, id),
-        PsemStep::Unref { id, .. } => (StepKind::PsemUnref, id),
-        PsemStep::Unlink { id, .. } => (StepKind::PsemUnlink, id),
-        PsemStep::Free { id } => (StepKind::PsemFree, id),
-        PsemStep::Value { id, .. } => (StepKind::PsemValue, id),
-        PsemStep::Handoff { id, .. } => (StepKind::PsemHandoff, id),
     }
 }
 

@@ -5,13 +5,11 @@
 
 use crate::exports::ipclab::ipc::inspect::{AttachView, ShmMapView, ShmSegView, ShmTableView};
 use crate::exports::ipclab::ipc::shm::{self, ShmctlReply, Tunable};
-use crate::exports::ipclab::ipc::system::{self, StepKind};
+use crate::exports::ipclab::ipc::system;
 use crate::exports::ipclab::ipc::types::{Errno, ShmSet, ShmidDs};
 use crate::{Component, caller, err, ipc_perm};
 use ipc_core::shm::view::ShmTableView as CShmTableView;
-use ipc_core::shm::{
-    SHM_LOCK, SHM_UNLOCK, ShmSetPerm, ShmStep, ShmSysctl, ShmctlReply as CShmctlReply, ShmidDs as CShmidDs,
-};
+use ipc_core::shm::{SHM_LOCK, SHM_UNLOCK, ShmSetPerm, ShmSysctl, ShmctlReply as CShmctlReply, ShmidDs as CShmidDs};
 
 fn set_perm(s: ShmSet) -> ShmSetPerm {
     ShmSetPerm { uid: s.uid, gid: s.gid, mode: s.mode }
@@ -114,19 +112,6 @@ impl shm::Guest for Component {
         let (k, tid) = caller(&t);
         let r = k.borrow_mut().shm_sysctl(tid, set);
         err(r)
-    }
-}
-
-/// A shm step's kind and the segment it concerns.
-pub(crate) fn step_kind(s: &ShmStep) -> (StepKind, i32) {
-    match *s {
-        ShmStep::Alloc { shmid, .. } => (StepKind::ShmAlloc, shmid),
-        ShmStep::Attach { shmid, .. } => (StepKind::ShmAttach, shmid),
-        ShmStep::Detach { shmid, .. } => (StepKind::ShmDetach, shmid),
-        ShmStep::Deferred { shmid, .. } => (StepKind::ShmDeferred, shmid),
-        ShmStep::Free { shmid, .. } => (StepKind::ShmFree, shmid),
-        ShmStep::Store { shmid, .. } => (StepKind::ShmStore, shmid),
-        ShmStep::Wire { shmid, .. } => (StepKind::ShmWire, shmid),
     }
 }
 

@@ -9,8 +9,10 @@
 //!
 //! [`scene`] cuts them to what one screen shows: a page of each long list
 //! and an overview of a large tree, so that a viewer's cost follows the
-//! screen, not the number of objects.
+//! screen, not the number of objects.  [`log`] puts events into words and
+//! sorts their steps by what they touched.
 
+pub mod log;
 pub mod scene;
 
 use crate::cred::{Pid, ProjId, Tid, ZoneId};

@@ -22,36 +22,40 @@
 //! - [`NamespaceScene`] (slot table, ids, tree, removed objects) for each
 //!   System V namespace, the message queues, the semaphore sets, shared
 //!   memory, the POSIX semaphores, event ports, pipes and fd tables, the
-//!   processes and the deadlock, if there is one: together a [`Scene`].
+//!   processes, the deadlock, if there is one, and the newest events in
+//!   words with their steps sorted ([`log`](super::log)): together a
+//!   [`Scene`].
 //!
 //! ## Operations
 //! [`Kernel::scene`] builds a scene from the kernel and the newest event:
 //! 1. what the newest event touched, per namespace ([`touched`]): the slots
 //!    and ids its steps name, the keys it looked up, inserted or removed,
-//!    and its rotations' pivots;
+//!    and its rotations' pivots — as [`log`](super::log) sorted its steps;
 //! 2. each list's page: the reader's choice while the list's focus is the
 //!    row it was when they chose; otherwise the page holding the focus
 //!    (the first page when the event touched nothing there) — a step that
 //!    touches another row brings it into view;
 //! 3. the tree: whole up to `tree_whole_max` keys; beyond, the top
 //!    `tree_levels` + 1 levels and every node on the way to a touched key
-//!    or a pivot.
+//!    or a pivot;
+//! 4. the newest `events` of the log (at most 4096).
 //!
 //! ## Invariants ([`Scene::check`])
 //! A page holds at most `page_size` rows, starts on a page boundary inside
 //! the list, and its focus is inside the list.  A tree's drawn nodes are
 //! closed upwards (a drawn node's parent is drawn), their children point
 //! among them, and drawn nodes plus the keys counted below them are all
-//! the keys.
+//! the keys.  The events are at most the window's, in log order.
 //!
 //! ## Departures
 //! None from the kernel: a scene is a picture and changes nothing.
 
+use super::log::{EventView, NewestEvents};
 use super::{KeyNodeView, NamespaceView, ProcessView, SlotView};
-use crate::hooks::{Event, Ipc, Step};
+use crate::hooks::Ipc;
 use crate::kernel::{Kernel, WaitFor};
 use crate::msg::view::MsgQueueView;
-use crate::namespace::{Facility, NsStep};
+use crate::namespace::Facility;
 use crate::port::view::{FdTableView, PipeView, PortView};
 use crate::psem::view::PsemTableView;
 use crate::sem::view::SemSetView;
@@ -66,6 +70,10 @@ pub const TREE_WHOLE_MAX: u32 = 255;
 pub const TREE_LEVELS: u32 = 6;
 /// No page is larger than this, whatever a window asks.
 const PAGE_MAX: u32 = 4096;
+/// The newest events sent unless the window says otherwise...
+pub const EVENTS: u32 = 60;
+/// ...and at most, whatever it asks.
+const EVENTS_MAX: u32 = 4096;
 
 /// A page the reader chose, and the list's focus when they chose it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +100,8 @@ pub struct Window {
     pub tree_whole_max: u32,
     /// Levels below the root an overview draws.
     pub tree_levels: u32,
+    /// How many of the newest events to send (at most 4096).
+    pub events: u32,
 }
 
 impl Window {
@@ -111,6 +121,7 @@ impl Default for Window {
             facility: Facility::Msg,
             tree_whole_max: TREE_WHOLE_MAX,
             tree_levels: TREE_LEVELS,
+            events: EVENTS,
         }
     }
 }
@@ -186,6 +197,8 @@ pub struct Scene {
     /// The deadlock's wait-for graph, if every thread waits and nothing the
     /// kernel does by itself can wake one.
     pub deadlock: Option<Vec<WaitFor>>,
+    /// The newest events, in words and sorted (the window's `events`).
+    pub events: NewestEvents,
 }
 
 impl<T> Default for Page<T> {
@@ -233,6 +246,7 @@ impl Default for Scene {
             fd_tables: Vec::new(),
             processes: Vec::new(),
             deadlock: None,
+            events: NewestEvents::default(),
         }
     }
 }
@@ -263,77 +277,18 @@ pub struct Touched {
     pub grown_from: Option<u32>,
 }
 
-/// The System V object a facility step names: (facility, id).
-fn step_object(s: &Step) -> Option<(Facility, i32)> {
-    use crate::hooks::SysStep;
-    use crate::msg::MsgStep;
-    use crate::sem::SemStep;
-    use crate::shm::ShmStep;
-    match s {
-        Step::Sys(SysStep::Msg(MsgStep::Enqueue { msqid, .. } | MsgStep::Dequeue { msqid, .. })) => {
-            Some((Facility::Msg, *msqid))
-        }
-        Step::Sys(SysStep::Sem(
-            SemStep::Applied { semid, .. }
-            | SemStep::Set { semid, .. }
-            | SemStep::ExitAdjust { semid, .. }
-            | SemStep::UndoAlloc { semid, .. },
-        )) => Some((Facility::Sem, *semid)),
-        Step::Sys(SysStep::Shm(
-            ShmStep::Alloc { shmid, .. }
-            | ShmStep::Attach { shmid, .. }
-            | ShmStep::Detach { shmid, .. }
-            | ShmStep::Deferred { shmid, .. }
-            | ShmStep::Free { shmid, .. }
-            | ShmStep::Store { shmid, .. }
-            | ShmStep::Wire { shmid, .. },
-        )) => Some((Facility::Shm, *shmid)),
-        _ => None,
-    }
-}
-
-/// What `event` touched in `facility`'s namespace.
-pub fn touched(event: Option<&Event>, facility: Facility) -> Touched {
+/// What `event` touched in `facility`'s namespace: the slots, ids, keys,
+/// rotations and table growth its sorted steps name there.
+pub fn touched(event: Option<&EventView>, facility: Facility) -> Touched {
     let mut t = Touched::default();
     let Some(e) = event else { return t };
-    for s in &e.steps {
-        match s {
-            Step::Ns(ns) => match ns {
-                NsStep::KeyLookup { facility: f, key, found, .. } if *f == facility => {
-                    t.keys.push(*key);
-                    t.ids.extend(found);
-                }
-                NsStep::TableGrow { facility: f, from, .. } if *f == facility => t.grown_from = Some(*from),
-                NsStep::SlotAlloc { facility: f, index, id, .. }
-                | NsStep::SlotRelease { facility: f, index, id, .. }
-                    if *f == facility =>
-                {
-                    t.slots.push(*index);
-                    t.ids.push(*id);
-                }
-                NsStep::AvlInsert { facility: f, key, rotations, .. }
-                | NsStep::AvlRemove { facility: f, key, rotations, .. }
-                    if *f == facility =>
-                {
-                    t.keys.push(*key);
-                    t.rotations.extend(rotations.iter().map(|&(kind, pivot, _)| (kind.to_string(), pivot)));
-                }
-                NsStep::Hold { facility: f, id, .. }
-                | NsStep::Rele { facility: f, id, .. }
-                | NsStep::Destroy { facility: f, id }
-                    if *f == facility =>
-                {
-                    t.ids.push(*id);
-                }
-                _ => {}
-            },
-            other => {
-                if let Some((f, id)) = step_object(other)
-                    && f == facility
-                {
-                    t.ids.push(id);
-                }
-            }
+    for s in e.steps.iter().filter(|s| s.facility == Some(facility)) {
+        t.slots.extend(s.slot);
+        t.ids.extend(s.id);
+        t.keys.extend(s.key);
+        t.rotations.extend(s.rotations.iter().map(|(kind, pivot)| (kind.to_string(), *pivot)));
+        if s.grown_from.is_some() {
+            t.grown_from = s.grown_from;
         }
     }
     t
@@ -462,7 +417,7 @@ impl Kernel<Ipc> {
     /// What one screen shows: the System V namespaces and the message
     /// queues cut to `w` (see the module's operations).
     pub fn scene(&self, w: &Window) -> Scene {
-        let last = self.last_event();
+        let last = self.last_event().map(|e| EventView::of(&e));
         let ns = |f: Facility| namespace_scene(self.namespace_view(f), touched(last.as_ref(), f), w);
         let msg = ns(Facility::Msg);
         let size = w.rows();
@@ -488,6 +443,7 @@ impl Kernel<Ipc> {
             fd_tables: self.fd_table_views(),
             processes: self.process_views(),
             deadlock: self.deadlock(),
+            events: self.newest_events(w.events.min(EVENTS_MAX)),
         }
     }
 }
@@ -544,6 +500,7 @@ impl Scene {
             ns.ids.check("ids", w.rows())?;
             ns.tree.check()?;
         }
+        self.events.check(w.events.min(EVENTS_MAX))?;
         self.queues.check("queues", w.rows())
     }
 }
@@ -594,14 +551,21 @@ mod tests {
             chosen in proptest::option::of((0u32..10, proptest::option::of(0u32..400))),
             whole in 0u32..300,
             levels in 0u32..8,
+            events in 0u32..5000,
         ) {
             let (k, _) = kernel(&keys, &remove);
             let chosen = chosen.map(|(page, focus)| Chosen { page, focus });
-            let w = Window { page_size: size, slots: chosen, ids: chosen, queues: chosen, tree_whole_max: whole, tree_levels: levels, ..Window::default() };
+            let w = Window { page_size: size, slots: chosen, ids: chosen, queues: chosen, tree_whole_max: whole, tree_levels: levels, events, ..Window::default() };
             let scene = k.scene(&w);
             prop_assert_eq!(scene.check(&w), Ok(()));
+            // The newest events: the log's last ones, sorted, and the count of all.
+            let (all, total) = k.events_since(0);
+            prop_assert_eq!(scene.events.total, total);
+            let n = all.len().min(events.min(EVENTS_MAX) as usize);
+            let want: Vec<EventView> = all[all.len() - n..].iter().map(EventView::of).collect();
+            prop_assert_eq!(&scene.events.rows, &want);
             let whole_ns = k.namespace_view(Facility::Msg);
-            let t = touched(k.last_event().as_ref(), Facility::Msg);
+            let t = touched(k.last_event().map(|e| EventView::of(&e)).as_ref(), Facility::Msg);
             // Pages: the whole list's rows at their place.
             let s = &scene.msg;
             prop_assert_eq!(&s.slots.rows[..], &whole_ns.slots[s.slots.first as usize..][..s.slots.rows.len()]);
