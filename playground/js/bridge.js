@@ -70,8 +70,6 @@ let logEpoch = 0;
 let beforeCache = { key: null, value: null };
 /** Trees larger than this are drawn as an overview (ipc-core's scene TREE_WHOLE_MAX): no before/after. */
 const BEFORE_MAX_KEYS = 255;
-/** The newest events the page's event log shows. */
-const EVENTS_SHOWN = 60;
 /** The preset the session was loaded from (its file name under presets/, without .json), or null. */
 let presetName = null;
 /** The session format (URL hash and exported file). */
@@ -675,16 +673,12 @@ export function state(window) {
     const before = beforeRotation();
     // A window that is not one throws, its reason the payload.
     scene = inspect.scene(kernel, window || '{}');
-    const [, end] = kernel.events(END);
-    const [events, next] = kernel.events(end > BigInt(EVENTS_SHOWN) ? end - BigInt(EVENTS_SHOWN) : 0n);
     const lo = Math.max(0, position - LABELS_AROUND);
     const hi = Math.min(oplog.length, position + LABELS_AROUND);
     rest = JSON.stringify({
       before,
       now: Number(kernel.now()),
       explanation: plain(inspect.explain(kernel) ?? null),
-      events: plain(events),
-      eventsTotal: Number(next),
       history: position - base,
       checkpoints: { count: checkpoints.size, bytes: checkpointBytes },
       timeline: {

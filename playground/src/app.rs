@@ -19,6 +19,7 @@ use crate::timeline::{
     DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
 };
 use crate::views::{EventLog, IdList, KeyTree, List, OVERVIEW_LEVELS, PAGE, PageTo, Queues, SlotTable};
+use ipc_core::inspect::log::StepKind;
 use ipc_core::inspect::scene::{Chosen, Page, Window};
 use ipc_core::port::PortEvent;
 use serde_json::Value;
@@ -376,12 +377,11 @@ fn pipe_bytes_words(v: &Value) -> String {
 /// What the newest event's steps of these kinds say, without their
 /// facility prefix ("psem: ", "shm: "): e.g. "semaphore 1 unlinked; it
 /// lives on with 2 reference(s)".
-fn steps_of(after: &KernelState, kinds: &[&str]) -> Vec<String> {
+fn steps_of(after: &KernelState, kinds: &[StepKind]) -> Vec<String> {
     after
-        .last_event()
-        .into_iter()
-        .flat_map(|e| e.steps.iter())
-        .filter(|s| kinds.contains(&s.kind.as_str()))
+        .last_steps()
+        .iter()
+        .filter(|s| kinds.contains(&s.kind))
         .map(|s| {
             let t = s.text.strip_prefix("psem: ").or_else(|| s.text.strip_prefix("shm: "));
             t.unwrap_or(&s.text).to_string()
@@ -545,7 +545,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         }
         Call::SemRmid { .. } => ("set removed".into(), vec![]),
         Call::SemOpen { .. } | Call::SemInit { .. } => {
-            let how = if steps_of(after, &["psem-create"]).is_empty() {
+            let how = if steps_of(after, &[StepKind::PsemCreate]).is_empty() {
                 "an existing semaphore: one more reference for this process"
             } else {
                 "created; this process holds a reference"
@@ -553,9 +553,11 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             (format!("sem {v} — {how}"), vec![])
         }
         Call::SemClose { .. } | Call::SemDestroy { .. } => {
-            ("one reference dropped".into(), steps_of(after, &["psem-free"]))
+            ("one reference dropped".into(), steps_of(after, &[StepKind::PsemFree]))
         }
-        Call::SemUnlink { .. } => ("the name is gone".into(), steps_of(after, &["psem-unlink", "psem-free"])),
+        Call::SemUnlink { .. } => {
+            ("the name is gone".into(), steps_of(after, &[StepKind::PsemUnlink, StepKind::PsemFree]))
+        }
         Call::SemPost { id, .. } => {
             let took = after.last_event().and_then(|e| e.woke.first()).map(|w| {
                 format!(
@@ -576,7 +578,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         Call::Shmget { .. } => {
             let id = v.as_i64().unwrap_or(0) as i32;
             let how = match after.scene.shm_table.segment(id) {
-                Some(s) if !steps_of(after, &["shm-alloc"]).is_empty() => {
+                Some(s) if !steps_of(after, &[StepKind::ShmAlloc]).is_empty() => {
                     format!(" — a new segment of {} byte(s), {} page(s) committed, all zero", s.segsz, s.pages)
                 }
                 Some(s) => format!(" — the existing segment of key {} ({} bytes)", key_hex(s.perm.key), s.segsz),
@@ -587,23 +589,23 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         Call::Shmat { addr, .. } => {
             let at = v.as_f64().unwrap_or(0.0) as u64;
             let chosen = if *addr == 0 { " (the kernel's choice)" } else { "" };
-            (format!("attached at {}{chosen}", addr_hex(at)), steps_of(after, &["shm-attach"]))
+            (format!("attached at {}{chosen}", addr_hex(at)), steps_of(after, &[StepKind::ShmAttach]))
         }
         Call::Shmdt { .. } => {
-            let freed = steps_of(after, &["shm-free"]);
+            let freed = steps_of(after, &[StepKind::ShmFree]);
             let text = if freed.is_empty() {
                 "detached".to_string()
             } else {
                 "detached — that was the last attachment of a removed segment: it is freed".to_string()
             };
-            (text, steps_of(after, &["shm-detach", "shm-free"]))
+            (text, steps_of(after, &[StepKind::ShmDetach, StepKind::ShmFree]))
         }
         Call::ShmStat { .. } => ("IPC_STAT".into(), shm_stat_lines(v)),
         Call::ShmSet { .. } => ("IPC_SET done".into(), vec![]),
         Call::ShmRmid { .. } => {
-            let deferred = steps_of(after, &["shm-deferred"]);
+            let deferred = steps_of(after, &[StepKind::ShmDeferred]);
             if deferred.is_empty() {
-                ("removed and freed at once: nothing had it attached".into(), steps_of(after, &["shm-free"]))
+                ("removed and freed at once: nothing had it attached".into(), steps_of(after, &[StepKind::ShmFree]))
             } else {
                 (
                     "removed: its key is now IPC_PRIVATE and no new shmat finds it; the memory stays while attached"
@@ -613,7 +615,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             }
         }
         Call::ShmLock { lock, .. } => {
-            let wired = steps_of(after, &["shm-wire"]);
+            let wired = steps_of(after, &[StepKind::ShmWire]);
             let cmd = if *lock { "SHM_LOCK" } else { "SHM_UNLOCK" };
             if wired.is_empty() {
                 (
@@ -625,7 +627,9 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             }
         }
         Call::ShmRead { .. } => read_words(v),
-        Call::ShmWrite { text, .. } => (format!("stored {} byte(s)", text.len()), steps_of(after, &["shm-store"])),
+        Call::ShmWrite { text, .. } => {
+            (format!("stored {} byte(s)", text.len()), steps_of(after, &[StepKind::ShmStore]))
+        }
         Call::ShmTunable { tunable, value, .. } => (format!("kern.ipc.{} is set to {value}", tunable.name()), vec![]),
         Call::Exit { .. } => ("exited".into(), vec![]),
         Call::Interrupt { .. } => {
@@ -650,11 +654,11 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
         Call::FdRead { .. } => (format!("{}{}", pipe_bytes_words(v), woke_words(after)), vec![]),
         Call::FdWrite { .. } => (
             format!("wrote {} byte(s){}", v.as_u64().unwrap_or(0), woke_words(after)),
-            steps_of(after, &["port-fired"]),
+            steps_of(after, &[StepKind::PortFired]),
         ),
         Call::FdClose { .. } => (
             format!("closed{}", woke_words(after)),
-            steps_of(after, &["fd-closed", "port-destroyed", "port-discarded"]),
+            steps_of(after, &[StepKind::FdClosed, StepKind::PortDestroyed, StepKind::PortDiscarded]),
         ),
         Call::PortCreate { .. } => {
             let fd = v.as_i64().unwrap_or(-1) as i32;
@@ -692,7 +696,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             }
         }
         Call::PortAssociate { .. } => {
-            let fired = steps_of(after, &["port-fired"]);
+            let fired = steps_of(after, &[StepKind::PortFired]);
             if fired.is_empty() {
                 ("associated and armed: it fires once when the fd becomes ready".into(), vec![])
             } else {

@@ -4,6 +4,7 @@
 //! system call.  Nothing here decides which rule applied.
 
 use crate::model::KernelState;
+use ipc_core::inspect::log::StepKind;
 
 /// `EACCES`, and what the error means.
 pub fn describe(errno: &str) -> (String, &'static str) {
@@ -70,8 +71,10 @@ pub fn describe(errno: &str) -> (String, &'static str) {
 /// bridge error).
 pub fn reason(after: &KernelState) -> String {
     after
-        .last_event()
-        .and_then(|e| e.steps.iter().rev().find(|s| s.kind == "denied"))
+        .last_steps()
+        .iter()
+        .rev()
+        .find(|s| s.kind == StepKind::Denied)
         .map(|s| without_errno_prefix(&s.text).to_string())
         .unwrap_or_default()
 }

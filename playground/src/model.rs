@@ -1,15 +1,15 @@
 //! The kernel state as the bridge reports it.
 //!
-//! Most of it is ipc-core's own view types, deserialized as the kernel
-//! wrote them: the [`Scene`] (`inspect.scene`: the namespaces, the message
-//! queues, the semaphore sets, shared memory, the POSIX semaphores, event
-//! ports, pipes and fd tables, the processes and the deadlock, cut to one
-//! screen) and the explanation.  What is still here is the event log as
-//! the component words it (a serde mirror of its WIT `event` record:
-//! camelCase fields, `{tag, val}` variants; 64-bit values as `f64`, for
-//! display) and the bridge's own timeline.
+//! It is ipc-core's own view types, deserialized as the kernel wrote them:
+//! the [`Scene`] (`inspect.scene`: the namespaces, the message queues, the
+//! semaphore sets, shared memory, the POSIX semaphores, event ports, pipes
+//! and fd tables, the processes, the deadlock and the newest events, in
+//! words with their steps sorted — cut to one screen) and the explanation;
+//! plus the bridge's own timeline.  Nothing here re-describes a kernel
+//! structure: the helpers below only look things up in the scene.
 
 use ipc_core::fd::FileKind as FdKind;
+use ipc_core::inspect::log::{EventView, StepKind, StepView};
 use ipc_core::inspect::scene::{NamespaceScene, Scene};
 use ipc_core::inspect::{KeyNodeView, ProcessView};
 use ipc_core::msg::view::MsgQueueView;
@@ -36,10 +36,6 @@ pub struct KernelState {
     pub shown: &'static str,
     /// The shown step explained (`inspect.explain`): the core's own type.
     pub explanation: Option<ipc_core::explain::Explanation>,
-    /// The newest events (at most the bridge's EVENTS_SHOWN), oldest first.
-    pub events: Vec<Event>,
-    /// How many events the kernel has recorded since it started.
-    pub events_total: Big,
     /// How many steps Step back can go back.
     pub history: u32,
     /// The operation log and the step shown.
@@ -107,85 +103,15 @@ pub struct ShmStore {
     pub len: u64,
 }
 
-/// Reads a `shm-store` step's words ("shm: 5 byte(s) stored into shmid
-/// 0x0 at offset 0"): the id is the step's own, the length and offset are
-/// in the text.
-pub fn shm_store(step: &Step) -> Option<ShmStore> {
-    if step.kind != "shm-store" {
-        return None;
-    }
-    let text = step.text.strip_prefix("shm: ").unwrap_or(&step.text);
-    let len = text.split_whitespace().next()?.parse().ok()?;
-    let offset = text.rsplit_once("at offset ")?.1.split_whitespace().next()?.parse().ok()?;
-    Some(ShmStore { shmid: step.id?, offset, len })
-}
-
-/// How an event ended.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "tag", content = "val", rename_all = "kebab-case")]
-pub enum EventOutcome {
-    Ok(String),
-    Failed(String),
-    Blocked(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Wakeup {
-    pub tid: u32,
-    pub pid: u32,
-    pub call: String,
-    pub outcome: EventOutcome,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Step {
-    pub kind: String,
-    pub text: String,
-    pub facility: Option<String>,
-    pub slot: Option<u32>,
-    pub id: Option<i32>,
-    pub key: Option<i32>,
-    /// table-grow: the size before the table doubled.
-    pub grown_from: Option<u32>,
-    /// avl-insert / avl-remove: the rebalancing rotations, in order.
-    pub rotations: Vec<Rotation>,
-}
-
-/// An AVL rotation at its pivot key (`left`, `right`, `left-right`, `right-left`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct Rotation {
-    pub kind: String,
-    pub pivot: i32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub seq: Big,
-    pub time: Big,
-    #[serde(default)]
-    pub pid: Option<u32>,
-    #[serde(default)]
-    pub tid: Option<u32>,
-    pub call: String,
-    #[serde(default)]
-    pub args: String,
-    pub outcome: EventOutcome,
-    #[serde(default)]
-    pub woke: Vec<Wakeup>,
-    #[serde(default)]
-    pub steps: Vec<Step>,
-    #[serde(default)]
-    pub text: String,
-}
-
 impl KernelState {
     /// The newest event, if any.
-    pub fn last_event(&self) -> Option<&Event> {
-        self.events.last()
+    pub fn last_event(&self) -> Option<&EventView> {
+        self.scene.events.rows.last()
+    }
+
+    /// The newest event's steps (none before the first event).
+    pub fn last_steps(&self) -> &[StepView] {
+        self.last_event().map_or(&[], |e| e.steps.as_slice())
     }
 
     /// This state with `facility`'s namespace ("msg", "sem" or "shm") as
@@ -210,9 +136,10 @@ impl KernelState {
         self.ns().touched.grown_from
     }
 
-    /// The rotations the newest event's AVL insert or remove made.
-    pub fn rotations(&self) -> Vec<Rotation> {
-        self.ns().touched.rotations.iter().map(|(kind, pivot)| Rotation { kind: kind.clone(), pivot: *pivot }).collect()
+    /// The rotations the newest event's AVL insert or remove made: (kind
+    /// in words, pivot key).
+    pub fn rotations(&self) -> &[(String, i32)] {
+        &self.ns().touched.rotations
     }
 
     /// Keys touched by the newest event's steps.
@@ -220,32 +147,21 @@ impl KernelState {
         &self.ns().touched.keys
     }
 
-    /// System V ids named by the newest event's steps (POSIX semaphore
-    /// ids, a numbering of their own, are left out).
-    pub fn touched_ids(&self) -> Vec<i32> {
-        self.last_event()
-            .map(|e| e.steps.iter().filter(|s| !is_psem_step(s)).filter_map(|s| s.id).collect())
-            .unwrap_or_default()
-    }
-
-    /// Shared-memory segment ids named by the newest event's steps of the
-    /// shm facility (its own steps, its namespace's, its denials).
-    pub fn touched_shm_ids(&self) -> Vec<i32> {
-        self.last_event()
-            .map(|e| e.steps.iter().filter(|s| s.facility.as_deref() == Some("shm")).filter_map(|s| s.id).collect())
-            .unwrap_or_default()
-    }
-
     /// The bytes the newest event stored (its `shm-store` steps).
     pub fn shm_stores(&self) -> Vec<ShmStore> {
-        self.last_event().map(|e| e.steps.iter().filter_map(shm_store).collect()).unwrap_or_default()
+        self.last_steps()
+            .iter()
+            .filter(|s| s.kind == StepKind::ShmStore)
+            .filter_map(|s| {
+                let (offset, len) = s.stored?;
+                Some(ShmStore { shmid: s.id?, offset, len })
+            })
+            .collect()
     }
 
     /// POSIX semaphore ids named by the newest event's steps.
     pub fn touched_psem_ids(&self) -> Vec<u32> {
-        self.last_event()
-            .map(|e| e.steps.iter().filter(|s| is_psem_step(s)).filter_map(|s| s.id).map(|id| id as u32).collect())
-            .unwrap_or_default()
+        self.last_steps().iter().filter_map(|s| s.psem).collect()
     }
 
     pub fn process(&self, pid: u32) -> Option<&ProcessView> {
@@ -291,11 +207,6 @@ impl KernelState {
     }
 }
 
-/// A step of the POSIX semaphore facility (`psem-create`, `psem-ref`, …).
-fn is_psem_step(s: &Step) -> bool {
-    s.kind.starts_with("psem-")
-}
-
 /// The System V facility a namespace name ("msg", "sem" or "shm") names;
 /// the msg namespace for any other.
 pub fn facility_of(name: &str) -> Facility {
@@ -330,41 +241,30 @@ pub fn ns(t: Big) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ipc_core::inspect::scene::Window;
+    use ipc_core::{Config, Credentials, Kernel};
 
-    #[test]
-    fn a_store_step_says_where_it_stored() {
-        let step = |kind: &str, text: &str| Step {
-            kind: kind.into(),
-            text: text.into(),
-            facility: Some("shm".into()),
-            id: Some(3),
-            ..Step::default()
-        };
-        assert_eq!(
-            shm_store(&step("shm-store", "shm: 5 byte(s) stored into shmid 0x3 at offset 4090")),
-            Some(ShmStore { shmid: 3, offset: 4090, len: 5 })
-        );
-        assert_eq!(shm_store(&step("shm-attach", "shm: pid 1 attached shmid 0x3 at 0x10000000 (nattch 1)")), None);
-        assert_eq!(shm_store(&step("shm-store", "garbled")), None);
+    /// The page's state for a kernel: its scene, as the bridge sends it.
+    fn state_of(k: &Kernel) -> KernelState {
+        KernelState { scene: k.scene(&Window::default()), ..KernelState::default() }
     }
 
     #[test]
-    fn psem_steps_touch_psem_ids_only() {
-        let step = |kind: &str, id: i32| Step { kind: kind.into(), id: Some(id), ..Step::default() };
-        let event = Event {
-            seq: 1.0,
-            time: 0.0,
-            pid: Some(1),
-            tid: Some(1),
-            call: "sem_post".into(),
-            args: String::new(),
-            outcome: EventOutcome::Ok(String::new()),
-            woke: vec![],
-            steps: vec![step("psem-value", 1), step("sem-apply", 7)],
-            text: String::new(),
-        };
-        let s = KernelState { events: vec![event], ..KernelState::default() };
-        assert_eq!(s.touched_psem_ids(), vec![1]);
-        assert_eq!(s.touched_ids(), vec![7]);
+    fn the_newest_events_steps_say_what_they_touched() {
+        let mut k = Kernel::new(Config::default()).expect("kernel");
+        let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
+        let shmid = k.shmget(t, 0, 8192, 0o1600).expect("shmget");
+        let addr = k.shmat(t, shmid, 0, 0).expect("shmat");
+        k.shm_write(t, addr + 4090, b"hello").expect("store");
+        let s = state_of(&k);
+        assert_eq!(s.shm_stores(), vec![ShmStore { shmid, offset: 4090, len: 5 }]);
+        assert_eq!(s.touched_psem_ids(), Vec::<u32>::new());
+
+        let id = k.sem_init(t, 1, false).expect("sem_init");
+        k.sem_post(t, id).expect("sem_post");
+        let s = state_of(&k);
+        assert_eq!(s.touched_psem_ids(), vec![id]);
+        assert_eq!(s.shm_stores(), Vec::new());
+        assert!(s.scene.sem.touched.ids.is_empty(), "a POSIX semaphore touches no System V id");
     }
 }

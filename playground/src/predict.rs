@@ -8,7 +8,7 @@
 //! step), so they give nothing away; the verdict compares the choice with
 //! the outcome of the event the step recorded.
 
-use crate::model::EventOutcome;
+use ipc_core::inspect::log::OutcomeView;
 use yew::prelude::*;
 
 /// The errnos offered, the ones System V, POSIX semaphores and ports
@@ -32,11 +32,11 @@ pub struct Predict {
 }
 
 /// An outcome as a choice key: `ok`, `park` or the errno's name.
-pub fn outcome_key(o: &EventOutcome) -> String {
+pub fn outcome_key(o: &OutcomeView) -> String {
     match o {
-        EventOutcome::Ok(_) => "ok".into(),
-        EventOutcome::Blocked(_) => "park".into(),
-        EventOutcome::Failed(e) => e.to_uppercase(),
+        OutcomeView::Ok(_) => "ok".into(),
+        OutcomeView::Blocked(_) => "park".into(),
+        OutcomeView::Failed(e) => e.name().into(),
     }
 }
 
@@ -51,7 +51,7 @@ pub fn choice_words(key: &str) -> String {
 
 impl Predict {
     /// Records the answer `said` for a step whose event ended with `was`.
-    pub fn answer(&mut self, said: &str, was: &EventOutcome) {
+    pub fn answer(&mut self, said: &str, was: &OutcomeView) {
         let truth = outcome_key(was);
         let right = said == truth;
         self.asked += 1;

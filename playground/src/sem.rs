@@ -126,7 +126,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
     let rmid = submit(Box::new(move |tid, semid| Ok(Call::SemRmid { tid, semid: id_of(semid)? })));
 
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
-    let touched = props.state.touched_ids();
+    let touched = &props.state.scene.sem.touched.ids;
     let sets = props.state.scene.sem_sets.iter().map(|s| {
         let id = s.id;
         let sems = s.sems.iter().enumerate().map(|(n, sem)| {

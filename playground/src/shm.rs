@@ -347,7 +347,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
     };
 
     let table = &props.state.scene.shm_table;
-    let touched = props.state.touched_shm_ids();
+    let touched = &props.state.scene.shm.touched.ids;
     let stores = props.state.shm_stores();
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let use_attach = {

@@ -3,7 +3,8 @@
 //! message queues and the event log.  What the newest event touched is
 //! marked with a border and the words "◀ touched".
 
-use crate::model::{Event, EventOutcome, KernelState, Rotation, id_both, key_hex, ns};
+use crate::model::{KernelState, id_both, key_hex, ns};
+use ipc_core::inspect::log::{EventView, OutcomeView, StepKind};
 use ipc_core::inspect::scene::Page;
 use ipc_core::inspect::{KeyNodeView as KeyNode, WaiterView};
 use ipc_core::msg::view::MsgQueueView;
@@ -182,7 +183,8 @@ fn moved_keys(before: &[KeyNode], after: &[KeyNode]) -> Vec<i32> {
 /// What one drawing of the tree marks.
 struct Marks<'a> {
     touched: &'a [i32],
-    rotations: &'a [Rotation],
+    /// (kind in words, pivot key).
+    rotations: &'a [(String, i32)],
     moved: &'a [i32],
     /// For each node, the keys under its left and right child not drawn
     /// (empty for a tree drawn whole).
@@ -216,7 +218,7 @@ fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testi
         let (x, y) = centre(i);
         let hit = marks.touched.contains(&n.key);
         let moved = !hit && marks.moved.contains(&n.key);
-        let pivot = marks.rotations.iter().find(|r| r.pivot == n.key).map(|r| r.kind.clone());
+        let pivot = marks.rotations.iter().find(|r| r.1 == n.key).map(|r| r.0.clone());
         let balance = balance_words(n.balance);
         let why = if moved { ", moved by this step's rotation" } else { "" };
         html! {
@@ -271,7 +273,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
         .filter(|b| !rotations.is_empty() && !tree.overview && b.facility == facility)
         .map(|b| &b.keys);
     let moved = before.map(|b| moved_keys(b, keys)).unwrap_or_default();
-    let marks = Marks { touched, rotations: &rotations, moved: &moved, below: &tree.below };
+    let marks = Marks { touched, rotations, moved: &moved, below: &tree.below };
     let label = format!("AVL tree of {} keys (the same tree as a list follows the drawing)", tree.total);
     let body = if keys.is_empty() {
         html! { <p class="muted" data-testid="avl-empty">{ "No keys yet: msgget with IPC_CREAT and a key other than 0 adds one." }</p> }
@@ -281,7 +283,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
     let before_drawing = before.map(|b| {
         let none: [i32; 0] = [];
         let label = format!("AVL tree of {} keys before this step, where the rotation started", b.len());
-        let marks = Marks { touched: &none, rotations: &rotations, moved: &none, below: &[] };
+        let marks = Marks { touched: &none, rotations, moved: &none, below: &[] };
         let svg = tree_svg(b, &marks, *fit, label, "avl-before-node");
         html! {
             <div class="before" data-testid="avl-before">
@@ -314,7 +316,7 @@ pub fn KeyTree(props: &StateProps) -> Html {
             if !rotations.is_empty() {
                 <p class="rotated" data-testid="avl-rotations">
                     { "This step rebalanced the tree: " }
-                    { rotations.iter().map(|r| format!("a {} rotation at {}", r.kind, short_key(r.pivot))).collect::<Vec<_>>().join(", then ") }
+                    { rotations.iter().map(|(kind, pivot)| format!("a {kind} rotation at {}", short_key(*pivot))).collect::<Vec<_>>().join(", then ") }
                     { " (marked ↻; the node was out of balance by 2, and the rotation lifted its heavier child)." }
                 </p>
             }
@@ -348,7 +350,7 @@ fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, 
         }
         _ => html! { <li class="muted" data-side={side}>{ format!("{side}: none") }</li> },
     };
-    let pivot = marks.rotations.iter().find(|r| r.pivot == n.key);
+    let pivot = marks.rotations.iter().find(|r| r.1 == n.key);
     let touched = marks.touched.contains(&n.key);
     let has_children = n.left.is_some() || n.right.is_some() || below_l + below_r > 0;
     html! {
@@ -358,7 +360,7 @@ fn twin_item(keys: &[KeyNode], i: usize, side: &'static str, marks: &Marks<'_>, 
             { format!(" — id {}, height {}, balance {}", id_both(n.id), n.height, balance_words(n.balance)) }
             if touched { <span class="marker">{ " ◀ touched" }</span> }
             if !touched && marks.moved.contains(&n.key) { <span class="marker">{ " ⇅ moved by the rotation" }</span> }
-            if let Some(r) = pivot { <span class="marker">{ format!(" ↻ {} rotation here", r.kind) }</span> }
+            if let Some(r) = pivot { <span class="marker">{ format!(" ↻ {} rotation here", r.0) }</span> }
             if has_children {
                 <ul>{ child(n.left, below_l, "left") }{ child(n.right, below_r, "right") }</ul>
             }
@@ -428,13 +430,12 @@ fn printable(head: &[u8]) -> String {
 /// What the shown step did to queue `q`: its msg steps in words, and
 /// whether the newest message is the one it queued (and kept).
 fn queue_touches(state: &KernelState, q: &MsgQueueView) -> (Vec<String>, bool) {
-    let steps: Vec<&crate::model::Step> = state
-        .last_event()
-        .into_iter()
-        .flat_map(|e| e.steps.iter())
-        .filter(|s| s.id == Some(q.id) && (s.kind == "msg-enqueue" || s.kind == "msg-dequeue"))
+    let steps: Vec<_> = state
+        .last_steps()
+        .iter()
+        .filter(|s| s.id == Some(q.id) && matches!(s.kind, StepKind::MsgEnqueue | StepKind::MsgDequeue))
         .collect();
-    let queued_last = steps.last().is_some_and(|s| s.kind == "msg-enqueue");
+    let queued_last = steps.last().is_some_and(|s| s.kind == StepKind::MsgEnqueue);
     let words = steps.iter().map(|s| s.text.strip_prefix("msg: ").unwrap_or(&s.text).to_string()).collect();
     (words, queued_last)
 }
@@ -506,28 +507,28 @@ pub fn Queues(props: &StateProps) -> Html {
 }
 
 /// An outcome in words.
-pub fn outcome_words(o: &EventOutcome) -> String {
+pub fn outcome_words(o: &OutcomeView) -> String {
     match o {
-        EventOutcome::Ok(s) if s.is_empty() => "ok".to_string(),
-        EventOutcome::Ok(s) => format!("ok: {s}"),
-        EventOutcome::Failed(e) => {
-            let (name, meaning) = crate::errno::describe(e);
+        OutcomeView::Ok(s) if s.is_empty() => "ok".to_string(),
+        OutcomeView::Ok(s) => format!("ok: {s}"),
+        OutcomeView::Failed(e) => {
+            let (name, meaning) = crate::errno::describe(&e.name().to_ascii_lowercase());
             format!("{name} — {meaning}")
         }
-        EventOutcome::Blocked(r) => format!("blocked: {r}"),
+        OutcomeView::Blocked(r) => format!("blocked: {r}"),
     }
 }
 
-fn event(e: &Event, newest: bool) -> Html {
+fn event(e: &EventView, newest: bool) -> Html {
     let who = match (e.pid, e.tid) {
         (Some(p), Some(t)) => format!("pid {p} tid {t}: "),
         (Some(p), None) => format!("pid {p}: "),
         _ => String::new(),
     };
     let mark = match &e.outcome {
-        EventOutcome::Ok(_) => "✔",
-        EventOutcome::Failed(_) => "✖",
-        EventOutcome::Blocked(_) => "‖",
+        OutcomeView::Ok(_) => "✔",
+        OutcomeView::Failed(_) => "✖",
+        OutcomeView::Blocked(_) => "‖",
     };
     let headline = format!("{who}{}({})", e.call, e.args);
     let woke = e.woke.iter().map(|w| {
@@ -535,11 +536,12 @@ fn event(e: &Event, newest: bool) -> Html {
             <li class="woke">{ format!("↻ woke tid {} (pid {}): {} → {}", w.tid, w.pid, w.call, outcome_words(&w.outcome)) }</li>
         }
     });
-    let steps = e.steps.iter().map(|s| html! { <li><span class="kind">{ &s.kind }</span>{ " " }{ &s.text }</li> });
+    let steps =
+        e.steps.iter().map(|s| html! { <li><span class="kind">{ s.kind.name() }</span>{ " " }{ &s.text }</li> });
     html! {
         <li class={classes!("event", newest.then_some("newest"))} data-testid={format!("event-{}", e.seq)}>
             <div class="headline" title={e.text.clone()}>
-                <span class="seq">{ format!("#{} · {}", e.seq, ns(e.time)) }</span>
+                <span class="seq">{ format!("#{} · {}", e.seq, ns(e.time as f64)) }</span>
                 { format!(" {mark} {headline}") }
             </div>
             <div class="outcome">{ format!("→ {}", outcome_words(&e.outcome)) }</div>
@@ -552,20 +554,21 @@ fn event(e: &Event, newest: bool) -> Html {
 /// The event log, newest first, each event with its steps.
 #[function_component]
 pub fn EventLog(props: &StateProps) -> Html {
-    let n = props.state.events.len();
+    let events = &props.state.scene.events;
+    let n = events.rows.len();
     html! {
         <section class="panel events" data-testid="events" aria-labelledby="events-h">
             <h2 id="events-h">{ "Event log (newest first)" }</h2>
             if n == 0 { <p class="muted">{ "No events yet." }</p> }
-            if props.state.events_total > n as f64 {
+            if events.total > n as u64 {
                 <p class="help" data-testid="events-shown">
-                    { format!("The newest {n} of {} events the kernel has recorded; the timeline reaches every step.", props.state.events_total) }
+                    { format!("The newest {n} of {} events the kernel has recorded; the timeline reaches every step.", events.total) }
                 </p>
             }
             // The log scrolls in its own box: a region the keyboard can reach and scroll.
             <div class="eventlist-box" tabindex="0" role="region" aria-label="event log (scrolls)">
                 <ol class="eventlist" reversed=true>
-                    { for props.state.events.iter().enumerate().rev().map(|(i, e)| event(e, i + 1 == n)) }
+                    { for events.rows.iter().enumerate().rev().map(|(i, e)| event(e, i + 1 == n)) }
                 </ol>
             </div>
         </section>

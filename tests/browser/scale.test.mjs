@@ -401,8 +401,8 @@ async function scale(browser, n, results) {
             namespace: size(v.scene.msg) + size(v.scene.sem) + size(v.scene.shm),
             queues: size(v.scene.queues),
             timeline: size(v.timeline),
-            events: size(v.events),
-            rest: json.length - size(v.scene) - size(v.timeline) - size(v.events),
+            events: size(v.scene.events),
+            rest: json.length - size(v.scene) - size(v.timeline),
           },
           dom: {
             all: document.getElementsByTagName('*').length,
