@@ -23,6 +23,7 @@ use ipc_core::inspect::log::StepKind;
 use ipc_core::inspect::scene::{Chosen, Page, Window};
 use ipc_core::port::PortEvent;
 use serde_json::Value;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -131,7 +132,8 @@ enum Status {
 
 pub struct App {
     status: Status,
-    state: KernelState,
+    /// The state shown, shared with every panel (a clone is a count).
+    state: Rc<KernelState>,
     actor: Option<u32>,
     msqid: String,
     semid: String,
@@ -978,7 +980,7 @@ impl App {
                 if !self.actor.is_some_and(|a| threads.iter().any(|&(_, t)| t == a)) {
                     self.actor = threads.first().map(|&(_, t)| t);
                 }
-                self.state = state;
+                self.state = Rc::new(state);
             }
             Err(e) => self.status = Status::Failed(e),
         }
@@ -1095,7 +1097,7 @@ impl Component for App {
             .is_some_and(|d| d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref()).is_ok());
         App {
             status: Status::Loading,
-            state: KernelState::default(),
+            state: Rc::default(),
             actor: None,
             msqid: String::new(),
             semid: String::new(),
@@ -1629,7 +1631,6 @@ impl App {
                 </aside>
             }
         });
-        let shown = self.state.showing(self.showing);
         html! {
             <>
             { for bar }
@@ -1656,9 +1657,9 @@ impl App {
                             </button>
                         }) }
                     </div>
-                    <SlotTable state={shown.clone()} on_page={link.callback(Msg::Page)} />
-                    <KeyTree state={shown.clone()} />
-                    <IdList state={shown} on_page={link.callback(Msg::Page)} />
+                    <SlotTable state={self.state.clone()} shown={self.showing} on_page={link.callback(Msg::Page)} />
+                    <KeyTree state={self.state.clone()} shown={self.showing} />
+                    <IdList state={self.state.clone()} shown={self.showing} on_page={link.callback(Msg::Page)} />
                 </div>
                 <div class="col col-c">
                     <SemPanel state={self.state.clone()} actor={self.actor} semid={AttrValue::from(self.semid.clone())}

@@ -30,10 +30,6 @@ pub struct KernelState {
     /// message queues: ipc-core's own scene types, cut by the kernel to
     /// one screen (`inspect.scene`).
     pub scene: Scene,
-    /// Which namespace the namespace views draw ("msg", "sem" or "shm";
-    /// see [`KernelState::showing`]).
-    #[serde(skip)]
-    pub shown: &'static str,
     /// The shown step explained (`inspect.explain`): the core's own type.
     pub explanation: Option<ipc_core::explain::Explanation>,
     /// How many steps Step back can go back.
@@ -114,37 +110,10 @@ impl KernelState {
         self.last_event().map_or(&[], |e| e.steps.as_slice())
     }
 
-    /// This state with `facility`'s namespace ("msg", "sem" or "shm") as
-    /// the one the namespace views draw.
-    pub fn showing(&self, facility: &'static str) -> KernelState {
-        KernelState { shown: facility, ..self.clone() }
-    }
-
-    /// The namespace the namespace views draw.
-    pub fn ns(&self) -> &NamespaceScene {
-        self.scene.namespace(facility_of(self.shown))
-    }
-
-    /// Slot indices touched by the newest event's steps, in the namespace drawn.
-    pub fn touched_slots(&self) -> &[u32] {
-        &self.ns().touched.slots
-    }
-
-    /// The first slot the newest event's table growth added (the new
-    /// slots are this index and up), if the table grew.
-    pub fn grown_from(&self) -> Option<u32> {
-        self.ns().touched.grown_from
-    }
-
-    /// The rotations the newest event's AVL insert or remove made: (kind
-    /// in words, pivot key).
-    pub fn rotations(&self) -> &[(String, i32)] {
-        &self.ns().touched.rotations
-    }
-
-    /// Keys touched by the newest event's steps.
-    pub fn touched_keys(&self) -> &[i32] {
-        &self.ns().touched.keys
+    /// The namespace named `shown` ("msg", "sem" or "shm"), with what the
+    /// newest event touched there.
+    pub fn ns(&self, shown: &str) -> &NamespaceScene {
+        self.scene.namespace(facility_of(shown))
     }
 
     /// The bytes the newest event stored (its `shm-store` steps).

@@ -10,6 +10,7 @@ use crate::form::{
 use crate::model::{KernelState, ns};
 use ipc_core::inspect::ThreadStateView as ThreadState;
 use ipc_core::kernel::WaitFor;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// How many of the newest queue ids the calls panel offers as buttons.
@@ -36,7 +37,7 @@ pub fn flag_words(flags: i32, with_mode: bool) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct ProcessesProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     /// The thread that makes the system calls.
     pub actor: Option<u32>,
     pub on_actor: Callback<u32>,
@@ -181,7 +182,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct CallsProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     pub actor: Option<u32>,
     /// The queue id the forms act on (shared; set by a successful msgget).
     pub msqid: AttrValue,

@@ -16,6 +16,7 @@ use crate::shm::bytes_text;
 use ipc_core::fd::FileKind as FdKind;
 use ipc_core::port::view::{GetterView, PipeView, PortView};
 use ipc_core::port::{Assoc as AssocView, PortEvent};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Event sources (`<sys/port.h>`).
@@ -320,7 +321,7 @@ fn pipe_box(p: &PipeView, state: &KernelState) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct PortsProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     pub actor: Option<u32>,
     /// The port fd and pipe fds the forms act on.
     pub fields: PortFields,

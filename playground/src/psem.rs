@@ -12,6 +12,7 @@ use crate::bridge::Call;
 use crate::form::{Builder, Check, Field, fit, parse_int, parse_octal, setter, submitter, toggler};
 use crate::model::{KernelState, ns};
 use ipc_core::psem::view::{PsemState, PsemView as PsemSemView};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// sem_open's `oflag` in words: `O_CREAT|O_EXCL`, or `0`.
@@ -126,7 +127,7 @@ fn sem_box(s: &PsemSemView, touched: bool) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct PsemProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     pub actor: Option<u32>,
     /// The semaphore id the id forms act on (set by sem_open / sem_init).
     pub id: AttrValue,

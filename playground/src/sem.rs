@@ -11,6 +11,7 @@ use crate::form::{
 use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::IPC_NOWAIT;
 use ipc_core::sem::SemBuf;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// `sem_flg`: adjust on exit.
@@ -61,7 +62,7 @@ fn array_words(sops: &[SemBuf]) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct SemProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     pub actor: Option<u32>,
     /// The set id the forms act on (set by a successful semget).
     pub semid: AttrValue,

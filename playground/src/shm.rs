@@ -14,6 +14,7 @@ use crate::form::{
 };
 use crate::model::{KernelState, ShmStore, id_both, key_hex, ns};
 use ipc_core::shm::view::{ShmSegView, ShmTableView};
+use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -221,7 +222,7 @@ fn segment(seg: &ShmSegView, table: &ShmTableView, touched: bool, stores: &[ShmS
 
 #[derive(Properties, PartialEq)]
 pub struct ShmProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
     pub actor: Option<u32>,
     /// The segment id and addresses the forms act on.
     pub fields: ShmFields,

@@ -8,11 +8,15 @@ use ipc_core::inspect::log::{EventView, OutcomeView, StepKind};
 use ipc_core::inspect::scene::Page;
 use ipc_core::inspect::{KeyNodeView as KeyNode, WaiterView};
 use ipc_core::msg::view::MsgQueueView;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StateProps {
-    pub state: KernelState,
+    pub state: Rc<KernelState>,
+    /// The namespace the namespace views draw ("msg", "sem" or "shm").
+    #[prop_or("msg")]
+    pub shown: &'static str,
     /// A pager's button: show another page of a list (the page asks the
     /// kernel for the scene again).
     #[prop_or_default]
@@ -77,9 +81,9 @@ pub fn pager<T>(what: &str, testid: &str, list: List, page: &Page<T>, on_page: &
 /// The namespace's slot table: index, sequence number, id, occupant.
 #[function_component]
 pub fn SlotTable(props: &StateProps) -> Html {
-    let ns = props.state.ns();
-    let touched = props.state.touched_slots();
-    let grown = props.state.grown_from();
+    let ns = props.state.ns(props.shown);
+    let touched = &ns.touched.slots;
+    let grown = ns.touched.grown_from;
     let table = ns.slots.total as usize;
     let rows = ns.slots.rows.iter().map(|s| {
         let hit = touched.contains(&s.index);
@@ -253,12 +257,12 @@ fn tree_svg(keys: &[KeyNode], marks: &Marks<'_>, fit: bool, label: String, testi
 /// before the step too, so the rotation is seen as before/after.
 #[function_component]
 pub fn KeyTree(props: &StateProps) -> Html {
-    let ns = props.state.ns();
+    let ns = props.state.ns(props.shown);
     let tree = &ns.tree;
     let keys = &tree.nodes;
     let facility = ns.facility.to_string();
-    let touched = props.state.touched_keys();
-    let rotations = props.state.rotations();
+    let touched = &ns.touched.keys;
+    let rotations = &ns.touched.rotations;
     let fit = use_state(|| false);
     let toggle_fit = {
         let fit = fit.clone();
@@ -375,7 +379,7 @@ fn short_key(key: i32) -> String {
 /// Every id, newest first, and removed objects still referenced.
 #[function_component]
 pub fn IdList(props: &StateProps) -> Html {
-    let ns = props.state.ns();
+    let ns = props.state.ns(props.shown);
     let touched = &ns.touched.ids;
     let items = ns.ids.rows.iter().map(|&id| {
         let hit = touched.contains(&id);
