@@ -654,8 +654,8 @@ function beforeRotation() {
 
 /** A scene window that draws a tree whole up to BEFORE_MAX_KEYS keys and sends no long lists. */
 const WHOLE_TREE = JSON.stringify({ page_size: 1, tree_whole_max: BEFORE_MAX_KEYS });
-/** Timeline labels sent around the step shown: more than the markers the playground draws (150 each side). */
-const LABELS_AROUND = 320;
+/** Timeline labels sent around the step shown: more than the markers the playground draws (80 each side). */
+const LABELS_AROUND = 160;
 /** One letter per step kind, for the timeline's `kinds` string. */
 const KIND_LETTER = { call: 'c', park: 'p', wake: 'w', error: 'e', removal: 'r' };
 

@@ -302,7 +302,7 @@ async function scale(browser, n, results) {
       const nodes = await page.locator('svg.tree g.node').count();
       assert(nodes < 80, `the tree draws ${nodes} nodes of ${n}`);
       const markers = await page.locator('[data-testid^="tl-step-"]').count();
-      assert(markers <= 302 && (await page.locator(tid('tl-more-before')).count()) === 1, `${markers} timeline markers for ${steps} steps`);
+      assert(markers <= 162 && (await page.locator(tid('tl-more-before')).count()) === 1, `${markers} timeline markers for ${steps} steps`);
       results.push({ n, steps, what: `open the link (${Math.round(url.length / 1024)} KiB URL, replay)`, median: openMs, max: openMs, wall });
       assert(openMs < OPEN_BOUND, `opening took ${ms(openMs)} ms`);
     });
