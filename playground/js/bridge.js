@@ -652,8 +652,8 @@ function beforeRotation() {
   return value;
 }
 
-/** A scene window that draws a tree whole up to BEFORE_MAX_KEYS keys and sends no long lists. */
-const WHOLE_TREE = JSON.stringify({ page_size: 1, tree_whole_max: BEFORE_MAX_KEYS });
+/** A scene window that draws a tree whole up to BEFORE_MAX_KEYS keys and sends no long lists nor events. */
+const WHOLE_TREE = JSON.stringify({ page_size: 1, tree_whole_max: BEFORE_MAX_KEYS, events: 0 });
 /** Timeline labels sent around the step shown: more than the markers the playground draws (80 each side). */
 const LABELS_AROUND = 160;
 /** One letter per step kind, for the timeline's `kinds` string. */
