@@ -463,10 +463,12 @@ impl<V: Vocabulary> EventLog<V> {
     ) {
         let nsteps = ctx.steps.len().saturating_sub(ctx.first_step);
         let nwoke = ctx.woke.len().saturating_sub(ctx.first_woke);
-        if self.steps.is_empty() && self.woke.is_empty() {
-            // The rings were lent (or were empty): take them back whole.
-            self.steps = std::mem::take(&mut ctx.steps);
-            self.woke = std::mem::take(&mut ctx.woke);
+        if self.steps.capacity() == 0 && self.woke.capacity() == 0 {
+            // The rings were lent (what `lend` left here holds no memory):
+            // take them back whole.  Swapping, not assigning, so that no
+            // empty ring goes through drop glue on this hot path.
+            std::mem::swap(&mut self.steps, &mut ctx.steps);
+            std::mem::swap(&mut self.woke, &mut ctx.woke);
         } else {
             self.steps.extend(ctx.steps.drain(ctx.first_step.min(ctx.steps.len())..));
             self.woke.extend(ctx.woke.drain(ctx.first_woke.min(ctx.woke.len())..));
@@ -495,6 +497,11 @@ impl<V: Vocabulary> EventLog<V> {
         // Saturating: a restored log may be numbered up to the end of u64
         // (no run gets there); wrapping to 0 would break the numbering.
         self.next = self.next.saturating_add(1);
+        if ctx.steps.capacity() == 0 && ctx.woke.capacity() == 0 {
+            // A lent context now holds the empty rings `lend` left here: no
+            // memory to free, so no drop glue to run (the hot path).
+            std::mem::forget(ctx);
+        }
     }
 
     /// The whole event of `h`, whose steps and wakeups start at `s` and `w`
