@@ -58,8 +58,14 @@ const DISPOSE = Symbol.dispose || Symbol.for('dispose');
 let position = 0;
 /** The first step the timeline goes back to (the start-up spawns come before it). */
 let base = 0;
-/** The step the last action forked the timeline at (the steps after it were dropped), or null. */
+/** The step the last action forked the timeline at, or null. */
 let forkedAt = null;
+/**
+ * The steps a fork set aside, kept until the learner discards them (or a
+ * later fork sets aside others): {at, log} — the step it branched from and
+ * its operations after it, as log entries — or null.
+ */
+let branch = null;
 /** True while the log is re-run to reach a step: those operations are not logged again. */
 let replaying = false;
 /** True while a whole session (a link's, a file's, the saved one) is replayed into the log. */
@@ -143,15 +149,16 @@ function stepKind(op, answer, cursor) {
 /**
  * Like `call`, but the operation enters the log (unless the log is being
  * re-run).  Taken while an earlier step is shown, it forks the timeline:
- * the steps after the shown one are dropped first.
+ * the steps after the shown one are set aside as the branch (switchBranch
+ * brings them back) first.
  */
 function action(op, args, f) {
   if (replaying || !kernel) return call(f);
   forkedAt = null;
   if (position < oplog.length) {
     forkedAt = position;
-    oplog.length = position;
-    for (const step of [...checkpoints.keys()]) if (step > position) dropCheckpoint(step);
+    branch = { at: position, log: oplog.slice(position) };
+    cutLog(position);
   }
   const [, cursor] = kernel.events(END);
   const answer = call(f);
@@ -161,6 +168,44 @@ function action(op, args, f) {
   if (position % CHECKPOINT_EVERY === 0) addCheckpoint(position);
   if (!restoring) moved();
   return answer;
+}
+
+/** Ends the log after `at` operations (the step shown must be at or before it), with its checkpoints. */
+function cutLog(at) {
+  oplog.length = at;
+  for (const step of [...checkpoints.keys()]) if (step > at) dropCheckpoint(step);
+}
+
+/**
+ * Swaps the timeline's steps after the branch's step with the branch: the
+ * steps set aside by the fork come back (re-run from the nearest
+ * checkpoint; their kinds as they were recorded), and the steps they
+ * replace become the branch.  Shows the last step of what came back.
+ */
+export function switchBranch() {
+  return call(() => {
+    if (!branch) throw new Error('there is no branch to switch to');
+    const { at, log } = branch;
+    goTo(Math.min(position, at));
+    const tail = oplog.slice(at);
+    cutLog(at);
+    oplog.push(...log);
+    branch = tail.length > 0 ? { at, log: tail } : null;
+    forkedAt = null;
+    logEpoch += 1;
+    goTo(oplog.length);
+    moved();
+    return { value: position };
+  });
+}
+
+/** Forgets the branch a fork set aside. */
+export function discardBranch() {
+  return call(() => {
+    branch = null;
+    moved();
+    return { value: null };
+  });
 }
 
 /** Keeps the kernel's state as the state after `step` operations, then thins the set back within its bounds. */
@@ -689,6 +734,7 @@ export function state(window) {
         labelsFrom: lo,
         labels: oplog.slice(lo, hi).map((e) => `${e.op}(${e.args.map((a) => JSON.stringify(a)).join(', ')})`),
         forkedAt,
+        branch: branch ? { at: branch.at, length: branch.log.length } : null,
       },
     });
   } catch (e) {
@@ -744,11 +790,23 @@ function goTo(step) {
   }
   replaying = true;
   try {
-    for (let i = from; i < step; i++) OPS[oplog[i].op](...oplog[i].args);
+    for (let i = from; i < step; i++) {
+      OPS[oplog[i].op](...oplog[i].args);
+      // Steps re-run for the first time (a branch brought back) get their checkpoints.
+      const done = i + 1;
+      if (done % CHECKPOINT_EVERY === 0 && done > lastCheckpoint()) addCheckpoint(done);
+    }
   } finally {
     replaying = false;
   }
   position = step;
+}
+
+/** The newest step with a checkpoint. */
+function lastCheckpoint() {
+  let k = 0;
+  for (const s of checkpoints.keys()) if (s > k) k = s;
+  return k;
 }
 
 /** A fresh kernel (same limits) with an empty log. */
@@ -763,6 +821,7 @@ function reset() {
   position = 0;
   base = 0;
   forkedAt = null;
+  branch = null;
   presetName = null;
 }
 
@@ -774,6 +833,7 @@ function session() {
     base,
     step: position,
     log: oplog.map((e) => [e.op, e.args, e.kind]),
+    ...(branch ? { branch: { at: branch.at, log: branch.log.map((e) => [e.op, e.args, e.kind]) } } : {}),
     ...(presetName ? { preset: presetName } : {}),
   };
 }
@@ -789,11 +849,16 @@ function replay(s) {
   const scalar = (a) => ['number', 'string', 'boolean'].includes(typeof a) || a === null;
   if (!s || s.format !== SESSION_FORMAT || !Array.isArray(s.log)) throw new Error('this is not an ipclab session');
   if (s.version !== SESSION_VERSION) throw new Error(`session version ${s.version}; this build reads version ${SESSION_VERSION}`);
+  const known = (e) => Array.isArray(e) && Object.hasOwn(OPS, e[0]) && Array.isArray(e[1]) && e[1].every(scalar);
   s.log.forEach((e, i) => {
-    if (!Array.isArray(e) || !Object.hasOwn(OPS, e[0]) || !Array.isArray(e[1]) || !e[1].every(scalar)) {
+    if (!known(e)) {
       throw new Error(`step ${i + 1} is not an operation this build knows (${JSON.stringify(e && e[0])}): a link from another build?`);
     }
   });
+  const kept = s.branch;
+  if (kept !== undefined && (!kept || !Array.isArray(kept.log) || !kept.log.every(known) || !Number.isInteger(kept.at))) {
+    throw new Error('the session\'s branch is not one this build knows: a link from another build?');
+  }
   reset();
   const differs = [];
   restoring = true;
@@ -809,6 +874,9 @@ function replay(s) {
   base = clamp(s.base, 0);
   goTo(clamp(s.step ?? oplog.length, base));
   forkedAt = null;
+  if (kept && kept.log.length > 0) {
+    branch = { at: clamp(kept.at, base), log: kept.log.map(([op, args, kind]) => ({ op, args: Array.from(args), kind })) };
+  }
   presetName = typeof s.preset === 'string' && PRESET_NAME.test(s.preset) ? s.preset : null;
   return differs;
 }

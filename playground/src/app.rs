@@ -79,6 +79,10 @@ pub enum Msg {
     StepBack,
     /// Show the state after this many operations.
     Jump(u32),
+    /// Bring back the steps a fork set aside.
+    SwitchBranch,
+    /// Forget them.
+    DiscardBranch,
     /// Put the session in the URL and copy the link.
     CopyLink,
     /// The link made, and whether it reached the clipboard.
@@ -990,7 +994,12 @@ impl App {
     fn forked(&self) -> Option<String> {
         let t = &self.state.timeline;
         t.forked_at
-            .map(|at| format!("timeline forked at step {}: the steps after it were dropped", at.saturating_sub(t.base)))
+            .map(|at| {
+                format!(
+                    "timeline forked at step {}: the steps after it are kept as a branch (switch to it or discard it under the timeline)",
+                    at.saturating_sub(t.base)
+                )
+            })
     }
 
     fn run(&mut self, call: Call) {
@@ -1196,6 +1205,43 @@ impl Component for App {
                     self.predict.pending = None;
                     self.show(step, "timeline", "");
                 }
+            }
+            Msg::SwitchBranch => {
+                self.pause();
+                self.predict.pending = None;
+                let report =
+                    |verdict, text| Report { title: "switch to the branch".into(), verdict, text, detail: vec![] };
+                match bridge::switch_branch() {
+                    Ok(()) => {
+                        self.refresh();
+                        self.follow_ids();
+                        let t = &self.state.timeline;
+                        let words = match t.branch {
+                            Some(b) => format!("; the {} step(s) it replaced are the branch now", b.length),
+                            None => String::new(),
+                        };
+                        self.report = Some(report(
+                            Verdict::Ok,
+                            format!(
+                                "the steps set aside are back: showing step {} of {}{words}",
+                                t.step.saturating_sub(t.base),
+                                t.length.saturating_sub(t.base)
+                            ),
+                        ));
+                    }
+                    Err(e) => self.report = Some(report(Verdict::Failed, e)),
+                }
+            }
+            Msg::DiscardBranch => {
+                let report =
+                    |verdict, text| Report { title: "discard the branch".into(), verdict, text, detail: vec![] };
+                self.report = Some(match bridge::discard_branch() {
+                    Ok(()) => {
+                        self.refresh();
+                        report(Verdict::Ok, "the steps set aside are forgotten".into())
+                    }
+                    Err(e) => report(Verdict::Failed, e),
+                });
             }
             Msg::PredictMode => {
                 self.predict.on = !self.predict.on;
@@ -1577,7 +1623,9 @@ impl Component for App {
                         playing={self.playing} speed={self.speed} on_play={link.callback(|()| Msg::Play)}
                         on_speed={link.callback(Msg::Speed)} on_until={link.callback(Msg::Until)}
                         on_new={link.callback(|()| Msg::NewSession)} help={self.help}
-                        on_help={link.callback(|()| Msg::Help)} />
+                        on_help={link.callback(|()| Msg::Help)}
+                        on_switch_branch={link.callback(|()| Msg::SwitchBranch)}
+                        on_discard_branch={link.callback(|()| Msg::DiscardBranch)} />
                     if self.state.timeline.length <= self.state.timeline.base && self.scenario.is_none() {
                         { self.first_steps(ctx) }
                     }

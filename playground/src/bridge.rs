@@ -111,6 +111,10 @@ extern "C" {
     fn forget_history_js();
     #[wasm_bindgen(js_name = jump)]
     fn jump_js(step: u32) -> String;
+    #[wasm_bindgen(js_name = switchBranch)]
+    fn switch_branch_js() -> String;
+    #[wasm_bindgen(js_name = discardBranch)]
+    fn discard_branch_js() -> String;
     #[wasm_bindgen(js_name = copyLink)]
     fn copy_link_js() -> Promise;
     #[wasm_bindgen(js_name = exportSession)]
@@ -786,7 +790,24 @@ pub fn reveal_step() {
 /// Shows the state after `step` operations (restored from the nearest
 /// checkpoint and the log re-run from there).
 pub fn jump(step: u32) -> Result<(), String> {
-    match parse(&jump_js(step)) {
+    done(&jump_js(step))
+}
+
+/// Brings back the steps a fork set aside (they become the timeline after
+/// the branch's step; the steps they replace become the branch), showing
+/// the last of them.
+pub fn switch_branch() -> Result<(), String> {
+    done(&switch_branch_js())
+}
+
+/// Forgets the steps a fork set aside.
+pub fn discard_branch() -> Result<(), String> {
+    done(&discard_branch_js())
+}
+
+/// An answer that only says whether it worked.
+fn done(json: &str) -> Result<(), String> {
+    match parse(json) {
         Answer::Ok(_) => Ok(()),
         Answer::Err { errno, message } => Err(message.unwrap_or(errno)),
         Answer::Blocked(b) => Err(b),

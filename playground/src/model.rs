@@ -71,6 +71,17 @@ pub struct Timeline {
     pub labels: Vec<String>,
     /// The step the last action forked the timeline at.
     pub forked_at: Option<u32>,
+    /// The steps a fork set aside, until the learner discards them.
+    pub branch: Option<Branch>,
+}
+
+/// The steps a fork set aside: they branched from step `at` and are
+/// `length` steps long.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Branch {
+    pub at: u32,
+    pub length: u32,
 }
 
 impl Timeline {

@@ -11,7 +11,7 @@
 //! moves the step shown through the log, as the slider does: it never runs
 //! the kernel past the log's last step.
 
-use crate::model::Timeline;
+use crate::model::{Branch, Timeline};
 use yew::prelude::*;
 
 /// A step kind's letter and name, for its marker and the legend.
@@ -141,6 +141,9 @@ pub struct TimelineProps {
     /// Whether the shortcut list is shown, and the button that toggles it.
     pub help: bool,
     pub on_help: Callback<()>,
+    /// Bring back, or forget, the steps a fork set aside.
+    pub on_switch_branch: Callback<()>,
+    pub on_discard_branch: Callback<()>,
 }
 
 /// The timeline strip under the header.
@@ -330,6 +333,21 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
                     <li class="tl-more muted" data-testid="tl-more-after">{ format!("… {} later", last - window.1) }</li>
                 }
             </ol>
+            if let Some(b) = t.branch {
+                <p class="tl-branch" data-testid="tl-branch">
+                    { branch_words(b, base) }
+                    { " " }
+                    <button type="button" data-testid="tl-branch-switch" onclick={props.on_switch_branch.reform(|_: MouseEvent| ())}
+                        title="Bring those steps back in place of the ones after the fork (which are set aside in turn)">
+                        { "⇄ Switch to it" }
+                    </button>
+                    { " " }
+                    <button type="button" data-testid="tl-branch-discard" onclick={props.on_discard_branch.reform(|_: MouseEvent| ())}
+                        title="Forget the steps set aside">
+                        { "✕ Discard it" }
+                    </button>
+                </p>
+            }
             <p class="tl-legend muted">
                 { for ["call", "park", "wake", "error", "removal"].into_iter().map(|k| {
                     let (letter, words) = kind_words(k);
@@ -340,9 +358,26 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
     }
 }
 
+/// The branch a fork set aside, in words (steps counted from the base).
+pub fn branch_words(b: Branch, base: u32) -> String {
+    let at = b.at.saturating_sub(base);
+    format!(
+        "Branch kept: the {} step(s) that followed step {at} before the timeline forked there (a later fork sets aside its own instead).",
+        b.length
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_branch_says_where_it_forked_and_how_long_it_is() {
+        assert_eq!(
+            branch_words(Branch { at: 7, length: 3 }, 2),
+            "Branch kept: the 3 step(s) that followed step 5 before the timeline forked there (a later fork sets aside its own instead)."
+        );
+    }
 
     fn timeline(step: u32, kinds: &[&str]) -> Timeline {
         Timeline {

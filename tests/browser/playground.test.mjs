@@ -948,13 +948,30 @@ async function main() {
       await page.locator(tid(`tl-step-${start + 1}`)).click();
       await atStep(start + 1, start + 2);
 
-      // A new action here forks: step start+2 (tl-one) is dropped.
+      // A new action here forks: step start+2 (tl-one) is set aside as a branch.
       await page.locator(tid('msgsnd-text')).fill('tl-two');
       await page.locator(tid('msgsnd')).click();
-      await waitText(page, tid('result'), new RegExp(`timeline forked at step ${start + 1}: the steps after it were dropped`), 'the fork is reported');
+      await waitText(page, tid('result'), new RegExp(`timeline forked at step ${start + 1}: the steps after it are kept as a branch`), 'the fork is reported');
       await atStep(start + 2, start + 2);
       queues = await page.locator(tid('queues')).textContent();
       assert(/tl-two/.test(queues) && !/tl-one/.test(queues), `the new branch: ${queues}`);
+      await waitText(page, tid('tl-branch'), new RegExp(`the 1 step\\(s\\) that followed step ${start + 1} before the timeline forked`), 'the old branch is kept');
+      // Switch to the old branch: tl-one is back, and tl-two is the branch now; switch again to come back.
+      await page.locator(tid('tl-branch-switch')).click();
+      await waitText(page, tid('result-text'), /the steps set aside are back: showing step \d+ of \d+; the 1 step\(s\) it replaced are the branch now/, 'switched to the old branch');
+      await atStep(start + 2, start + 2);
+      queues = await page.locator(tid('queues')).textContent();
+      assert(/tl-one/.test(queues) && !/tl-two/.test(queues), `the old branch is back: ${queues}`);
+      await page.locator(tid('tl-back')).click();
+      await atStep(start + 1, start + 2);
+      await page.locator(tid('tl-branch-switch')).click();
+      await atStep(start + 2, start + 2);
+      queues = await page.locator(tid('queues')).textContent();
+      assert(/tl-two/.test(queues) && !/tl-one/.test(queues), `switched back to the new branch: ${queues}`);
+      // Discard it: it is gone.
+      await page.locator(tid('tl-branch-discard')).click();
+      await waitText(page, tid('result-text'), /the steps set aside are forgotten/, 'the branch is discarded');
+      assert((await page.locator(tid('tl-branch')).count()) === 0, 'no branch after discarding it');
 
       // Copy link; the link reopens the same state in a new page.
       await page.locator(tid('tl-back')).click();
