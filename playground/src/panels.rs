@@ -74,8 +74,12 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         })
     };
 
-    // The threads the shown step woke (its event's completions).
-    let woken: Vec<u32> = props.state.last_event().map(|e| e.woke.iter().map(|w| w.tid).collect()).unwrap_or_default();
+    // What the shown step changed here: the threads it woke (its event's
+    // completions), the thread it parked, the process and thread it made.
+    let last = props.state.last_event();
+    let woken: Vec<u32> = last.map(|e| e.woke.iter().map(|w| w.tid).collect()).unwrap_or_default();
+    let parked_now = last.and_then(|e| e.parked());
+    let (new_pid, new_tid) = last.map_or((None, None), |e| (e.new_pid, e.new_tid));
     let procs = props.state.scene.processes.iter().map(|p| {
         let pid = p.pid;
         let call = |c: Call| {
@@ -96,6 +100,8 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
             let tid = t.tid;
             let acting = props.actor == Some(tid);
             let woke = woken.contains(&tid);
+            let parked = parked_now == Some(tid);
+            let made = new_tid == Some(tid);
             let onchange = {
                 let cb = props.on_actor.clone();
                 Callback::from(move |_: Event| cb.emit(tid))
@@ -131,7 +137,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                 }
             };
             html! {
-                <li class={classes!("thread", class.split(' ').collect::<Vec<_>>(), acting.then_some("acting"), woke.then_some("woken"))} data-testid={format!("thread-{tid}")}>
+                <li class={classes!("thread", class.split(' ').collect::<Vec<_>>(), acting.then_some("acting"), (woke || parked || made).then_some("woken"))} data-testid={format!("thread-{tid}")}>
                     <input type="radio" name="actor" id={format!("actor-{tid}")} data-testid={format!("actor-{tid}")}
                         checked={acting} {onchange} />
                     <label for={format!("actor-{tid}")}>
@@ -140,14 +146,17 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                     </label>
                     <span class="state" data-testid={format!("thread-state-{tid}")}>{ state }</span>
                     if woke { <span class="marker" data-testid={format!("woken-{tid}")}>{ " ↻ woken by this step" }</span> }
+                    if parked { <span class="marker" data-testid={format!("parked-now-{tid}")}>{ " ◀ parked by this step" }</span> }
+                    if made && new_pid != Some(pid) { <span class="marker" data-testid={format!("new-thread-{tid}")}>{ " ◀ new thread" }</span> }
                     { button }
                 </li>
             }
         });
         html! {
-            <li class="proc" data-testid={format!("proc-{pid}")}>
+            <li class={classes!("proc", (new_pid == Some(pid)).then_some("touched"))} data-testid={format!("proc-{pid}")}>
                 <div class="proc-head">
                     <strong>{ format!("pid {pid}") }</strong>
+                    if new_pid == Some(pid) { <span class="marker" data-testid={format!("new-proc-{pid}")}>{ " ◀ new: made by this step" }</span> }
                     <span class="muted">{ format!(" ppid {}", p.ppid) }</span>
                     <span>{ format!(" · {ids} · groups {groups}") }</span>
                     if p.privileged { <span class="tag">{ " · privileged" }</span> }

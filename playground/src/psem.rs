@@ -62,7 +62,7 @@ pub fn state_words(state: &PsemState, refs: u32) -> String {
     }
 }
 
-fn sem_box(s: &PsemSemView, touched: bool) -> Html {
+fn sem_box(s: &PsemSemView, touched: bool, parked_now: Option<u32>) -> Html {
     let id = s.id;
     let (state_class, state_mark) = match s.state {
         PsemState::Named => ("named", ""),
@@ -86,9 +86,11 @@ fn sem_box(s: &PsemSemView, touched: bool) -> Html {
     };
     let waiters = s.waiters.iter().map(|w| {
         let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
+        let now = parked_now == Some(w.tid);
         html! {
-            <li class="waiter" data-testid={format!("psem-waiter-{}", w.tid)}>
+            <li class={classes!("waiter", now.then_some("touched"))} data-testid={format!("psem-waiter-{}", w.tid)}>
                 { format!("‖ tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
+                if now { <span class="marker" data-testid={format!("waiter-new-{}", w.tid)}>{ " ◀ parked by this step" }</span> }
             </li>
         }
     });
@@ -199,6 +201,7 @@ pub fn PsemPanel(props: &PsemProps) -> Html {
     let table = &props.state.scene.psem;
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = props.state.touched_psem_ids();
+    let parked_now = props.state.last_event().and_then(|e| e.parked());
     let on_pick = {
         let cb = props.on_id.clone();
         move |id: u32| {
@@ -313,7 +316,7 @@ pub fn PsemPanel(props: &PsemProps) -> Html {
             if table.sems.is_empty() {
                 <p class="muted" data-testid="no-psems">{ "No POSIX semaphores yet: sem_open with O_CREAT, or sem_init, makes one." }</p>
             } else {
-                <ul class="psem-sems">{ for table.sems.iter().map(|s| sem_box(s, touched.contains(&s.id))) }</ul>
+                <ul class="psem-sems">{ for table.sems.iter().map(|s| sem_box(s, touched.contains(&s.id), parked_now)) }</ul>
             }
             <div class="psem-procs" data-testid="psem-procs">
                 <h3>{ "Reference lists (ksem_proc, newest first)" }</h3>

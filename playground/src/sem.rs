@@ -128,13 +128,16 @@ pub fn SemPanel(props: &SemProps) -> Html {
 
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = &props.state.scene.sem.touched.ids;
+    let parked_now = props.state.last_event().and_then(|e| e.parked());
     let sets = props.state.scene.sem_sets.iter().map(|s| {
         let id = s.id;
         let sems = s.sems.iter().enumerate().map(|(n, sem)| {
             let waiting = s.waiters.iter().filter(|w| usize::from(w.sem_num) == n).map(|w| {
+                let now = parked_now == Some(w.waiter.tid);
                 html! {
-                    <li class="waiter" data-testid={format!("sem-waiter-{}", w.waiter.tid)}>
+                    <li class={classes!("waiter", now.then_some("touched"))} data-testid={format!("sem-waiter-{}", w.waiter.tid)}>
                         { format!("‖ tid {} (pid {}): {}", w.waiter.tid, w.waiter.pid, w.waiter.reason) }
+                        if now { <span class="marker" data-testid={format!("waiter-new-{}", w.waiter.tid)}>{ " ◀ parked by this step" }</span> }
                         <div class="muted mono">{ format!("array {}", array_words(&w.sops)) }</div>
                     </li>
                 }

@@ -8,6 +8,7 @@ use ipc_core::inspect::log::{EventView, OutcomeView, StepKind};
 use ipc_core::inspect::scene::Page;
 use ipc_core::inspect::{KeyNodeView as KeyNode, WaiterView};
 use ipc_core::msg::view::MsgQueueView;
+use ipc_core::namespace::Facility;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -84,11 +85,14 @@ pub fn SlotTable(props: &StateProps) -> Html {
     let ns = props.state.ns(props.shown);
     let touched = &ns.touched.slots;
     let grown = ns.touched.grown_from;
+    // A refused call marks the slot its id maps to: where the kernel looked.
+    let refused = props.state.last_event().is_some_and(|e| matches!(e.outcome, OutcomeView::Failed(_)));
     let table = ns.slots.total as usize;
     let rows = ns.slots.rows.iter().map(|s| {
         let hit = touched.contains(&s.index);
         let new = grown.is_some_and(|from| s.index >= from);
         let marker = match (hit, new) {
+            (true, _) if refused => "◀ looked here: refused",
             (true, _) => "◀ touched",
             (false, true) => "◀ new",
             _ => "",
@@ -407,11 +411,13 @@ pub fn IdList(props: &StateProps) -> Html {
     }
 }
 
-fn waiter(kind: &str, w: &WaiterView) -> Html {
+/// A parked thread on an object's list; `now` when the shown step parked it.
+pub fn waiter(kind: &str, w: &WaiterView, now: bool) -> Html {
     let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     html! {
-        <li data-testid={format!("waiter-{}", w.tid)}>
+        <li class={classes!(now.then_some("touched"))} data-testid={format!("waiter-{}", w.tid)}>
             { format!("{kind} tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
+            if now { <span class="marker" data-testid={format!("waiter-new-{}", w.tid)}>{ " ◀ parked by this step" }</span> }
         </li>
     }
 }
@@ -440,13 +446,22 @@ fn queue_touches(state: &KernelState, q: &MsgQueueView) -> (Vec<String>, bool) {
         .filter(|s| s.id == Some(q.id) && matches!(s.kind, StepKind::MsgEnqueue | StepKind::MsgDequeue))
         .collect();
     let queued_last = steps.last().is_some_and(|s| s.kind == StepKind::MsgEnqueue);
-    let words = steps.iter().map(|s| s.text.strip_prefix("msg: ").unwrap_or(&s.text).to_string()).collect();
+    let mut words: Vec<String> =
+        steps.iter().map(|s| s.text.strip_prefix("msg: ").unwrap_or(&s.text).to_string()).collect();
+    if let Some(e) = state.last_event().filter(|e| e.object == Some((Facility::Msg, q.id))) {
+        match &e.outcome {
+            OutcomeView::Failed(errno) => words.push(format!("refused {} on it with {}", e.call, errno.name())),
+            OutcomeView::Blocked(_) => words.push(format!("parked a {} on it", e.call)),
+            OutcomeView::Ok(_) => {}
+        }
+    }
     (words, queued_last)
 }
 
 fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
     let pct = |a: u64, b: u64| if b > 0 { (a as f64 / b as f64 * 100.0).min(100.0) } else { 0.0 };
     let (touches, queued_last) = queue_touches(state, q);
+    let parked_now = state.last_event().and_then(|e| e.parked());
     let last = q.messages.len().saturating_sub(1);
     let messages = q.messages.iter().enumerate().map(|(i, m)| {
         let more = if m.size > m.head.len() as u64 { "…" } else { "" };
@@ -488,8 +503,8 @@ fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
             }
             if !(q.senders.is_empty() && q.receivers.is_empty()) {
                 <ul class="waiters" aria-label="parked threads">
-                    { for q.senders.iter().map(|w| waiter("‖ sender", w)) }
-                    { for q.receivers.iter().map(|w| waiter("‖ receiver", w)) }
+                    { for q.senders.iter().map(|w| waiter("‖ sender", w, parked_now == Some(w.tid))) }
+                    { for q.receivers.iter().map(|w| waiter("‖ receiver", w, parked_now == Some(w.tid))) }
                 </ul>
             }
         </article>

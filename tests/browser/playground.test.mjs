@@ -203,6 +203,9 @@ async function main() {
       const marks = await page.locator(`${tid('kernel-path')} li`).evaluateAll((ls) => ls.map((l) => l.dataset.mark));
       const at = marks.indexOf('refused');
       assert(marks.slice(0, at).every((m) => m === 'passed') && marks.slice(at + 1).every((m) => m === 'not-reached'), `marks: ${marks}`);
+      // What the refused call concerned is marked: its queue, and the slot its id maps to.
+      await waitText(page, tid(`queue-touched-${msqid}`), /◀ this step refused msgsnd on it with EACCES/, 'the refused queue is marked');
+      await waitText(page, tid('slots'), /◀ looked here: refused/, 'the slot the refused id maps to is marked');
       await page.locator(tid(`actor-${a}`)).check();
       await page.locator(tid('msgctl-mode')).fill('0666');
       await page.locator(tid('msgctl-set')).click();
@@ -216,6 +219,10 @@ async function main() {
       await waitText(page, tid('result-text'), /parked: .*msgrcv/, 'msgrcv result');
       await waitText(page, tid(`thread-state-${a}`), /blocked: \S+/, "A's thread state");
       await waitText(page, tid('queues'), new RegExp(`receiver tid ${a} `), 'queue lists the parked receiver');
+      // The step's changes are marked: the thread it parked, on its thread and on the queue.
+      await waitText(page, tid(`parked-now-${a}`), /◀ parked by this step/, 'the parked thread is marked');
+      await waitText(page, tid(`waiter-new-${a}`), /◀ parked by this step/, 'the new waiter is marked on the queue');
+      await waitText(page, tid(`queue-touched-${msqid}`), /◀ this step parked a msgrcv on it/, 'the queue says the step parked a receiver');
     });
 
     await group('B msgsnd wakes A; A takes the message text', async () => {
@@ -251,6 +258,8 @@ async function main() {
       assert(/invalid argument/.test(text), `EINVAL is not described: ${text}`);
       await waitText(page, tid('result'), new RegExp(`no queue has id 0x[0-9a-f]+ \\(${msqid}\\)`), 'stale id explained');
       await waitText(page, tid('events'), /EINVAL/, 'event log shows EINVAL');
+      // The stale id's slot is marked: the one the kernel looked in, now free.
+      await waitText(page, tid('slots'), /free\s*◀ looked here: refused/, 'the stale id\'s slot is marked');
     });
 
     await group('semaphores: A parks on -1, B\'s +1 wakes it; IPC_RMID wakes a third process with EIDRM', async () => {
@@ -275,7 +284,7 @@ async function main() {
       await waitText(page, tid('result-text'), /parked: semop: semaphore 0 of semid 0x[0-9a-f]+ needs semval ≥ 1/, 'semop -1 by A');
       await waitText(page, tid(`thread-state-${a}`), /blocked: semop/, "A's thread state");
       await waitText(page, tid(`semcnt-${semid}-0`), /ncnt 1 · zcnt 0/, 'A counted in semncnt');
-      await waitText(page, tid(`sem-waiter-${a}`), /needs semval ≥ 1/, 'A queued beside semaphore 0');
+      await waitText(page, tid(`sem-waiter-${a}`), /needs semval ≥ 1[\s\S]*◀ parked by this step/, 'A queued beside semaphore 0, marked as parked by this step');
 
       await page.locator(tid(`actor-${b}`)).check();
       await page.locator(tid('semop-sops')).fill('0 +1');
@@ -470,6 +479,7 @@ async function main() {
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="thread-state-"]').length > n, before.length);
       const child = (await threadIds()).find((t) => !before.includes(t));
       const pidChild = await pidOf(child);
+      await waitText(page, tid(`new-proc-${pidChild}`), /◀ new: made by this step/, 'the forked child is marked as new');
       await waitText(page, tid(`psem-holders-${id}`), new RegExp(`^held by pid ${pidA} ×1, pid ${pidChild} ×1$`), 'fork copies the reference');
       await waitText(page, tid(`psem-refs-${id}`), /^ks_ref 2$/, 'two references');
       await waitText(page, tid(`psem-proc-${pidChild}`), new RegExp(`sem ${id}`), "the child's reference list");

@@ -39,16 +39,16 @@
 //! None: a view changes nothing.
 
 use crate::errno::Errno;
-use crate::event::Named;
+use crate::event::{Call, Named, Value};
 use crate::fd::FdStep;
-use crate::hooks::{Event, EventOutcome, Kernel, Step, SysStep};
-use crate::msg::MsgStep;
+use crate::hooks::{Event, EventOutcome, Kernel, Step, SysCall, SysStep};
+use crate::msg::{MsgCall, MsgStep};
 use crate::namespace::avl::RotationKind;
 use crate::namespace::{Facility, NsStep};
 use crate::port::PortStep;
 use crate::psem::PsemStep;
-use crate::sem::SemStep;
-use crate::shm::ShmStep;
+use crate::sem::{SemCall, SemStep};
+use crate::shm::{ShmCall, ShmStep};
 use serde::{Deserialize, Serialize};
 
 /// What kind of step it was (the WIT's `step-kind`).
@@ -206,6 +206,14 @@ pub struct EventView {
     pub steps: Vec<StepView>,
     /// The whole event in one line.
     pub text: String,
+    /// The System V object the call names by id (msgsnd's msqid, semop's
+    /// semid, shmat's shmid, ...): what a refused or parked call concerns
+    /// even when no step names it.
+    pub object: Option<(Facility, i32)>,
+    /// The process (spawn, fork) and the thread (those and thread-create)
+    /// the call made.
+    pub new_pid: Option<u32>,
+    pub new_tid: Option<u32>,
 }
 
 /// The newest events the log keeps.
@@ -355,7 +363,36 @@ impl EventView {
                 .collect(),
             steps: e.steps.iter().map(StepView::of).collect(),
             text: e.to_string(),
+            object: call_object(&e.call),
+            new_pid: match e.outcome {
+                EventOutcome::Ok(Value::Spawned { pid, .. } | Value::Forked { pid, .. }) => Some(pid),
+                _ => None,
+            },
+            new_tid: match e.outcome {
+                EventOutcome::Ok(Value::Spawned { tid, .. } | Value::Forked { tid, .. } | Value::Thread { tid }) => {
+                    Some(tid)
+                }
+                _ => None,
+            },
         }
+    }
+
+    /// The thread that parked in this event, if it parked.
+    pub fn parked(&self) -> Option<u32> {
+        matches!(self.outcome, OutcomeView::Blocked(_)).then_some(self.tid).flatten()
+    }
+}
+
+/// The System V object a call names by id: one arm per call that takes one.
+fn call_object(call: &Call<crate::hooks::Ipc>) -> Option<(Facility, i32)> {
+    let Call::Sys(c) = call else { return None };
+    match *c {
+        SysCall::Msg(MsgCall::Msgsnd { msqid, .. } | MsgCall::Msgrcv { msqid, .. } | MsgCall::Msgctl { msqid, .. }) => {
+            Some((Facility::Msg, msqid))
+        }
+        SysCall::Sem(SemCall::Semop { semid, .. } | SemCall::Semctl { semid, .. }) => Some((Facility::Sem, semid)),
+        SysCall::Shm(ShmCall::Shmat { shmid, .. } | ShmCall::Shmctl { shmid, .. }) => Some((Facility::Shm, shmid)),
+        _ => None,
     }
 }
 
@@ -428,6 +465,7 @@ mod tests {
         assert_eq!(e.outcome, OutcomeView::Failed(Errno::EACCES));
         let denied = e.steps.last().expect("a denied step");
         assert_eq!((denied.kind, denied.facility, denied.id), (StepKind::Denied, Some(Facility::Msg), None));
+        assert_eq!(e.object, Some((Facility::Msg, id)), "the refused call names its queue");
 
         // A parked receive, woken by a send: the wakeup names the call.
         let id2 = k.msgget(t, 0x43, IPC_CREAT | 0o666).expect("msgget");
@@ -435,10 +473,19 @@ mod tests {
         let e = last(&k);
         assert!(matches!(e.outcome, OutcomeView::Blocked(_)));
         assert!(kinds(&e).contains(&StepKind::Park));
+        assert_eq!(e.parked(), Some(other));
         k.msgsnd(t, id2, 1, b"yo", IPC_NOWAIT, None).into_result().expect("msgsnd");
         let e = last(&k);
         assert_eq!(e.woke.len(), 1);
         assert_eq!((e.woke[0].tid, e.woke[0].call.as_str()), (other, "msgrcv"));
+        assert_eq!(e.parked(), None);
+
+        // Spawn and fork name what they made; thread-create its thread.
+        let (child, child_tid) = k.fork(pid).expect("fork");
+        let e = last(&k);
+        assert_eq!((e.new_pid, e.new_tid, e.object), (Some(child), Some(child_tid), None));
+        let t2 = k.thread_create(child).expect("thread");
+        assert_eq!((last(&k).new_pid, last(&k).new_tid), (None, Some(t2)));
 
         // A POSIX semaphore's steps name it in `psem`, never as a System V id.
         let ps = k.sem_open(t, b"/s", O_CREAT, 0o600, 1).expect("sem_open");

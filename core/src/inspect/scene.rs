@@ -50,7 +50,7 @@
 //! ## Departures
 //! None from the kernel: a scene is a picture and changes nothing.
 
-use super::log::{EventView, NewestEvents};
+use super::log::{EventView, NewestEvents, OutcomeView};
 use super::{KeyNodeView, NamespaceView, ProcessView, SlotView};
 use crate::hooks::Ipc;
 use crate::kernel::{Kernel, WaitFor};
@@ -278,8 +278,11 @@ pub struct Touched {
 }
 
 /// What `event` touched in `facility`'s namespace: the slots, ids, keys,
-/// rotations and table growth its sorted steps name there.
-pub fn touched(event: Option<&EventView>, facility: Facility) -> Touched {
+/// rotations and table growth its sorted steps name there; and when the
+/// call was refused or parked, the object it named by id and the slot that
+/// id maps to in a table of `table_len` slots (a stale id's slot too: the
+/// one the kernel looked in).
+pub fn touched(event: Option<&EventView>, facility: Facility, table_len: usize) -> Touched {
     let mut t = Touched::default();
     let Some(e) = event else { return t };
     for s in e.steps.iter().filter(|s| s.facility == Some(facility)) {
@@ -289,6 +292,22 @@ pub fn touched(event: Option<&EventView>, facility: Facility) -> Touched {
         t.rotations.extend(s.rotations.iter().map(|(kind, pivot)| (kind.to_string(), *pivot)));
         if s.grown_from.is_some() {
             t.grown_from = s.grown_from;
+        }
+    }
+    let ended_early = matches!(e.outcome, OutcomeView::Failed(_) | OutcomeView::Blocked(_));
+    if let Some((f, id)) = e.object
+        && f == facility
+        && ended_early
+    {
+        if !t.ids.contains(&id) {
+            t.ids.push(id);
+        }
+        if table_len.is_power_of_two() {
+            // The namespace's `index_of`: the id's low bits.
+            let slot = (id as u32) & (table_len as u32 - 1);
+            if !t.slots.contains(&slot) {
+                t.slots.push(slot);
+            }
         }
     }
     t
@@ -418,7 +437,11 @@ impl Kernel<Ipc> {
     /// queues cut to `w` (see the module's operations).
     pub fn scene(&self, w: &Window) -> Scene {
         let last = self.last_event().map(|e| EventView::of(&e));
-        let ns = |f: Facility| namespace_scene(self.namespace_view(f), touched(last.as_ref(), f), w);
+        let ns = |f: Facility| {
+            let v = self.namespace_view(f);
+            let t = touched(last.as_ref(), f, v.slots.len());
+            namespace_scene(v, t, w)
+        };
         let msg = ns(Facility::Msg);
         let size = w.rows();
         let ids = self.msg_queue_ids();
@@ -565,7 +588,7 @@ mod tests {
             let want: Vec<EventView> = all[all.len() - n..].iter().map(EventView::of).collect();
             prop_assert_eq!(&scene.events.rows, &want);
             let whole_ns = k.namespace_view(Facility::Msg);
-            let t = touched(k.last_event().map(|e| EventView::of(&e)).as_ref(), Facility::Msg);
+            let t = touched(k.last_event().map(|e| EventView::of(&e)).as_ref(), Facility::Msg, whole_ns.slots.len());
             // Pages: the whole list's rows at their place.
             let s = &scene.msg;
             prop_assert_eq!(&s.slots.rows[..], &whole_ns.slots[s.slots.first as usize..][..s.slots.rows.len()]);
@@ -592,6 +615,32 @@ mod tests {
             }
             prop_assert_eq!(s.tree.overview, whole_ns.keys.len() > whole as usize && s.tree.nodes.len() < whole_ns.keys.len());
         }
+    }
+
+    #[test]
+    fn a_refused_or_parked_call_marks_the_object_and_slot_it_named() {
+        let (mut k, t) = kernel(&[1, 2, 3], &[]);
+        let w = Window::default();
+        let ids = k.namespace_view(Facility::Msg).ids;
+        let len = k.namespace_view(Facility::Msg).slots.len() as u32;
+        // A stale id: the queue is gone, its slot is what the kernel looked in.
+        let stale = ids[1];
+        k.msgctl_rmid(t, stale).unwrap();
+        assert_eq!(k.msgsnd(t, stale, 1, b"x", IPC_NOWAIT, None).into_result(), Err(crate::Errno::EINVAL));
+        let s = k.scene(&w);
+        assert_eq!(s.msg.touched.ids, vec![stale]);
+        assert_eq!(s.msg.touched.slots, vec![stale as u32 & (len - 1)]);
+        assert_eq!(s.msg.slots.focus, Some(stale as u32 & (len - 1)));
+        assert!(s.sem.touched.ids.is_empty(), "another namespace is not marked");
+        // A parked receive marks its queue, which the page of queues shows.
+        let (_, other) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+        assert!(k.msgrcv(other, ids[0], 64, 7, 0, None).is_blocked());
+        let s = k.scene(&w);
+        assert_eq!(s.msg.touched.ids, vec![ids[0]]);
+        assert_eq!(s.queues.rows[s.queues.focus.unwrap() as usize - s.queues.first as usize].id, ids[0]);
+        // A call that went through marks only what its steps name.
+        k.msgsnd(t, ids[2], 1, b"x", IPC_NOWAIT, None).into_result().unwrap();
+        assert_eq!(k.scene(&w).msg.touched.slots, Vec::<u32>::new());
     }
 
     #[test]
