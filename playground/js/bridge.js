@@ -732,7 +732,8 @@ export function state(window) {
         length: oplog.length,
         kinds: oplog.map((e) => KIND_LETTER[e.kind] || 'c').join(''),
         labelsFrom: lo,
-        labels: oplog.slice(lo, hi).map((e) => `${e.op}(${e.args.map((a) => JSON.stringify(a)).join(', ')})`),
+        // [op, args] (a restore's snapshot is left out): the page words them.
+        labels: oplog.slice(lo, hi).map((e) => [e.op, e.op === 'restore' ? [] : e.args]),
         forkedAt,
         branch: branch ? { at: branch.at, length: branch.log.length } : null,
       },

@@ -191,6 +191,16 @@ fn focus_of(target: Option<web_sys::EventTarget>) -> Focus {
 }
 
 /// A call in words, as the caller would write it.
+/// An operation of the bridge's log in words: the call it made, as the
+/// result panel titles it; an operation that is not a call by its name.
+fn op_words(op: &str, args: &[Value], state: &KernelState) -> String {
+    match Call::from_log(op, args) {
+        Some(call) => title(&call, state),
+        None if op == "restore" => "restore(a kernel snapshot)".to_string(),
+        None => format!("{op}(…)"),
+    }
+}
+
 fn title(call: &Call, state: &KernelState) -> String {
     let by = |tid: u32| match state.process_of(tid) {
         Some(p) => format!(" by pid {} tid {tid} (uid {})", p.pid, p.euid),
@@ -984,6 +994,9 @@ impl App {
                 if !self.actor.is_some_and(|a| threads.iter().any(|&(_, t)| t == a)) {
                     self.actor = threads.first().map(|&(_, t)| t);
                 }
+                let mut state = state;
+                let labels = state.timeline.ops.iter().map(|(op, args)| op_words(op, args, &state)).collect();
+                state.timeline.labels = labels;
                 self.state = Rc::new(state);
             }
             Err(e) => self.status = Status::Failed(e),

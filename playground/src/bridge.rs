@@ -607,7 +607,182 @@ fn timeout(t: Option<u64>) -> f64 {
     t.map_or(-1.0, |t| t as f64)
 }
 
+/// A logged operation's arguments, as the bridge logged them (the
+/// arguments `Call::run` passed: numbers, 64-bit values as decimal strings,
+/// arrays as JSON text, -1 for no timeout).
+struct LogArgs<'a>(&'a [Value]);
+
+impl LogArgs<'_> {
+    fn num(&self, i: usize) -> Option<f64> {
+        match self.0.get(i)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+    fn u32(&self, i: usize) -> Option<u32> {
+        self.num(i).filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n)).map(|n| n as u32)
+    }
+    fn i32(&self, i: usize) -> Option<i32> {
+        self.num(i)
+            .filter(|n| n.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(n))
+            .map(|n| n as i32)
+    }
+    /// A 64-bit value, logged as a decimal string (exact) or a number.
+    fn u64(&self, i: usize) -> Option<u64> {
+        match self.0.get(i)? {
+            Value::String(s) => s.parse().ok(),
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+    fn i64(&self, i: usize) -> Option<i64> {
+        match self.0.get(i)? {
+            Value::String(s) => s.parse().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+    fn str(&self, i: usize) -> Option<String> {
+        self.0.get(i)?.as_str().map(str::to_string)
+    }
+    fn bool(&self, i: usize) -> Option<bool> {
+        self.0.get(i)?.as_bool()
+    }
+    /// A relative timeout: negative is none.
+    fn timeout(&self, i: usize) -> Option<Option<u64>> {
+        let n = self.num(i)?;
+        Some((n >= 0.0).then_some(n as u64))
+    }
+    /// JSON text of an array.
+    fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Option<T> {
+        serde_json::from_str(self.0.get(i)?.as_str()?).ok()
+    }
+}
+
 impl Call {
+    /// The call an entry of the bridge's operation log made: its operation
+    /// and arguments read back (the inverse of [`Call::run`]); `None` for
+    /// an operation that is not a call (`restore`) or arguments it does
+    /// not take.
+    pub fn from_log(op: &str, args: &[Value]) -> Option<Call> {
+        let a = LogArgs(args);
+        let tid = || a.u32(0);
+        Some(match op {
+            "spawn" => Call::Spawn { uid: a.u32(0)?, gid: a.u32(1)?, groups: a.str(2)?, privileged: a.bool(3)? },
+            "fork" => Call::Fork { pid: a.u32(0)? },
+            "threadCreate" => Call::ThreadCreate { pid: a.u32(0)? },
+            "exit" => Call::Exit { pid: a.u32(0)? },
+            "takeResult" => Call::TakeResult { tid: tid()? },
+            "interrupt" => Call::Interrupt { tid: tid()? },
+            "advance" => Call::Advance { ns: a.u64(0)? },
+            "msgget" => Call::Msgget { tid: tid()?, key: a.i32(1)?, flags: a.i32(2)? },
+            "msgsnd" => Call::Msgsnd {
+                tid: tid()?,
+                msqid: a.i32(1)?,
+                mtype: a.i64(2)?,
+                text: a.str(3)?,
+                flags: a.i32(4)?,
+                timeout_ns: a.timeout(5)?,
+            },
+            "msgrcv" => Call::Msgrcv {
+                tid: tid()?,
+                msqid: a.i32(1)?,
+                msgsz: a.u64(2)?,
+                msgtyp: a.i64(3)?,
+                flags: a.i32(4)?,
+                timeout_ns: a.timeout(5)?,
+            },
+            "msgctlStat" => Call::Stat { tid: tid()?, msqid: a.i32(1)? },
+            "msgctlSet" => Call::Set {
+                tid: tid()?,
+                msqid: a.i32(1)?,
+                uid: a.u32(2)?,
+                gid: a.u32(3)?,
+                mode: a.u32(4)?,
+                qbytes: a.u64(5)?,
+            },
+            "msgctlRmid" => Call::Rmid { tid: tid()?, msqid: a.i32(1)? },
+            "semget" => Call::Semget { tid: tid()?, key: a.i32(1)?, nsems: a.i32(2)?, flags: a.i32(3)? },
+            "semop" => {
+                let sops: Vec<[i32; 3]> = a.json(2)?;
+                let sops = sops
+                    .into_iter()
+                    .map(|[n, o, f]| Some((u16::try_from(n).ok()?, i16::try_from(o).ok()?, i16::try_from(f).ok()?)))
+                    .collect::<Option<Vec<_>>>()?;
+                Call::Semop { tid: tid()?, semid: a.i32(1)?, sops, timeout_ns: a.timeout(3)? }
+            }
+            "semctlSetval" => Call::SemSetval { tid: tid()?, semid: a.i32(1)?, semnum: a.u32(2)?, val: a.i32(3)? },
+            "semctlGetall" => Call::SemGetall { tid: tid()?, semid: a.i32(1)? },
+            "semctlStat" => Call::SemStat { tid: tid()?, semid: a.i32(1)? },
+            "semctlRmid" => Call::SemRmid { tid: tid()?, semid: a.i32(1)? },
+            "semOpen" => Call::SemOpen {
+                tid: tid()?,
+                name: a.str(1)?,
+                creat: a.bool(2)?,
+                excl: a.bool(3)?,
+                mode: a.u32(4)?,
+                value: a.u32(5)?,
+            },
+            "semInit" => Call::SemInit { tid: tid()?, value: a.u32(1)?, pshared: a.bool(2)? },
+            "semClose" => Call::SemClose { tid: tid()?, id: a.u32(1)? },
+            "semUnlink" => Call::SemUnlink { tid: tid()?, name: a.str(1)? },
+            "semDestroy" => Call::SemDestroy { tid: tid()?, id: a.u32(1)? },
+            "semPost" => Call::SemPost { tid: tid()?, id: a.u32(1)? },
+            "semWait" => Call::SemWait { tid: tid()?, id: a.u32(1)? },
+            "semTrywait" => Call::SemTrywait { tid: tid()?, id: a.u32(1)? },
+            "semTimedwait" => Call::SemTimedwait { tid: tid()?, id: a.u32(1)?, sec: a.i64(2)?, nsec: a.i64(3)? },
+            "semGetvalue" => Call::SemGetvalue { tid: tid()?, id: a.u32(1)? },
+            "shmget" => Call::Shmget { tid: tid()?, key: a.i32(1)?, size: a.u64(2)?, flags: a.i32(3)? },
+            "shmat" => Call::Shmat { tid: tid()?, shmid: a.i32(1)?, addr: a.u64(2)?, flags: a.i32(3)? },
+            "shmdt" => Call::Shmdt { tid: tid()?, addr: a.u64(1)? },
+            "shmctlStat" => Call::ShmStat { tid: tid()?, shmid: a.i32(1)? },
+            "shmctlSet" => {
+                Call::ShmSet { tid: tid()?, shmid: a.i32(1)?, uid: a.u32(2)?, gid: a.u32(3)?, mode: a.u32(4)? }
+            }
+            "shmctlRmid" => Call::ShmRmid { tid: tid()?, shmid: a.i32(1)? },
+            "shmctlLock" => Call::ShmLock { tid: tid()?, shmid: a.i32(1)?, lock: a.bool(2)? },
+            "shmRead" => Call::ShmRead { tid: tid()?, addr: a.u64(1)?, len: a.u64(2)? },
+            "shmWrite" => Call::ShmWrite { tid: tid()?, addr: a.u64(1)?, text: a.str(2)? },
+            "setTunable" => {
+                Call::ShmTunable { tid: tid()?, tunable: Tunable::from_name(&a.str(1)?)?, value: a.u64(2)? }
+            }
+            "pipe" => Call::Pipe { tid: tid()? },
+            "fdRead" => Call::FdRead { tid: tid()?, fd: a.i32(1)?, len: a.u32(2)?, nonblock: a.bool(3)? },
+            "fdWrite" => Call::FdWrite { tid: tid()?, fd: a.i32(1)?, text: a.str(2)?, nonblock: a.bool(3)? },
+            "fdClose" => Call::FdClose { tid: tid()?, fd: a.i32(1)? },
+            "portCreate" => Call::PortCreate { tid: tid()? },
+            "portSend" => Call::PortSend { tid: tid()?, port: a.i32(1)?, events: a.i32(2)?, user: a.u64(3)? },
+            "portSendn" => Call::PortSendn { tid: tid()?, ports: a.json(1)?, events: a.i32(2)?, user: a.u64(3)? },
+            "portAlert" => {
+                Call::PortAlert { tid: tid()?, port: a.i32(1)?, flags: a.i32(2)?, events: a.i32(3)?, user: a.u64(4)? }
+            }
+            "portAssociate" => Call::PortAssociate {
+                tid: tid()?,
+                port: a.i32(1)?,
+                source: u16::try_from(a.u32(2)?).ok()?,
+                object: a.u64(3)?,
+                events: u16::try_from(a.u32(4)?).ok()?,
+                user: a.u64(5)?,
+            },
+            "portDissociate" => Call::PortDissociate {
+                tid: tid()?,
+                port: a.i32(1)?,
+                source: u16::try_from(a.u32(2)?).ok()?,
+                object: a.u64(3)?,
+            },
+            "portGetn" => Call::PortGetn {
+                tid: tid()?,
+                port: a.i32(1)?,
+                max: a.u32(2)?,
+                nget: a.u32(3)?,
+                timeout_ns: a.timeout(4)?,
+            },
+            "portGet" => Call::PortGet { tid: tid()?, port: a.i32(1)?, timeout_ns: a.timeout(2)? },
+            _ => return None,
+        })
+    }
+
     /// Makes the call through the bridge.
     pub fn run(&self) -> Answer {
         let json = match self {
@@ -844,6 +1019,57 @@ pub fn export_session() -> Result<(u64, u64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_logged_operation_reads_back_as_its_call() {
+        let read = |op: &str, args: Value| Call::from_log(op, args.as_array().unwrap());
+        assert_eq!(
+            read("msgsnd", json!([1, 65536, "3", "hi", 2048, -1])),
+            Some(Call::Msgsnd { tid: 1, msqid: 65536, mtype: 3, text: "hi".into(), flags: 2048, timeout_ns: None })
+        );
+        assert_eq!(
+            read("msgrcv", json!([2, 7, "64", "-3", 0, 5000])),
+            Some(Call::Msgrcv { tid: 2, msqid: 7, msgsz: 64, msgtyp: -3, flags: 0, timeout_ns: Some(5000) })
+        );
+        assert_eq!(
+            read("semop", json!([3, 16777216, "[[0,-1,4096],[1,-2,0]]", -1])),
+            Some(Call::Semop { tid: 3, semid: 16777216, sops: vec![(0, -1, 4096), (1, -2, 0)], timeout_ns: None })
+        );
+        assert_eq!(read("advance", json!(["6000000000"])), Some(Call::Advance { ns: 6_000_000_000 }));
+        assert_eq!(
+            read("setTunable", json!([1, "shmmni", "4"])),
+            Some(Call::ShmTunable { tid: 1, tunable: Tunable::Shmmni, value: 4 })
+        );
+        // Not a call, or not its arguments.
+        assert_eq!(read("restore", json!(["{}"])), None);
+        assert_eq!(read("msgsnd", json!([1, "x"])), None);
+        assert_eq!(read("semop", json!([1, 2, "[[70000,0,0]]", -1])), None, "sem_num beyond u16");
+        assert_eq!(read("nosuchop", json!([])), None);
+    }
+
+    /// Every operation of every preset (the session format the page logs)
+    /// reads back as a call, so the timeline can word each step.
+    #[test]
+    fn every_presets_operations_read_back() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/presets");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("www/presets") {
+            let path = entry.expect("entry").path();
+            if path.file_name().is_some_and(|n| n == "index.json") {
+                continue;
+            }
+            let preset: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for step in preset["log"].as_array().expect("a log") {
+                let (op, args) = (step[0].as_str().unwrap(), step[1].as_array().unwrap());
+                if op != "restore" {
+                    assert!(Call::from_log(op, args).is_some(), "{}: {op} {args:?}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 100, "only {seen} operations in the presets");
+    }
 
     #[test]
     fn what_the_page_opened_with_and_from_where() {

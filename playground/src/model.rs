@@ -65,9 +65,14 @@ pub struct Timeline {
     /// Each operation's kind, one letter each: c(all), p(ark), w(ake),
     /// e(rror), r(emoval) — see [`Timeline::kind`].
     pub kinds: String,
-    /// The operations around the step shown as the bridge ran them
-    /// (`msgget(1, 16, 1536)`), from operation `labels_from` on.
+    /// The operations around the step shown as the bridge logged them
+    /// (`["msgget", [1, 16, 1536]]`), from operation `labels_from` on.
     pub labels_from: u32,
+    #[serde(rename = "labels")]
+    pub ops: Vec<(String, Vec<serde_json::Value>)>,
+    /// The same operations in words (`msgget(0x10, IPC_CREAT | 0600) by
+    /// pid 1 tid 1 (uid 100)`), filled in by the app.
+    #[serde(skip)]
     pub labels: Vec<String>,
     /// The step the last action forked the timeline at.
     pub forked_at: Option<u32>,
@@ -96,7 +101,7 @@ impl Timeline {
         }
     }
 
-    /// Operation `i` as the bridge ran it, if it is among the labels sent.
+    /// Operation `i` in words, if it is among the labels sent.
     pub fn label(&self, i: usize) -> &str {
         i.checked_sub(self.labels_from as usize).and_then(|j| self.labels.get(j)).map_or("", String::as_str)
     }

@@ -927,6 +927,8 @@ async function main() {
       await page.locator(tid('msgsnd')).click();
       await waitText(page, tid('result-text'), /ok: sent/, 'msgsnd tl-one');
       await atStep(start + 2, start + 2);
+      // The step is named in words, as the result panel names the call (not the bridge's raw arguments).
+      await waitText(page, tid('tl-position'), /msgsnd\(\d+, type 1, "tl-one" \(6 bytes\), 0\) by pid \d+ tid \d+ \(uid 100\)/, 'the step in words');
       await waitText(page, tid('queues'), /key 0x00000077[\s\S]*tl-one/, 'the queue holds tl-one');
 
       // Back one step: the queue is there, the message is not; back again: no queue yet.
