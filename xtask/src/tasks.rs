@@ -26,8 +26,8 @@
 //! 11. the browser test (`tests/browser/playground.test.mjs`, Playwright on
 //!    Debian's Chromium) against `www/` served by xtask on a free port, then
 //!    the scale test (`tests/browser/scale.test.mjs`: first render and
-//!    interaction times with 10^3 queues, printed; `IPC_SCALE_QUEUES` and
-//!    `IPC_SCALE_STEPS` set larger sizes when it is run by hand).
+//!    interaction times with 10^3 and 10^4 queues and 10^4 steps, printed;
+//!    `IPC_SCALE_QUEUES` and `IPC_SCALE_STEPS` set other sizes).
 
 use crate::cmd::{Cmd, Result, say};
 use crate::serve;
