@@ -26,6 +26,27 @@ fn mode(m: u32) -> String {
     format!("--{}{}{}", bits(m >> 6 & 7), bits(m >> 3 & 7), bits(m & 7))
 }
 
+/// Renders a file: a kernel snapshot (`kernel.snapshot`, the playground's
+/// Save state), or a session the playground exported (its log, and the
+/// snapshot of the step it showed): the state it holds.
+pub fn from_file(json: &str) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Session {
+        format: String,
+        step: Option<u64>,
+        log: Vec<serde_json::Value>,
+        snapshot: Option<String>,
+    }
+    match serde_json::from_str::<Session>(json) {
+        Ok(s) if s.format == "ipclab-session" => {
+            let snapshot = s.snapshot.ok_or("the session file has no snapshot: export it again from the playground")?;
+            let step = s.step.map_or(String::new(), |n| format!(" at step {n}"));
+            Ok(format!("Session of {} operation(s){step}\n{}", s.log.len(), from_snapshot(&snapshot)?))
+        }
+        _ => from_snapshot(json),
+    }
+}
+
 /// Renders a snapshot; an error if it does not parse or fails the check.
 pub fn from_snapshot(json: &str) -> Result<String, String> {
     let k: Kernel = serde_json::from_str(json).map_err(|e| format!("not a kernel snapshot: {e}"))?;
@@ -167,4 +188,34 @@ pub fn render(k: &Kernel) -> String {
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipc_core::Credentials;
+
+    fn snapshot() -> String {
+        let mut k = Kernel::new(ipc_core::Config::default()).expect("kernel");
+        let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
+        k.msgget(t, 0x42, 0o1600).expect("msgget");
+        serde_json::to_string(&k).expect("snapshot")
+    }
+
+    #[test]
+    fn a_snapshot_and_a_session_file_print_the_same_state() {
+        let snap = snapshot();
+        let plain = from_file(&snap).expect("a snapshot");
+        assert!(plain.starts_with("IPC status from ipclab kernel") && plain.contains(" 0x42 "), "{plain}");
+        let session = serde_json::json!({
+            "format": "ipclab-session", "version": 1, "base": 0, "step": 2,
+            "log": [["spawn", [100, 10, "", false], "call"], ["msgget", [1, 66, 1920], "call"]],
+            "snapshot": snap,
+        });
+        let out = from_file(&session.to_string()).expect("a session");
+        assert_eq!(out, format!("Session of 2 operation(s) at step 2\n{plain}"));
+        let without = serde_json::json!({"format": "ipclab-session", "log": []});
+        assert!(from_file(&without.to_string()).unwrap_err().contains("no snapshot"));
+        assert!(from_file("{}").unwrap_err().starts_with("not a kernel snapshot"));
+    }
 }

@@ -12,8 +12,9 @@ ipclab — Unix kernel IPC as a deterministic state machine, hosting programs
 USAGE:
   ipclab run MANIFEST.toml [--ipcs]   run the manifest's guests as processes of one kernel;
                                       --ipcs prints the ipcs view at the end
-  ipclab ipcs SNAPSHOT.json           print ipcs -a of a kernel snapshot (kernel.snapshot,
-                                      or the playground's export)
+  ipclab ipcs FILE.json               print ipcs -a of a kernel snapshot (kernel.snapshot, the
+                                      playground's Save state) or of the step an exported
+                                      playground session shows (Export session)
   ipclab exec COMMAND.wasm [ARGS...]  run a self-contained wasi:cli command (e.g. a guest
                                       composed with the provider by `wac plug`)
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             None => usage("run needs a manifest"),
         },
         Some("ipcs") => match args.get(1).map(std::fs::read_to_string) {
-            Some(Ok(s)) => match ipcs::from_snapshot(&s) {
+            Some(Ok(s)) => match ipcs::from_file(&s) {
                 Ok(text) => {
                     print!("{text}");
                     0
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             },
             Some(Err(e)) => fail(&format!("cannot read the snapshot: {e}")),
-            None => usage("ipcs needs a snapshot file"),
+            None => usage("ipcs needs a snapshot or session file"),
         },
         Some("exec") => match args.get(1) {
             Some(w) => run::exec(Path::new(w), &args[2..]).unwrap_or_else(|e| fail(&e)),

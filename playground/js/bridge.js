@@ -1216,7 +1216,9 @@ function download(name, json) {
 /** Downloads the session (the operation log and the step shown) as ipclab-session.json. */
 export function exportSession() {
   return call(() => {
-    const json = JSON.stringify(session());
+    // The file also carries the kernel's snapshot at the step shown, which
+    // `ipclab ipcs FILE` prints (importing replays the log and ignores it).
+    const json = JSON.stringify({ ...session(), snapshot: kernel.snapshot() });
     download('ipclab-session.json', json);
     return { value: { bytes: json.length, steps: oplog.length } };
   });

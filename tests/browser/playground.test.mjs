@@ -1097,6 +1097,17 @@ async function main() {
       await waitText(page, tid('result-text'), /replayed the file's \d+ step\(s\); showing step \d+ of \d+/, 'the exported file replays');
       assert((await page.locator(tid('tl-position')).textContent()) === position, `the imported session shows the exported step: ${position}`);
       assert((await page.locator(tid('queues')).textContent()) === queues, 'the imported session has the same queues');
+      // The same file is what the command-line tools read: `ipclab ipcs` prints the step it shows.
+      const exported = JSON.parse(readFileSync(path, 'utf8'));
+      assert(typeof exported.snapshot === 'string' && exported.log.length > 0, 'the session file carries its log and the snapshot of its step');
+      const ipclab = fileURLToPath(new URL('../../target/release/ipclab', import.meta.url));
+      if (existsSync(ipclab)) {
+        const out = execFileSync(ipclab, ['ipcs', path], { encoding: 'utf8' });
+        assert(new RegExp(`^Session of ${exported.log.length} operation\\(s\\) at step ${exported.step}\nIPC status from ipclab kernel`).test(out), `ipcs of the session:\n${out}`);
+        assert(/Message Queues:\nq /.test(out), `the session's queues are listed:\n${out}`);
+      } else {
+        console.log(`  (target/release/ipclab not built: the session's ipcs is not checked here)`);
+      }
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
