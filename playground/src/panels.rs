@@ -419,7 +419,68 @@ fn deadlock_box(graph: &[WaitFor]) -> Html {
             <strong>{ "✖ Deadlock" }</strong>
             { " — every thread waits, none with a timeout, and nothing the kernel does by itself can wake one. \
                Interrupt a thread, or let a new process act, to break it." }
+            { wait_for_svg(graph) }
             <ul>{ for rows }</ul>
         </div>
+    }
+}
+
+/// The wait-for graph drawn: each process with a waiting thread, and
+/// every process named as a holder, on a circle; an arrow from a waiting
+/// thread's process to each process holding what it waits for (a cycle of
+/// arrows is the deadlock).  The list under it says the same in words.
+fn wait_for_svg(graph: &[WaitFor]) -> Html {
+    let mut pids: Vec<u32> = Vec::new();
+    for w in graph {
+        for p in std::iter::once(w.pid).chain(w.holders.iter().copied()) {
+            if !pids.contains(&p) {
+                pids.push(p);
+            }
+        }
+    }
+    let edges: Vec<(u32, u32)> = graph.iter().flat_map(|w| w.holders.iter().map(move |&h| (w.pid, h))).collect();
+    if edges.is_empty() {
+        return html! {};
+    }
+    let (w, h, r, node) = (300.0_f64, 220.0_f64, 80.0_f64, 22.0_f64);
+    let at = |p: u32| {
+        let i = pids.iter().position(|&q| q == p).unwrap_or(0) as f64;
+        let a = std::f64::consts::TAU * i / pids.len() as f64 - std::f64::consts::FRAC_PI_2;
+        (w / 2.0 + r * a.cos(), h / 2.0 + r * a.sin())
+    };
+    let arrows = edges.iter().map(|&(from, to)| {
+        let ((x1, y1), (x2, y2)) = (at(from), at(to));
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        let (sx, sy, ex, ey) = (x1 + ux * node, y1 + uy * node, x2 - ux * (node + 4.0), y2 - uy * (node + 4.0));
+        html! {
+            <line class="edge" data-from={from.to_string()} data-to={to.to_string()}
+                x1={format!("{sx:.1}")} y1={format!("{sy:.1}")} x2={format!("{ex:.1}")} y2={format!("{ey:.1}")}
+                marker-end="url(#waits-arrow)" />
+        }
+    });
+    let nodes = pids.iter().map(|&p| {
+        let (x, y) = at(p);
+        let waiting = graph.iter().any(|w| w.pid == p);
+        html! {
+            <g class={classes!("node", waiting.then_some("waiting"))} data-pid={p.to_string()}>
+                <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={node.to_string()} />
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle">{ format!("pid {p}") }</text>
+            </g>
+        }
+    });
+    let words = edges.iter().map(|(a, b)| format!("pid {a} waits for pid {b}")).collect::<Vec<_>>().join("; ");
+    html! {
+        <svg class="wait-for" data-testid="deadlock-graph" role="img" aria-label={format!("wait-for graph: {words}")}
+            width={w.to_string()} height={h.to_string()} viewBox={format!("0 0 {w} {h}")}>
+            <defs>
+                <marker id="waits-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" />
+                </marker>
+            </defs>
+            { for arrows }
+            { for nodes }
+        </svg>
     }
 }
