@@ -1001,6 +1001,12 @@ export async function currentPreset() {
   }
 }
 
+/** Moves the keyboard focus to the element with this data-testid, if there is one. */
+export function focusTestid(testid) {
+  const el = document.querySelector(`[data-testid="${CSS.escape(String(testid))}"]`);
+  if (el && typeof el.focus === 'function') el.focus();
+}
+
 /** The text a panel (`[data-testid=…]`) shows, or null when it is not on the page: for a preset's goal. */
 export function panelText(testid) {
   const el = document.querySelector(`[data-testid="${CSS.escape(String(testid))}"]`);

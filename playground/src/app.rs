@@ -165,6 +165,9 @@ pub struct App {
     help: bool,
     /// The step whose marker was last scrolled into view.
     revealed: Option<u32>,
+    /// The control (its data-testid) that takes the keyboard focus after
+    /// the next render: the button pressed went away (take result).
+    focus_after: Option<String>,
     /// The document's keydown listener (removed when the app goes).
     keys: Option<Closure<dyn Fn(web_sys::KeyboardEvent)>>,
     /// The presets (presets/index.json), or why there are none.
@@ -1016,6 +1019,11 @@ impl App {
     }
 
     fn run(&mut self, call: Call) {
+        if let Call::TakeResult { tid } = call {
+            // The take-result button goes with the result: focus moves to
+            // the thread's own control, not to the page's body.
+            self.focus_after = Some(format!("actor-{tid}"));
+        }
         let before = self.state.clone();
         let title = title(&call, &before);
         let answer = call.run();
@@ -1135,6 +1143,7 @@ impl Component for App {
             tick: 0,
             help: false,
             revealed: None,
+            focus_after: None,
             keys: listening.then_some(keys),
             presets: Ok(vec![]),
             scenario: None,
@@ -1144,6 +1153,9 @@ impl Component for App {
     }
 
     fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        if let Some(testid) = self.focus_after.take() {
+            bridge::focus(&testid);
+        }
         // Keep the step shown in view in the strip of markers (while playing too).
         let step = self.state.timeline.step;
         if matches!(self.status, Status::Ready) && self.revealed != Some(step) {
@@ -1198,6 +1210,7 @@ impl Component for App {
             Msg::Imported(opened) => {
                 self.link = None;
                 self.pause();
+                self.predict.new_session();
                 self.refresh();
                 self.scenario = None;
                 self.ask_session_preset(ctx);
@@ -1355,6 +1368,7 @@ impl Component for App {
                 self.link = None;
                 bridge::new_session();
                 start_processes();
+                self.predict.new_session();
                 self.clear_fields();
                 self.scenario = None;
                 self.goal = None;
@@ -1382,6 +1396,7 @@ impl Component for App {
             Msg::PresetLoaded(_, Ok((opened, preset))) => {
                 self.link = None;
                 self.pause();
+                self.predict.new_session();
                 self.clear_fields();
                 if let Some(ns) =
                     preset.show.as_deref().and_then(|f| ["msg", "sem", "shm"].into_iter().find(|n| *n == f))

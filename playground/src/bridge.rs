@@ -135,6 +135,8 @@ extern "C" {
     fn current_preset_js() -> Promise;
     #[wasm_bindgen(js_name = panelText)]
     fn panel_text_js(testid: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = focusTestid)]
+    fn focus_testid_js(testid: &str);
 }
 
 /// One bridge answer.
@@ -284,6 +286,11 @@ pub async fn current_preset() -> Result<Option<Preset>, String> {
 /// The text the element `[data-testid=testid]` shows, if it is on the page.
 pub fn panel_text(testid: &str) -> Option<String> {
     panel_text_js(testid)
+}
+
+/// Moves the keyboard focus to the element `[data-testid=testid]`, if it is on the page.
+pub fn focus(testid: &str) {
+    focus_testid_js(testid);
 }
 
 /// A call the playground can make.

@@ -50,6 +50,11 @@ pub fn choice_words(key: &str) -> String {
 }
 
 impl Predict {
+    /// A new session's score: nothing asked yet (the mode stays as it was).
+    pub fn new_session(&mut self) {
+        *self = Predict { on: self.on, ..Predict::default() };
+    }
+
     /// Records the answer `said` for a step whose event ended with `was`.
     pub fn answer(&mut self, said: &str, was: &OutcomeView) {
         let truth = outcome_key(was);
@@ -123,5 +128,21 @@ pub fn predict_box(props: &PredictProps) -> Html {
                 </p>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_session_starts_a_new_score_in_the_same_mode() {
+        let mut p = Predict { on: true, ..Predict::default() };
+        p.answer("ok", &OutcomeView::Ok(String::new()));
+        p.answer("park", &OutcomeView::Failed(ipc_core::Errno::EIDRM));
+        assert_eq!((p.right, p.asked), (1, 2));
+        assert!(p.verdict.as_ref().is_some_and(|(right, _)| !right));
+        p.new_session();
+        assert_eq!(p, Predict { on: true, ..Predict::default() });
     }
 }

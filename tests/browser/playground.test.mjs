@@ -241,6 +241,8 @@ async function main() {
       await page.locator(tid(`take-${a}`)).click();
       await waitText(page, tid('result-text'), /msgrcv completed: received type 1, 12 bytes: "hello from B"/, 'take result');
       await waitText(page, tid(`thread-state-${a}`), /runnable/, 'A runnable again');
+      // The take-result button is gone; the keyboard focus is on the thread's own control, not lost to the page.
+      await page.waitForFunction((id) => document.activeElement && document.activeElement.dataset.testid === id, `actor-${a}`);
     });
 
     await group('IPC_RMID removes the queue and frees the slot', async () => {
@@ -968,6 +970,7 @@ async function main() {
       queues = await page.locator(tid('queues')).textContent();
       assert(/tl-two/.test(queues) && !/tl-one/.test(queues), `the new branch: ${queues}`);
       await waitText(page, tid('tl-branch'), new RegExp(`the 1 step\\(s\\) that followed step ${start + 1} before the timeline forked`), 'the old branch is kept');
+      await readmePanel(page, 'timeline', 'timeline');
       // Switch to the old branch: tl-one is back, and tl-two is the branch now; switch again to come back.
       await page.locator(tid('tl-branch-switch')).click();
       await waitText(page, tid('result-text'), /the steps set aside are back: showing step \d+ of \d+; the 1 step\(s\) it replaced are the branch now/, 'switched to the old branch');
@@ -1285,6 +1288,7 @@ async function main() {
       await atStep(page, parkAt, total);
       await waitText(page, tid('predict-verdict'), /✔ Right: it parks/, 'a right prediction');
       await waitText(page, tid('predict-score'), /1 of 1 right/, 'score after one');
+      await readmePanel(page, 'predict', 'predict');
       await waitText(page, tid('narration'), /The caller parks until/, 'the explanation of the revealed step');
       // A wrong one: the next step did not fail with EIDRM unless it is an error, then it did not succeed.
       const next = kinds[parkAt + 1];
@@ -1651,6 +1655,7 @@ async function main() {
           assert(edges.length === 5 && [1, 2, 3, 4, 5].every((p) => edges.includes(`${p}>${(p % 5) + 1}`)), `the drawn arrows: ${edges.join(' ')}`);
           const label = await page.locator(tid('deadlock-graph')).getAttribute('aria-label');
           assert(/^wait-for graph: pid 1 waits for pid 2; /.test(label), `the drawing's words: ${label}`);
+          await readmePanel(page, 'deadlock', 'deadlock');
           mkdirSync(SHOTS, { recursive: true });
           await page.evaluate(() => window.scrollTo(0, 0));
           await page.screenshot({ path: `${SHOTS}preset.png` });
