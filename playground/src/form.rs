@@ -34,12 +34,14 @@ pub fn Field(props: &FieldProps) -> Html {
         })
     };
     let hint = (!props.hint.is_empty()).then(|| props.hint.clone());
+    let hint_id = hint.as_ref().map(|_| format!("{}-hint", props.id));
     html! {
         <span class="field">
             <label for={props.id.clone()}>{ props.label.clone() }</label>
             <input id={props.id.clone()} data-testid={props.id.clone()} type="text" size={props.size.to_string()}
-                value={props.value.clone()} {oninput} title={hint.clone()} aria-description={hint}
+                value={props.value.clone()} {oninput} aria-describedby={hint_id.clone()}
                 placeholder={props.placeholder.clone()} spellcheck="false" autocomplete="off" />
+            { shown_hint(hint_id, hint) }
         </span>
     }
 }
@@ -65,12 +67,24 @@ pub fn Check(props: &CheckProps) -> Html {
         })
     };
     let hint = (!props.hint.is_empty()).then(|| props.hint.clone());
+    let hint_id = hint.as_ref().map(|_| format!("{}-hint", props.id));
     html! {
         <span class="check">
             <input id={props.id.clone()} data-testid={props.id.clone()} type="checkbox" checked={props.checked}
-                {onchange} title={hint.clone()} />
-            <label for={props.id.clone()} title={hint}>{ props.label.clone() }</label>
+                {onchange} aria-describedby={hint_id.clone()} />
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            { shown_hint(hint_id, hint) }
         </span>
+    }
+}
+
+/// A control's hint as text, shown while the control has the keyboard
+/// focus (or the pointer is on it), not only as a hover tooltip; it is
+/// the control's description for screen readers.
+fn shown_hint(id: Option<String>, hint: Option<AttrValue>) -> Html {
+    match (id, hint) {
+        (Some(id), Some(hint)) => html! { <span class="hint" role="note" id={id.clone()} data-testid={id}>{ hint }</span> },
+        _ => html! {},
     }
 }
 

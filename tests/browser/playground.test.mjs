@@ -1310,6 +1310,14 @@ async function main() {
     });
 
     await group('keyboard: → ← Home End Space − + ? move the timeline; typing in a field does not; Tab reaches every control', async () => {
+      // A field's hint shows in the page while the field has the focus (not only as a hover tooltip), and describes it.
+      await blur();
+      await page.mouse.move(0, 0);
+      assert(!(await page.locator(tid('msgsnd-timeout-hint')).isVisible()), 'the hint is hidden until the field is focused');
+      await page.locator(tid('msgsnd-timeout')).focus();
+      await waitText(page, tid('msgsnd-timeout-hint'), /give up with EAGAIN after this many logical milliseconds/, 'the focused field shows its hint');
+      assert(await page.locator(tid('msgsnd-timeout-hint')).isVisible(), 'the hint is visible on focus');
+      assert((await page.locator(tid('msgsnd-timeout')).getAttribute('aria-describedby')) === 'msgsnd-timeout-hint', 'the hint describes the field');
       const [, total] = await tlPosition();
       await blur();
       await page.keyboard.press('Home');
