@@ -83,7 +83,9 @@ pub fn Check(props: &CheckProps) -> Html {
 /// the control's description for screen readers.
 fn shown_hint(id: Option<String>, hint: Option<AttrValue>) -> Html {
     match (id, hint) {
-        (Some(id), Some(hint)) => html! { <span class="hint" role="note" id={id.clone()} data-testid={id}>{ hint }</span> },
+        (Some(id), Some(hint)) => {
+            html! { <span class="hint" role="note" id={id.clone()} data-testid={id}>{ hint }</span> }
+        }
         _ => html! {},
     }
 }
