@@ -342,22 +342,33 @@ fn busy_script(lab: &mut Lab) -> (Proc, Proc, i32) {
     (a, b, id)
 }
 
+/// After `busy_script`: B's receive completes, the queue goes, a process
+/// comes and the clock moves.
+fn change_everything(lab: &mut Lab, a: &Proc, b: &Proc, id: i32) {
+    lab.send(a.thread, id, 9, b"nine").unwrap();
+    lab.take_result(b.thread).unwrap();
+    lab.rmid(a.thread, id).unwrap();
+    lab.spawn(300, 30);
+    lab.advance(1000);
+}
+
+/// What a test compares before and after going back.
+fn seen(lab: &mut Lab) -> impl PartialEq + std::fmt::Debug + use<> {
+    (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now())
+}
+
 #[test]
 fn snapshot_and_restore_round_trip_and_handles_keep_working() {
     let mut lab = Lab::new();
     let (a, b, id) = busy_script(&mut lab);
     let snap = lab.snapshot();
     assert!(snap.starts_with('{'), "{snap}");
-    let before = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+    let before = seen(&mut lab);
 
     // Change everything, then go back.
-    lab.send(a.thread, id, 9, b"nine").unwrap();
-    lab.take_result(b.thread).unwrap();
-    lab.rmid(a.thread, id).unwrap();
-    lab.spawn(300, 30);
-    lab.advance(1000);
+    change_everything(&mut lab, &a, &b, id);
     lab.restore(&snap).unwrap();
-    let after = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+    let after = seen(&mut lab);
     assert_eq!(before, after);
     assert_eq!(lab.snapshot(), snap, "restoring a snapshot gives the same snapshot");
 
@@ -373,7 +384,7 @@ fn snapshot_and_restore_round_trip_and_handles_keep_working() {
     let first = std::mem::replace(&mut lab.kernel, other);
     lab.restore(&snap).unwrap();
     assert_eq!(lab.snapshot(), snap);
-    assert_eq!(lab.msg_queues(), before.1);
+    assert_eq!(seen(&mut lab), before, "the other kernel holds the snapshot's state");
     lab.kernel = first;
 }
 
@@ -388,20 +399,16 @@ fn a_checkpoint_rewinds_to_the_state_it_copied() {
     let cp = lab.checkpoint();
     assert_eq!(lab.checkpoint_size(cp), snap.len() as u64, "the size is the snapshot's length");
     assert_eq!(lab.checkpoint_size(cp), snap.len() as u64, "and stays so");
-    let before = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+    let before = seen(&mut lab);
 
     // Change everything; the checkpoint does not follow.
-    lab.send(a.thread, id, 9, b"nine").unwrap();
-    lab.take_result(b.thread).unwrap();
-    lab.rmid(a.thread, id).unwrap();
-    lab.spawn(300, 30);
-    lab.advance(1000);
+    change_everything(&mut lab, &a, &b, id);
     assert_ne!(lab.snapshot(), snap);
     assert_eq!(lab.checkpoint_size(cp), snap.len() as u64);
 
     for _ in 0..2 {
         lab.rewind(cp);
-        let after = (lab.namespace(Facility::Msg), lab.msg_queues(), lab.processes(), lab.events(0), lab.now());
+        let after = seen(&mut lab);
         assert_eq!(before, after);
         assert_eq!(lab.snapshot(), snap, "rewinding gives the snapshot taken with the checkpoint");
         // The old handles name the same threads: b is still parked, and a send completes it.
