@@ -187,12 +187,14 @@ fn getter_line(i: usize, g: &GetterView, state: &KernelState) -> Html {
     let (call, why) = w.reason.split_once(": ").unwrap_or(("port_getn", &w.reason));
     let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     let pid = state.process_of(w.tid).map_or(w.pid, |p| p.pid);
+    let now = state.last_event().and_then(|e| e.parked()) == Some(w.tid);
     html! {
-        <li class={classes!("getter", (i == 0).then_some("head"))} data-testid={format!("port-getter-{}", w.tid)}>
+        <li class={classes!("getter", (i == 0).then_some("head"), now.then_some("touched"))} data-testid={format!("port-getter-{}", w.tid)}>
             if i == 0 { <span class="getter-head">{ "head ▶" }</span> }
             <strong>{ format!("tid {} (pid {pid})", w.tid) }</strong>
             { format!(" {call} · nget {} / max {}", g.nget, g.max) }
             <span class="getter-why">{ format!("{why} · since {}{deadline}", ns(w.since as f64)) }</span>
+            if now { <span class="marker" data-testid={format!("waiter-new-{}", w.tid)}>{ " ◀ parked by this step" }</span> }
         </li>
     }
 }
@@ -278,11 +280,15 @@ fn pipe_box(p: &PipeView, state: &KernelState) -> Html {
             format!(" ({})", list.iter().map(|(pid, fd)| format!("pid {pid} fd {fd}")).collect::<Vec<_>>().join(", "))
         }
     };
+    let parked_now = state.last_event().and_then(|e| e.parked());
     let parked = |tids: &[u32]| {
         tids.iter()
-            .map(|t| match state.process_of(*t) {
-                Some(proc) => format!("tid {t} (pid {})", proc.pid),
-                None => format!("tid {t}"),
+            .map(|t| {
+                let now = if parked_now == Some(*t) { " ◀ parked by this step" } else { "" };
+                match state.process_of(*t) {
+                    Some(proc) => format!("tid {t} (pid {}){now}", proc.pid),
+                    None => format!("tid {t}{now}"),
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -876,6 +876,7 @@ async function main() {
       await page.locator(tid('pgetn')).click();
       await waitText(page, tid('result-text'), /parked: port_getn: port \d+ \(fd \d+\) has fewer than 2 event\(s\)/, 'port_getn for 2 parks');
       await waitText(page, tid(`port-getter-${a}`), /nget 2 \/ max 2port \d+ \(fd \d+\) has fewer than 2 event\(s\) · since .*, times out at/, 'the getter shows nget/max and its deadline');
+      await waitText(page, `${tid(`port-getter-${a}`)} ${tid(`waiter-new-${a}`)}`, /◀ parked by this step/, 'the new getter is marked');
       await page.locator(tid('advance-ms')).fill('1000');
       await page.locator(tid('advance')).click();
       await waitText(page, tid(`thread-state-${a}`), /finished port_getn: ✔ ETIME with 1 event\(s\)/, 'the timeout passed');
@@ -1480,7 +1481,7 @@ async function main() {
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
-    await group('a narrow (375 px) window: the result of a call shows pinned to the bottom of the window, with Step back; a wide one has no such bar', async () => {
+    await group('a narrow (375 px) window: the result of a call shows pinned to the bottom of the window, with Step back; a wide one has no such bar; tablet widths (768, 1024 px) keep every panel without horizontal scrolling', async () => {
       await page.setViewportSize({ width: 375, height: 700 });
       try {
         const [, total] = await tlPosition();
@@ -1502,6 +1503,18 @@ async function main() {
         await page.setViewportSize({ width: 1366, height: 768 });
       }
       assert(!(await page.locator(tid('result-bar')).isVisible()), 'a wide window has no result bar');
+      // Tablet widths lose no panel and need no horizontal scrolling.
+      const panels = ['processes', 'result', 'slots', 'avl', 'ids', 'semaphores', 'shm', 'psem', 'ports', 'queues', 'events', 'timeline'];
+      for (const [width, height] of [[768, 1024], [1024, 768]]) {
+        await page.setViewportSize({ width, height });
+        try {
+          for (const p of panels) assert((await page.locator(tid(p)).count()) === 1, `${width} px: the ${p} panel is on the page`);
+          const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert(scrollWidth <= width, `${width} px: horizontal scroll, scrollWidth ${scrollWidth}`);
+        } finally {
+          await page.setViewportSize({ width: 1366, height: 768 });
+        }
+      }
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
 
