@@ -18,7 +18,7 @@ use crate::shm::{ShmFields, ShmPanel, addr_hex, bytes_text, hex_bytes, shmat_fla
 use crate::timeline::{
     DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
 };
-use crate::views::{EventLog, IdList, KeyTree, List, OVERVIEW_LEVELS, PAGE, PageTo, Queues, SlotTable};
+use crate::views::{EVENTS_SHOWN, EventLog, IdList, KeyTree, List, OVERVIEW_LEVELS, PAGE, PageTo, Queues, SlotTable};
 use ipc_core::inspect::log::StepKind;
 use ipc_core::inspect::scene::{Chosen, Page, Window};
 use ipc_core::port::PortEvent;
@@ -990,6 +990,7 @@ impl App {
     fn refresh(&mut self) {
         self.window.page_size = PAGE as u32;
         self.window.tree_levels = OVERVIEW_LEVELS;
+        self.window.events = EVENTS_SHOWN;
         self.window.facility = facility_of(self.showing);
         match bridge::read_state(&self.window) {
             Ok(state) => {

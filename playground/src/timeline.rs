@@ -114,7 +114,7 @@ pub fn shortcut(key: &str, focus: Focus, modified: bool) -> Option<Shortcut> {
 }
 
 /// Markers drawn on each side of the step shown when the log is long.
-const MARKERS_AROUND: u32 = 80;
+const MARKERS_AROUND: u32 = 50;
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {

@@ -46,6 +46,9 @@ pub struct PageTo {
 /// the rest.
 pub const PAGE: usize = 32;
 
+/// The newest events the event log draws (the timeline reaches every step).
+pub const EVENTS_SHOWN: u32 = 30;
+
 /// The levels below the root a large tree's overview draws (31 nodes, plus
 /// the way down to what the step touched): what fits the panel readably.
 pub const OVERVIEW_LEVELS: u32 = 4;

@@ -295,14 +295,14 @@ async function scale(browser, n, results) {
       const logged = await page.locator(`${tid('events')} .eventlist > li`).count();
       const said = await page.locator(tid('events-shown')).textContent();
       const m = said.match(/^The newest (\d+) of (\d+) events/);
-      assert(m && Number(m[1]) === logged && logged <= 60 && Number(m[2]) >= steps, `the event log: ${logged} drawn; "${said}"`);
+      assert(m && Number(m[1]) === logged && logged <= 30 && Number(m[2]) >= steps, `the event log: ${logged} drawn; "${said}"`);
       // A large tree is an overview (at most 31 nodes plus the touched paths);
       // a long timeline draws the markers around the step shown.
       await page.locator(tid('avl-overview')).waitFor();
       const nodes = await page.locator('svg.tree g.node').count();
       assert(nodes < 80, `the tree draws ${nodes} nodes of ${n}`);
       const markers = await page.locator('[data-testid^="tl-step-"]').count();
-      assert(markers <= 162 && (await page.locator(tid('tl-more-before')).count()) === 1, `${markers} timeline markers for ${steps} steps`);
+      assert(markers <= 102 && (await page.locator(tid('tl-more-before')).count()) === 1, `${markers} timeline markers for ${steps} steps`);
       results.push({ n, steps, what: `open the link (${Math.round(url.length / 1024)} KiB URL, replay)`, median: openMs, max: openMs, wall });
       assert(openMs < OPEN_BOUND, `opening took ${ms(openMs)} ms`);
     });
