@@ -805,19 +805,12 @@ function goTo(step) {
       OPS[oplog[i].op](...oplog[i].args);
       // Steps re-run for the first time (a branch brought back) get their checkpoints.
       const done = i + 1;
-      if (done % CHECKPOINT_EVERY === 0 && done > lastCheckpoint()) addCheckpoint(done);
+      if (done % CHECKPOINT_EVERY === 0 && done > checkpointAtOrBefore(Infinity)) addCheckpoint(done);
     }
   } finally {
     replaying = false;
   }
   position = step;
-}
-
-/** The newest step with a checkpoint. */
-function lastCheckpoint() {
-  let k = 0;
-  for (const s of checkpoints.keys()) if (s > k) k = s;
-  return k;
 }
 
 /** A fresh kernel (same limits) with an empty log. */

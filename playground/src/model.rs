@@ -121,6 +121,11 @@ impl KernelState {
         self.scene.events.rows.last()
     }
 
+    /// The thread the newest event parked, if it parked one.
+    pub fn parked_now(&self) -> Option<u32> {
+        self.last_event().and_then(|e| e.parked())
+    }
+
     /// The newest event's steps (none before the first event).
     pub fn last_steps(&self) -> &[StepView] {
         self.last_event().map_or(&[], |e| e.steps.as_slice())

@@ -78,7 +78,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
     // completions), the thread it parked, the process and thread it made.
     let last = props.state.last_event();
     let woken: Vec<u32> = last.map(|e| e.woke.iter().map(|w| w.tid).collect()).unwrap_or_default();
-    let parked_now = last.and_then(|e| e.parked());
+    let parked_now = props.state.parked_now();
     let (new_pid, new_tid) = last.map_or((None, None), |e| (e.new_pid, e.new_tid));
     let procs = props.state.scene.processes.iter().map(|p| {
         let pid = p.pid;

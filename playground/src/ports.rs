@@ -187,7 +187,7 @@ fn getter_line(i: usize, g: &GetterView, state: &KernelState) -> Html {
     let (call, why) = w.reason.split_once(": ").unwrap_or(("port_getn", &w.reason));
     let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     let pid = state.process_of(w.tid).map_or(w.pid, |p| p.pid);
-    let now = state.last_event().and_then(|e| e.parked()) == Some(w.tid);
+    let now = state.parked_now() == Some(w.tid);
     html! {
         <li class={classes!("getter", (i == 0).then_some("head"), now.then_some("touched"))} data-testid={format!("port-getter-{}", w.tid)}>
             if i == 0 { <span class="getter-head">{ "head ▶" }</span> }
@@ -280,7 +280,7 @@ fn pipe_box(p: &PipeView, state: &KernelState) -> Html {
             format!(" ({})", list.iter().map(|(pid, fd)| format!("pid {pid} fd {fd}")).collect::<Vec<_>>().join(", "))
         }
     };
-    let parked_now = state.last_event().and_then(|e| e.parked());
+    let parked_now = state.parked_now();
     let parked = |tids: &[u32]| {
         tids.iter()
             .map(|t| {

@@ -201,7 +201,7 @@ pub fn PsemPanel(props: &PsemProps) -> Html {
     let table = &props.state.scene.psem;
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = props.state.touched_psem_ids();
-    let parked_now = props.state.last_event().and_then(|e| e.parked());
+    let parked_now = props.state.parked_now();
     let on_pick = {
         let cb = props.on_id.clone();
         move |id: u32| {

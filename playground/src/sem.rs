@@ -128,7 +128,7 @@ pub fn SemPanel(props: &SemProps) -> Html {
 
     let acting_pid = actor.and_then(|t| props.state.process_of(t)).map(|p| p.pid);
     let touched = &props.state.scene.sem.touched.ids;
-    let parked_now = props.state.last_event().and_then(|e| e.parked());
+    let parked_now = props.state.parked_now();
     let sets = props.state.scene.sem_sets.iter().map(|s| {
         let id = s.id;
         let sems = s.sems.iter().enumerate().map(|(n, sem)| {

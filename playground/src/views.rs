@@ -464,7 +464,7 @@ fn queue_touches(state: &KernelState, q: &MsgQueueView) -> (Vec<String>, bool) {
 fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
     let pct = |a: u64, b: u64| if b > 0 { (a as f64 / b as f64 * 100.0).min(100.0) } else { 0.0 };
     let (touches, queued_last) = queue_touches(state, q);
-    let parked_now = state.last_event().and_then(|e| e.parked());
+    let parked_now = state.parked_now();
     let last = q.messages.len().saturating_sub(1);
     let messages = q.messages.iter().enumerate().map(|(i, m)| {
         let more = if m.size > m.head.len() as u64 { "…" } else { "" };

@@ -55,7 +55,7 @@ use super::{KeyNodeView, NamespaceView, ProcessView, SlotView};
 use crate::hooks::Ipc;
 use crate::kernel::{Kernel, WaitFor};
 use crate::msg::view::MsgQueueView;
-use crate::namespace::Facility;
+use crate::namespace::{Facility, slot_of};
 use crate::port::view::{FdTableView, PipeView, PortView};
 use crate::psem::view::PsemTableView;
 use crate::sem::view::SemSetView;
@@ -303,8 +303,7 @@ pub fn touched(event: Option<&EventView>, facility: Facility, table_len: usize) 
             t.ids.push(id);
         }
         if table_len.is_power_of_two() {
-            // The namespace's `index_of`: the id's low bits.
-            let slot = (id as u32) & (table_len as u32 - 1);
+            let slot = slot_of(id, table_len) as u32;
             if !t.slots.contains(&slot) {
                 t.slots.push(slot);
             }

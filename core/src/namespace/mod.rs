@@ -260,6 +260,13 @@ pub const IPC_R: u32 = 0o400;
 /// Write (alter) permission bit.
 pub const IPC_W: u32 = 0o200;
 
+/// The slot an id maps to in a table of `len` slots (a power of two, never
+/// 0): the id's low bits (`ipc_lookup`'s index; the sequence number is the
+/// rest).
+pub fn slot_of(id: i32, len: usize) -> usize {
+    (id as u32 as usize) & (len - 1)
+}
+
 /// The three System V facilities that share this framework.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Facility {
@@ -547,7 +554,7 @@ impl<T> IpcService<T> {
     }
 
     fn index_of(&self, id: i32) -> usize {
-        (id as u32 as usize) & (self.table.len() - 1)
+        slot_of(id, self.table.len())
     }
 
     /// `ipc_lookup`: the object with this id, if it exists and the caller's
