@@ -421,20 +421,124 @@ struct Head<V: Vocabulary> {
 ///
 /// Heads, steps and wakeups sit in three rings, so recording an event
 /// moves its steps out of the operation's buffers without allocating (the
-/// buffers are reused by the next operation).  Readers get whole
-/// [`Event`]s, assembled when they ask.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// buffers are reused by the next operation).  Once the log is full, a new
+/// head is written over the oldest in place (`heads` is a [`Ring`]): no
+/// element moves.  Readers get whole [`Event`]s, assembled when they ask;
+/// a snapshot holds the heads oldest first, whatever the ring's rotation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct EventLog<V: Vocabulary> {
-    heads: VecDeque<Head<V>>,
+    #[serde(serialize_with = "serialize_ring", deserialize_with = "deserialize_ring")]
+    heads: Ring<Head<V>>,
     steps: VecDeque<Step<V>>,
     woke: VecDeque<Wakeup<V>>,
     next: u64,
 }
 
+/// A vector that becomes a ring once full: the oldest element is at
+/// `start`, and a new one overwrites it in place.  While not full, `start`
+/// is 0 and it grows like a vector.
+#[derive(Debug, Clone)]
+struct Ring<T> {
+    buf: Vec<T>,
+    start: usize,
+}
+
+impl<T> Default for Ring<T> {
+    fn default() -> Self {
+        Ring { buf: Vec::new(), start: 0 }
+    }
+}
+
+impl<T> Ring<T> {
+    fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Oldest first.
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone {
+        let (newer, older) = self.buf.split_at(self.start);
+        older.iter().chain(newer.iter())
+    }
+
+    fn front(&self) -> Option<&T> {
+        self.buf.get(self.start)
+    }
+
+    fn back(&self) -> Option<&T> {
+        let i = if self.start == 0 { self.buf.len().checked_sub(1)? } else { self.start - 1 };
+        self.buf.get(i)
+    }
+
+    /// The oldest element once `capacity` are kept: the slot a new one
+    /// overwrites in place, field by field (then [`rotate`](Self::rotate)).
+    /// `None` while there is room.
+    fn full_slot(&mut self, capacity: usize) -> Option<&mut T> {
+        if self.buf.len() == capacity { self.buf.get_mut(self.start) } else { None }
+    }
+
+    /// Makes the slot just overwritten the newest.
+    fn rotate(&mut self) {
+        self.start += 1;
+        if self.start == self.buf.len() {
+            self.start = 0;
+        }
+    }
+
+    /// Appends `x` while there is room.  A ring restored under a smaller
+    /// capacity first drops its oldest beyond it, which `evict` sees.
+    fn push(&mut self, capacity: usize, x: T, mut evict: impl FnMut(&T)) {
+        self.buf.rotate_left(self.start);
+        self.start = 0;
+        let over = (self.buf.len() + 1).saturating_sub(capacity);
+        for old in self.buf.drain(..over.min(self.buf.len())) {
+            evict(&old);
+        }
+        self.buf.push(x);
+    }
+}
+
+/// Drops an evicted event's steps and wakeups, which lead their rings.
+/// Plain pops are cheaper than a drain, in native code and in wasm alike;
+/// inlined, because it runs on every event once the log is full.
+#[inline(always)]
+fn evict<V: Vocabulary>(steps: &mut VecDeque<Step<V>>, woke: &mut VecDeque<Wakeup<V>>, old: &Head<V>) {
+    for _ in 0..old.nsteps {
+        steps.pop_front();
+    }
+    for _ in 0..old.nwoke {
+        woke.pop_front();
+    }
+}
+
+impl<V: Vocabulary> PartialEq for EventLog<V> {
+    /// Equal as logs: the same heads oldest first, whatever the ring's rotation.
+    fn eq(&self, other: &Self) -> bool {
+        self.next == other.next
+            && self.heads.len() == other.heads.len()
+            && self.heads.iter().eq(other.heads.iter())
+            && self.steps == other.steps
+            && self.woke == other.woke
+    }
+}
+
+impl<V: Vocabulary> Eq for EventLog<V> {}
+
+fn serialize_ring<T: Serialize, S: serde::Serializer>(ring: &Ring<T>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ring.iter())
+}
+
+fn deserialize_ring<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Ring<T>, D::Error> {
+    Ok(Ring { buf: Vec::deserialize(d)?, start: 0 })
+}
+
 impl<V: Vocabulary> Default for EventLog<V> {
     fn default() -> Self {
-        EventLog { heads: VecDeque::new(), steps: VecDeque::new(), woke: VecDeque::new(), next: 0 }
+        EventLog { heads: Ring::default(), steps: VecDeque::new(), woke: VecDeque::new(), next: 0 }
     }
 }
 
@@ -473,27 +577,27 @@ impl<V: Vocabulary> EventLog<V> {
             self.steps.extend(ctx.steps.drain(ctx.first_step.min(ctx.steps.len())..));
             self.woke.extend(ctx.woke.drain(ctx.first_woke.min(ctx.woke.len())..));
         }
-        // Evict the oldest events (in steady state exactly one) with plain
-        // pops: cheaper than a drain, in native code and in wasm alike.
-        while self.heads.len() >= capacity.max(1) {
-            let Some(old) = self.heads.pop_front() else { break };
-            for _ in 0..old.nsteps {
-                self.steps.pop_front();
-            }
-            for _ in 0..old.nwoke {
-                self.woke.pop_front();
-            }
+        let (nsteps, nwoke) = (u32::try_from(nsteps).unwrap_or(u32::MAX), u32::try_from(nwoke).unwrap_or(u32::MAX));
+        // The evicted event's steps and wakeups lead their rings.  Plain
+        // pops are cheaper than a drain, in native code and in wasm alike.
+        if let Some(slot) = self.heads.full_slot(capacity.max(1)) {
+            // The steady state: the oldest head becomes the newest, written
+            // field by field (no 136-byte head is moved as a whole).
+            evict(&mut self.steps, &mut self.woke, slot);
+            slot.seq = self.next;
+            slot.time = time;
+            slot.pid = pid;
+            slot.tid = tid;
+            slot.call = call;
+            slot.outcome = outcome;
+            slot.nsteps = nsteps;
+            slot.nwoke = nwoke;
+            self.heads.rotate();
+        } else {
+            let head = Head { seq: self.next, time, pid, tid, call, outcome, nsteps, nwoke };
+            let (steps, woke) = (&mut self.steps, &mut self.woke);
+            self.heads.push(capacity.max(1), head, |old| evict(steps, woke, old));
         }
-        self.heads.push_back(Head {
-            seq: self.next,
-            time,
-            pid,
-            tid,
-            call,
-            outcome,
-            nsteps: u32::try_from(nsteps).unwrap_or(u32::MAX),
-            nwoke: u32::try_from(nwoke).unwrap_or(u32::MAX),
-        });
         // Saturating: a restored log may be numbered up to the end of u64
         // (no run gets there); wrapping to 0 would break the numbering.
         self.next = self.next.saturating_add(1);
@@ -553,7 +657,7 @@ impl<V: Vocabulary> EventLog<V> {
     pub fn woken_since(&self, cursor: u64) -> (Vec<Tid>, u64) {
         let first = self.heads.front().map_or(self.next, |e| e.seq);
         let skip = usize::try_from(cursor.saturating_sub(first)).unwrap_or(usize::MAX).min(self.heads.len());
-        let n: usize = self.heads.range(skip..).map(|h| h.nwoke as usize).sum();
+        let n: usize = self.heads.iter().skip(skip).map(|h| h.nwoke as usize).sum();
         (self.woke.range(self.woke.len().saturating_sub(n)..).map(|w| w.tid).collect(), self.next)
     }
 
@@ -574,13 +678,18 @@ impl<V: Vocabulary> EventLog<V> {
     }
 
     /// Kept within `capacity`, numbered without gaps up to `next` (which
-    /// saturates at the end of `u64`, like the clock), and the rings hold
-    /// exactly the steps and wakeups the heads count.
+    /// saturates at the end of `u64`, like the clock), the heads' ring
+    /// turned only when full, and the rings hold exactly the steps and
+    /// wakeups the heads count.
     pub fn check(&self, capacity: usize) -> Result<(), String> {
         let n = self.heads.len();
         if n > capacity || self.heads.iter().enumerate().any(|(i, e)| e.seq.saturating_add((n - i) as u64) != self.next)
         {
             return Err("event log: over capacity or not numbered up to next".into());
+        }
+        // The ring turns only once full; until then it is a plain vector.
+        if self.heads.start != 0 && (self.heads.start >= n || n != capacity) {
+            return Err("event log: the ring starts outside a full log".into());
         }
         let steps: u64 = self.heads.iter().map(|h| u64::from(h.nsteps)).sum();
         let woke: u64 = self.heads.iter().map(|h| u64::from(h.nwoke)).sum();
@@ -657,6 +766,52 @@ mod tests {
                 prop_assert_eq!(log.last(), model.last().cloned());
                 let want: Vec<Event<Ipc>> = model.iter().filter(|e| e.seq >= cursor).cloned().collect();
                 prop_assert_eq!(log.since(cursor), (want, u64::from(i) + 1));
+                // A snapshot holds the heads oldest first whatever the ring's
+                // rotation; restored (unrotated), it is the same log and goes
+                // on the same way.
+                let json = serde_json::to_string(&log).expect("serialize");
+                let restored: EventLog<Ipc> = serde_json::from_str(&json).expect("deserialize");
+                prop_assert_eq!(&restored, &log);
+                prop_assert_eq!(restored.since(0), log.since(0));
+                let (mut a, mut b) = (log.clone(), restored);
+                for l in [&mut a, &mut b] {
+                    let mut ctx = l.lend(true);
+                    ctx.steps.push_back(step(999));
+                    l.push(capacity, 0, None, None, Call::TakeResult, EventOutcome::Err(Errno::EINVAL), ctx);
+                }
+                prop_assert_eq!(&a, &b);
+                prop_assert_eq!(serde_json::to_string(&a).ok(), serde_json::to_string(&b).ok());
+            }
+        }
+
+        /// A log restored under a smaller capacity drops its oldest events
+        /// (with their steps and wakeups) at its next push, and stays exact.
+        #[test]
+        fn a_log_shrinks_to_a_smaller_capacity(big in 2usize..8, small in 1usize..8, n in 0u32..20) {
+            let small = small.min(big - 1);
+            let mut log: EventLog<Ipc> = EventLog::default();
+            let mut model: Vec<Event<Ipc>> = Vec::new();
+            for i in 0..=n {
+                let cap = if i == n { small } else { big };
+                let mut ctx = log.lend(true);
+                ctx.steps.push_back(step(i));
+                ctx.wake(wakeup(i));
+                let event = Event {
+                    seq: u64::from(i),
+                    time: 0,
+                    pid: None,
+                    tid: None,
+                    call: Call::TakeResult,
+                    outcome: EventOutcome::Err(Errno::EINVAL),
+                    woke: ctx.woke().cloned().collect(),
+                    steps: ctx.steps().cloned().collect(),
+                };
+                log.push(cap, 0, None, None, Call::TakeResult, EventOutcome::Err(Errno::EINVAL), ctx);
+                model.push(event);
+                let keep = model.len().saturating_sub(cap);
+                model.drain(..keep);
+                prop_assert_eq!(log.check(cap), Ok(()));
+                prop_assert_eq!(log.since(0).0, model.clone());
             }
         }
     }
