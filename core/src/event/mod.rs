@@ -578,8 +578,6 @@ impl<V: Vocabulary> EventLog<V> {
             self.woke.extend(ctx.woke.drain(ctx.first_woke.min(ctx.woke.len())..));
         }
         let (nsteps, nwoke) = (u32::try_from(nsteps).unwrap_or(u32::MAX), u32::try_from(nwoke).unwrap_or(u32::MAX));
-        // The evicted event's steps and wakeups lead their rings.  Plain
-        // pops are cheaper than a drain, in native code and in wasm alike.
         if let Some(slot) = self.heads.full_slot(capacity.max(1)) {
             // The steady state: the oldest head becomes the newest, written
             // field by field (no 136-byte head is moved as a whole).

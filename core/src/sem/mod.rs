@@ -386,11 +386,10 @@ pub struct OpsHead {
 
 impl OpsHead {
     fn of(sops: &[SemBuf]) -> Self {
-        let mut first = [None; 4];
-        for (slot, op) in first.iter_mut().zip(sops) {
-            *slot = Some(*op);
-        }
-        OpsHead { nsops: u32::try_from(sops.len()).unwrap_or(u32::MAX), first }
+        // Indexing four fixed slots compiles to four guarded copies; a
+        // zip over the array is a loop (this runs on every semop).
+        let at = |i: usize| sops.get(i).copied();
+        OpsHead { nsops: u32::try_from(sops.len()).unwrap_or(u32::MAX), first: [at(0), at(1), at(2), at(3)] }
     }
 }
 
