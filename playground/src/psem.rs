@@ -11,6 +11,7 @@
 use crate::bridge::Call;
 use crate::form::{Builder, Check, Field, fit, parse_int, parse_octal, setter, submitter, toggler};
 use crate::model::{KernelState, ns};
+use crate::views;
 use ipc_core::psem::view::{PsemState, PsemView as PsemSemView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -84,16 +85,8 @@ fn sem_box(s: &PsemSemView, touched: bool, parked_now: Option<u32>) -> Html {
         0 => format!("ks_ref {}", s.refs),
         n => format!("ks_ref {} ({} held + {n} waiting)", s.refs, s.refs.saturating_sub(n as u32)),
     };
-    let waiters = s.waiters.iter().map(|w| {
-        let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
-        let now = parked_now == Some(w.tid);
-        html! {
-            <li class={classes!("waiter", now.then_some("touched"))} data-testid={format!("psem-waiter-{}", w.tid)}>
-                { format!("‖ tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
-                if now { <span class="marker" data-testid={format!("waiter-new-{}", w.tid)}>{ " ◀ parked by this step" }</span> }
-            </li>
-        }
-    });
+    let waiters =
+        s.waiters.iter().map(|w| views::waiter("psem-waiter", "‖", w, parked_now == Some(w.tid), Html::default()));
     let mode = if matches!(s.state, PsemState::Anonymous { .. }) {
         String::new()
     } else {

@@ -10,6 +10,7 @@ use crate::form::{
 };
 use crate::model::{KernelState, id_both, key_hex, ns};
 use crate::panels::IPC_NOWAIT;
+use crate::views;
 use ipc_core::sem::SemBuf;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -133,14 +134,8 @@ pub fn SemPanel(props: &SemProps) -> Html {
         let id = s.id;
         let sems = s.sems.iter().enumerate().map(|(n, sem)| {
             let waiting = s.waiters.iter().filter(|w| usize::from(w.sem_num) == n).map(|w| {
-                let now = parked_now == Some(w.waiter.tid);
-                html! {
-                    <li class={classes!("waiter", now.then_some("touched"))} data-testid={format!("sem-waiter-{}", w.waiter.tid)}>
-                        { format!("‖ tid {} (pid {}): {}", w.waiter.tid, w.waiter.pid, w.waiter.reason) }
-                        if now { <span class="marker" data-testid={format!("waiter-new-{}", w.waiter.tid)}>{ " ◀ parked by this step" }</span> }
-                        <div class="muted mono">{ format!("array {}", array_words(&w.sops)) }</div>
-                    </li>
-                }
+                let array = html! { <div class="muted mono">{ format!("array {}", array_words(&w.sops)) }</div> };
+                views::waiter("sem-waiter", "‖", &w.waiter, parked_now == Some(w.waiter.tid), array)
             });
             html! {
                 <li class="sem" data-testid={format!("sem-{id}-{n}")}>

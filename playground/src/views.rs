@@ -414,13 +414,18 @@ pub fn IdList(props: &StateProps) -> Html {
     }
 }
 
-/// A parked thread on an object's list; `now` when the shown step parked it.
-pub fn waiter(kind: &str, w: &WaiterView, now: bool) -> Html {
+/// A parked thread on an object's waiter list — who, why (the kernel's
+/// reason), since when and until when — marked when the shown step parked
+/// it (`now`).  The one row every panel's waiter list uses: `testid` names
+/// it (`waiter`, `sem-waiter`, `psem-waiter`), `kind` leads its words, and
+/// `extra` follows them (a semaphore waiter's operation array).
+pub fn waiter(testid: &str, kind: &str, w: &WaiterView, now: bool, extra: Html) -> Html {
     let deadline = w.deadline.map(|d| format!(", times out at {}", ns(d as f64))).unwrap_or_default();
     html! {
-        <li class={classes!(now.then_some("touched"))} data-testid={format!("waiter-{}", w.tid)}>
+        <li class={classes!("waiter", now.then_some("touched"))} data-testid={format!("{testid}-{}", w.tid)}>
             { format!("{kind} tid {} (pid {}): {} — since {}{deadline}", w.tid, w.pid, w.reason, ns(w.since as f64)) }
             if now { <span class="marker" data-testid={format!("waiter-new-{}", w.tid)}>{ " ◀ parked by this step" }</span> }
+            { extra }
         </li>
     }
 }
@@ -506,8 +511,8 @@ fn queue(state: &KernelState, q: &MsgQueueView) -> Html {
             }
             if !(q.senders.is_empty() && q.receivers.is_empty()) {
                 <ul class="waiters" aria-label="parked threads">
-                    { for q.senders.iter().map(|w| waiter("‖ sender", w, parked_now == Some(w.tid))) }
-                    { for q.receivers.iter().map(|w| waiter("‖ receiver", w, parked_now == Some(w.tid))) }
+                    { for q.senders.iter().map(|w| waiter("waiter", "‖ sender", w, parked_now == Some(w.tid), Html::default())) }
+                    { for q.receivers.iter().map(|w| waiter("waiter", "‖ receiver", w, parked_now == Some(w.tid), Html::default())) }
                 </ul>
             }
         </article>
