@@ -340,6 +340,7 @@ impl<F: Facilities> Kernel<F> {
 
     /// The caller behind a thread: ESRCH if there is none, EBUSY if it is
     /// parked or holds a result not yet taken.
+    #[inline(always)]
     fn caller(&self, tid: Tid, ctx: &mut Ctx<F>) -> SysResult<Caller> {
         let Some(t) = self.threads.get(&tid) else {
             return Err(ctx.deny(None, Errno::ESRCH, || {
