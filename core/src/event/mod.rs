@@ -422,7 +422,7 @@ struct Head<V: Vocabulary> {
 /// Heads, steps and wakeups sit in three rings, so recording an event
 /// moves its steps out of the operation's buffers without allocating (the
 /// buffers are reused by the next operation).  Once the log is full, a new
-/// head is written over the oldest in place (`heads` is a [`Ring`]): no
+/// head is written over the oldest in place (`heads` is a `Ring`): no
 /// element moves.  Readers get whole [`Event`]s, assembled when they ask;
 /// a snapshot holds the heads oldest first, whatever the ring's rotation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
