@@ -489,8 +489,10 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Appends `x` while there is room.  A ring restored under a smaller
-    /// capacity first drops its oldest beyond it, which `evict` sees.
+    /// Appends `x` while there is room.  Pushed with a smaller capacity than
+    /// it holds (the kernel always passes its one capacity, and a restored
+    /// kernel's log is checked against it), it first drops its oldest
+    /// beyond that capacity, which `evict` sees.
     fn push(&mut self, capacity: usize, x: T, mut evict: impl FnMut(&T)) {
         self.buf.rotate_left(self.start);
         self.start = 0;
@@ -782,8 +784,9 @@ mod tests {
             }
         }
 
-        /// A log restored under a smaller capacity drops its oldest events
-        /// (with their steps and wakeups) at its next push, and stays exact.
+        /// A log pushed with a smaller capacity than it holds drops its
+        /// oldest events (with their steps and wakeups) at that push, and
+        /// stays exact.
         #[test]
         fn a_log_shrinks_to_a_smaller_capacity(big in 2usize..8, small in 1usize..8, n in 0u32..20) {
             let small = small.min(big - 1);
