@@ -1001,6 +1001,18 @@ impl App {
                 let mut state = state;
                 let labels = state.timeline.ops.iter().map(|(op, args)| op_words(op, args, &state)).collect();
                 state.timeline.labels = labels;
+                // An empty id field takes the newest live id (after a preset,
+                // a link or a step back): the forms start from an object
+                // that exists.  A field the learner typed is left alone.
+                let newest = |field: &mut String, ids: &Page<i32>| {
+                    if field.trim().is_empty()
+                        && let Some(id) = ids.rows.first()
+                    {
+                        *field = id.to_string();
+                    }
+                };
+                newest(&mut self.msqid, &state.scene.msg.ids);
+                newest(&mut self.semid, &state.scene.sem.ids);
                 self.state = Rc::new(state);
             }
             Err(e) => self.status = Status::Failed(e),

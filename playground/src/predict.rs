@@ -4,9 +4,11 @@
 //! explanation of why (the "What happened" panel).  A score is kept for
 //! the session.
 //!
-//! The choices never depend on the answer (the same short list for every
-//! step), so they give nothing away; the verdict compares the choice with
-//! the outcome of the event the step recorded.
+//! The choices never depend on the answer (the same list for every step:
+//! the errnos met most as buttons, every other errno the kernel returns in
+//! a list beside them), so they give nothing away and every outcome can be
+//! predicted; the verdict compares the choice with the outcome of the event
+//! the step recorded.
 
 use ipc_core::inspect::log::OutcomeView;
 use yew::prelude::*;
@@ -15,6 +17,12 @@ use yew::prelude::*;
 /// return most.
 pub const ERRNOS: &[&str] =
     &["EACCES", "EINVAL", "EAGAIN", "ENOENT", "EEXIST", "EIDRM", "ENOMSG", "E2BIG", "EPERM", "EBUSY", "EINTR", "EBADF"];
+
+/// Every other errno the kernel can return, in numeric order (the list
+/// beside the buttons).
+pub fn other_errnos() -> impl Iterator<Item = &'static str> {
+    ipc_core::Errno::ALL.into_iter().map(ipc_core::Errno::name).filter(|n| !ERRNOS.contains(n))
+}
 
 /// The prediction state of a session.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,6 +104,15 @@ pub fn predict_box(props: &PredictProps) -> Html {
             </button>
         }
     };
+    let other = {
+        let on_choose = props.on_choose.clone();
+        Callback::from(move |e: Event| {
+            let errno = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            if !errno.is_empty() {
+                on_choose.emit(errno);
+            }
+        })
+    };
     html! {
         <section class="predict" data-testid="predict" aria-labelledby="predict-h">
             <div class="predict-head">
@@ -119,10 +136,14 @@ pub fn predict_box(props: &PredictProps) -> Html {
                     </div>
                     <div class="buttons errnos">
                         { for ERRNOS.iter().map(|e| choice((*e).into())) }
+                        <select data-testid="predict-other" aria-label="fails with another errno" onchange={other}>
+                            <option value="" selected=true>{ "fails with another errno…" }</option>
+                            { for other_errnos().map(|e| html! { <option value={e}>{ e }</option> }) }
+                        </select>
                     </div>
                 </div>
             }
-            if let Some((right, words)) = &p.verdict {
+            if let Some((right, words)) = p.verdict.as_ref().filter(|_| p.on) {
                 <p class={classes!("predict-verdict", if *right { "right" } else { "wrong" })} data-testid="predict-verdict" role="status">
                     { words }
                 </p>
@@ -134,6 +155,14 @@ pub fn predict_box(props: &PredictProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_errno_the_kernel_returns_can_be_predicted_once() {
+        let offered: Vec<&str> = ERRNOS.iter().copied().chain(other_errnos()).collect();
+        let all: Vec<&str> = ipc_core::Errno::ALL.into_iter().map(ipc_core::Errno::name).collect();
+        assert_eq!(offered.len(), all.len(), "each errno offered once: {offered:?}");
+        assert!(all.iter().all(|e| offered.contains(e)), "{all:?} vs {offered:?}");
+    }
 
     #[test]
     fn a_new_session_starts_a_new_score_in_the_same_mode() {

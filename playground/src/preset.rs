@@ -146,7 +146,7 @@ pub fn PresetPicker(props: &PickerProps) -> Html {
             <label for="preset-select"><strong>{ "Presets" }</strong>{ " — a story to step through: " }</label>
             <select id="preset-select" data-testid="preset-select" ref={select} disabled={none}>
                 { for props.presets.iter().enumerate().map(|(i, p)| html! {
-                    <option value={p.name.clone()}>{ format!("{}. {}", i + 1, p.title) }</option>
+                    <option value={p.name.clone()} selected={i == 0}>{ format!("{}. {}", i + 1, p.title) }</option>
                 }) }
             </select>
             <button type="button" data-testid="preset-load" disabled={none} onclick={load}

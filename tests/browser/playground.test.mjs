@@ -1107,7 +1107,10 @@ async function main() {
       const ipclab = fileURLToPath(new URL('../../target/release/ipclab', import.meta.url));
       if (existsSync(ipclab)) {
         const out = execFileSync(ipclab, ['ipcs', path], { encoding: 'utf8' });
-        assert(new RegExp(`^Session of ${exported.log.length} operation\\(s\\) at step ${exported.step}\nIPC status from ipclab kernel`).test(out), `ipcs of the session:\n${out}`);
+        // Counted as the timeline counts: the start-up operations (base) come before its step 0.
+        const [shown, total] = [exported.step - exported.base, exported.log.length - exported.base];
+        assert(position.startsWith(`step ${shown} of ${total}`), `the page shows the same step: ${position}`);
+        assert(new RegExp(`^Session of ${total} operation\\(s\\) at step ${shown}( \\(after ${exported.base} start-up operation\\(s\\)\\))?\nIPC status from ipclab kernel`).test(out), `ipcs of the session:\n${out}`);
         assert(/Message Queues:\nq /.test(out), `the session's queues are listed:\n${out}`);
       } else {
         console.log(`  (target/release/ipclab not built: the session's ipcs is not checked here)`);
@@ -1285,6 +1288,11 @@ async function main() {
       await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt}: .* what will it do\\?`), 'the question');
       await atStep(page, parkAt - 1, total);
       assert((await page.locator(`${tid('predict-ask')} button`).count()) === 14, 'ok, park and twelve errnos');
+      // Every other errno the kernel returns is offered beside them (the same list at every step).
+      const others = await page.locator(`${tid('predict-other')} option`).evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+      const buttons = await page.locator(`${tid('predict-ask')} .errnos button`).allTextContents();
+      assert(others.length === 16 && others.includes('EFBIG') && others.includes('EDEADLK'), `the other errnos: ${others.join(' ')}`);
+      assert(others.every((e) => !buttons.some((b) => b.endsWith(` ${e}`))), 'no errno offered twice');
       await page.locator(tid('predict-park')).click();
       await atStep(page, parkAt, total);
       await waitText(page, tid('predict-verdict'), /✔ Right: it parks/, 'a right prediction');
@@ -1641,6 +1649,10 @@ async function main() {
       const options = await page.locator(`${tid('preset-select')} option`).evaluateAll((els) => els.map((e) => e.value));
       assert(options.join() === index.presets.map((p) => p.name).join(), `the list is index.json's, in its order: ${options.join()}`);
       assert((await page.locator('label[for="preset-select"]').textContent()).includes('Presets'), 'the list is labelled');
+      if ((await page.locator(tid('scenario')).count()) === 0) {
+        const chosen = await page.locator(tid('preset-select')).inputValue();
+        assert(chosen === index.presets[0].name, `with no preset loaded the list offers the first: ${chosen}`);
+      }
       for (const { name } of index.presets) {
         const preset = await json(`presets/${name}.json`);
         const total = preset.log.length - preset.base;
@@ -1666,6 +1678,9 @@ async function main() {
         assert(deadlock === (name === 'philosophers-deadlock' ? 1 : 0), `${name}: ${deadlock} deadlock box(es)`);
         if (name === 'philosophers-deadlock') {
           await waitText(page, tid('deadlock'), /Deadlock — every thread waits/, 'the deadlock is detected');
+          // The semaphore form names the preset's set: the first semop works without typing an id.
+          const semid = await page.locator(tid('semid')).inputValue();
+          assert(semid === '0', `the semid field follows the loaded preset: "${semid}"`);
           const rows = await page.locator(`${tid('deadlock')} li`).allTextContents();
           assert(rows.length === 5 && rows.every((r, i) => new RegExp(`^tid ${i + 1} \\(pid ${i + 1}\\) waits in semop: semaphore ${(i + 1) % 5} of semid 0x0 needs semval ≥ 1 — held by pid ${((i + 1) % 5) + 1}$`).test(r)),
             `the wait-for graph: each waits for the fork its neighbour holds:\n${rows.join('\n')}`);
