@@ -33,6 +33,10 @@ pub fn from_file(json: &str) -> Result<String, String> {
     #[derive(serde::Deserialize)]
     struct Session {
         format: String,
+        /// Start-up operations (the first processes) the timeline does
+        /// not count: its step 0 is the state after them.
+        #[serde(default)]
+        base: u64,
         step: Option<u64>,
         log: Vec<serde_json::Value>,
         snapshot: Option<String>,
@@ -40,8 +44,14 @@ pub fn from_file(json: &str) -> Result<String, String> {
     match serde_json::from_str::<Session>(json) {
         Ok(s) if s.format == "ipclab-session" => {
             let snapshot = s.snapshot.ok_or("the session file has no snapshot: export it again from the playground")?;
-            let step = s.step.map_or(String::new(), |n| format!(" at step {n}"));
-            Ok(format!("Session of {} operation(s){step}\n{}", s.log.len(), from_snapshot(&snapshot)?))
+            // Counted as the playground's timeline counts ("step S of N").
+            let ops = (s.log.len() as u64).saturating_sub(s.base);
+            let step = s.step.map_or(String::new(), |n| format!(" at step {}", n.saturating_sub(s.base)));
+            let startup = match s.base {
+                0 => String::new(),
+                b => format!(" (after {b} start-up operation(s))"),
+            };
+            Ok(format!("Session of {ops} operation(s){step}{startup}\n{}", from_snapshot(&snapshot)?))
         }
         _ => from_snapshot(json),
     }
@@ -214,6 +224,11 @@ mod tests {
         });
         let out = from_file(&session.to_string()).expect("a session");
         assert_eq!(out, format!("Session of 2 operation(s) at step 2\n{plain}"));
+        // As the playground counts: start-up operations come before its step 0.
+        let mut later = session.clone();
+        later["base"] = 1.into();
+        let out = from_file(&later.to_string()).expect("a session with a start-up operation");
+        assert_eq!(out, format!("Session of 1 operation(s) at step 1 (after 1 start-up operation(s))\n{plain}"));
         let without = serde_json::json!({"format": "ipclab-session", "log": []});
         assert!(from_file(&without.to_string()).unwrap_err().contains("no snapshot"));
         assert!(from_file("{}").unwrap_err().starts_with("not a kernel snapshot"));
