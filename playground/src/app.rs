@@ -750,7 +750,7 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             let call = v.get("call").and_then(Value::as_str).unwrap_or("call");
             if v.get("ok").and_then(Value::as_bool) == Some(false) {
                 let e = v.get("errno").and_then(Value::as_str).unwrap_or("?");
-                let (name, meaning) = errno::describe(e);
+                let (name, meaning) = errno::describe(e, call);
                 (format!("{call} had failed: {name} — {meaning}"), vec![])
             } else {
                 let reply = v.get("reply").cloned().unwrap_or(Value::Null);
@@ -1097,7 +1097,9 @@ impl App {
                 detail: self.forked().into_iter().collect(),
             },
             Answer::Err { errno: e, message } => {
-                let (name, meaning) = errno::describe(&e);
+                // The failed call's own event is the newest: its name picks the facility's words.
+                let failed = self.state.last_event().map(|ev| ev.call.clone()).unwrap_or_default();
+                let (name, meaning) = errno::describe(&e, &failed);
                 let mut detail = vec![];
                 let reason = errno::reason(&self.state);
                 if !reason.is_empty() {

@@ -533,13 +533,13 @@ pub fn Queues(props: &StateProps) -> Html {
     }
 }
 
-/// An outcome in words.
-pub fn outcome_words(o: &OutcomeView) -> String {
+/// The outcome of the call `call` (its name as the kernel logs it) in words.
+pub fn outcome_words(o: &OutcomeView, call: &str) -> String {
     match o {
         OutcomeView::Ok(s) if s.is_empty() => "ok".to_string(),
         OutcomeView::Ok(s) => format!("ok: {s}"),
         OutcomeView::Failed(e) => {
-            let (name, meaning) = crate::errno::describe(&e.name().to_ascii_lowercase());
+            let (name, meaning) = crate::errno::describe(&e.name().to_ascii_lowercase(), call);
             format!("{name} — {meaning}")
         }
         OutcomeView::Blocked(r) => format!("blocked: {r}"),
@@ -560,7 +560,7 @@ fn event(e: &EventView, newest: bool) -> Html {
     let headline = format!("{who}{}({})", e.call, e.args);
     let woke = e.woke.iter().map(|w| {
         html! {
-            <li class="woke">{ format!("↻ woke tid {} (pid {}): {} → {}", w.tid, w.pid, w.call, outcome_words(&w.outcome)) }</li>
+            <li class="woke">{ format!("↻ woke tid {} (pid {}): {} → {}", w.tid, w.pid, w.call, outcome_words(&w.outcome, &w.call)) }</li>
         }
     });
     let steps =
@@ -571,7 +571,7 @@ fn event(e: &EventView, newest: bool) -> Html {
                 <span class="seq">{ format!("#{} · {}", e.seq, ns(e.time as f64)) }</span>
                 { format!(" {mark} {headline}") }
             </div>
-            <div class="outcome">{ format!("→ {}", outcome_words(&e.outcome)) }</div>
+            <div class="outcome">{ format!("→ {}", outcome_words(&e.outcome, &e.call)) }</div>
             if !e.woke.is_empty() { <ul class="wakeups">{ for woke }</ul> }
             if !e.steps.is_empty() { <ol class="steps">{ for steps }</ol> }
         </li>

@@ -516,7 +516,7 @@ async function main() {
       await page.locator(tid('advance')).click();
       await waitText(page, tid(`thread-state-${child}`), /finished sem_timedwait: ✖ ETIMEDOUT/, 'the deadline passed');
       await page.locator(tid(`take-${child}`)).click();
-      await waitText(page, tid('result-text'), /sem_timedwait had failed: ETIMEDOUT — sem_timedwait's deadline passed/, 'ETIMEDOUT in words');
+      await waitText(page, tid('result-text'), /sem_timedwait had failed: ETIMEDOUT — timed out: sem_timedwait's deadline passed/, 'ETIMEDOUT in words');
 
       // A unlinks the name while A and the child still hold the semaphore.
       await page.locator(tid(`actor-${a}`)).check();
@@ -1436,12 +1436,27 @@ async function main() {
             return window.realScrollTo.apply(this, args);
           };
         });
+        // A smooth scroll takes a while: wait until the strip stands still, so
+        // that the next move starts from a settled strip (marker 0 out of view).
+        const settled = async () => {
+          let last = -1;
+          for (let i = 0; i < 40; i++) {
+            const top = await page.locator(tid('tl-steps')).evaluate((s) => s.scrollTop);
+            if (top === last) return;
+            last = top;
+            await page.waitForTimeout(150);
+          }
+          throw new Error('the strip of markers never stops scrolling');
+        };
         const scrolls = async () => {
           await blur();
+          await settled();
           await page.keyboard.press('Home');
           await atStep(page, 0, total);
+          await settled();
           await page.keyboard.press('End');
           await atStep(page, total, total);
+          await settled();
           return page.evaluate(() => window.stripScrolls.splice(0));
         };
         const moving = await scrolls();
