@@ -728,7 +728,10 @@ impl<F: SemHost> Kernel<F> {
             if op.sem_num as usize >= nsems {
                 let n = op.sem_num;
                 return Progress::Done(Err(deny(ctx, Errno::EFBIG, || {
-                    format!("operation {i} names semaphore {n}, but the set has {nsems} (0..{nsems})")
+                    format!(
+                        "operation {i} names semaphore {n}, but the set has {nsems}, numbered 0 to {}",
+                        nsems.saturating_sub(1)
+                    )
                 })));
             }
             if op.sem_flg & !SEM_FLAGS != 0 {
