@@ -64,7 +64,8 @@ pub fn guest_engine() -> &'static Engine {
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        // The workspace's directory, named without a `host/..` detour.
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("..")).join("target"),
     }
 }
 

@@ -65,7 +65,12 @@ fn run_manifest(path: &Path, ipcs: bool) -> i32 {
     match run::run(&manifest, base) {
         Ok(report) => {
             for g in &report.guests {
-                eprintln!("ipclab: {} (pid {}) exited with status {}", g.name, g.pid, g.status);
+                if report.deadlock.is_some() && g.status == run::EXIT_DEADLOCK && g.killed.is_none() {
+                    // Its call could never complete: the host stopped it.
+                    eprintln!("ipclab: {} (pid {}) stopped in the deadlock (status {})", g.name, g.pid, g.status);
+                } else {
+                    eprintln!("ipclab: {} (pid {}) exited with status {}", g.name, g.pid, g.status);
+                }
             }
             if ipcs {
                 print!("{}", report.ipcs);

@@ -109,6 +109,9 @@ fn dining_philosophers_one_fork_at_a_time_deadlock_and_are_reported() {
     }
     assert!(err.contains("values=[0 0 0 0 0 0]"), "the ipcs view shows every fork taken\n{err}");
     assert!(!out.contains("eats"), "nobody ate\n{out}");
+    // The host stopped them; none of them chose the status.
+    assert!(err.contains("phil0 (pid 1) stopped in the deadlock (status 3)"), "{err}");
+    assert!(!err.contains("exited with status 3"), "{err}");
 }
 
 #[test]
@@ -224,7 +227,10 @@ fn a_scenario_composed_with_the_kernel_prints_its_narrative() {
     assert!(lines.iter().any(|l| l.contains("msgrcv(") && l.contains("parked")), "{out}");
     assert!(lines.iter().any(|l| l.contains("msgsnd(") && l.contains("woke")), "{out}");
     assert!(lines.iter().any(|l| l.contains("msgctl(") && l.contains("EIDRM")), "{out}");
-    assert_eq!(lines.last().copied(), Some("b's msgrcv ended with Some(\"eidrm\"); last event failed: false"));
+    assert_eq!(
+        lines.last().copied(),
+        Some("b's msgrcv ended with Some(\"eidrm\"); the take_result that fetched it succeeded: true")
+    );
     // Deterministic: a second run prints exactly the same.
     let (_, again, _) = ipclab(&["exec", "target/guests/scenario-composed.wasm"]);
     assert_eq!(out, again);

@@ -33,6 +33,11 @@ fn main() {
     for e in &events {
         println!("{}", e.text);
     }
-    let failed = matches!(events.last().map(|e| &e.outcome), Some(EventOutcome::Failed(_)));
-    println!("b's msgrcv ended with {:?}; last event failed: {failed}", done.result.err().map(|e| e.name()));
+    // The newest event is the take_result that fetched b's outcome: it
+    // succeeds, and what it hands back is the msgrcv's EIDRM.
+    let fetched = !matches!(events.last().map(|e| &e.outcome), Some(EventOutcome::Failed(_)));
+    println!(
+        "b's msgrcv ended with {:?}; the take_result that fetched it succeeded: {fetched}",
+        done.result.err().map(|e| e.name())
+    );
 }
