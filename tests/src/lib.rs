@@ -154,7 +154,13 @@ impl Lab {
     /// [`Lab::new`], with `setup` applied to the store before the component
     /// is instantiated (e.g. a resource limiter that watches linear memory).
     pub fn new_with(setup: impl FnOnce(&mut Store<State>)) -> Lab {
-        let (engine, component) = engine_and_component();
+        Lab::on(engine_and_component().1, setup)
+    }
+
+    /// [`Lab::new_with`] over a component the caller compiled (or loaded
+    /// precompiled) for the host's engine.
+    pub fn on(component: &Component, setup: impl FnOnce(&mut Store<State>)) -> Lab {
+        let engine = component.engine();
         let mut linker = Linker::<State>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).expect("WASI in the linker");
         let mut store = Store::new(engine, State::bare());

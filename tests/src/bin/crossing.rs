@@ -32,31 +32,16 @@
 //! The engine is the one every host uses ([`ipclab_host::engine::engine`]).
 
 use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_PRIVATE};
-use ipc_host_tests::{Lab, Semop1Outcome, State, bindings, sembuf};
+use ipc_host_tests::{Lab, Semop1Outcome, sembuf};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasmtime::Store;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Component;
 
 fn cwasm() -> PathBuf {
     let mut p = ipclab_host::engine::kernel_component_path().into_os_string();
     p.push(".cwasm");
     PathBuf::from(p)
-}
-
-/// A [`Lab`] over the precompiled component.
-fn lab(component: &Component) -> Result<Lab, String> {
-    let engine = ipclab_host::engine::engine();
-    let mut linker = Linker::<State>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| e.to_string())?;
-    let mut store = Store::new(engine, State::bare());
-    let world = bindings::Kernel::instantiate(&mut store, component, &linker).map_err(|e| e.to_string())?;
-    let sys = world.ipclab_ipc_system();
-    let cfg = sys.call_default_config(&mut store).map_err(|e| e.to_string())?;
-    let kernel = sys.kernel().call_create(&mut store, cfg).map_err(|e| e.to_string())?;
-    let kernel = kernel.map_err(|e| format!("kernel.create: {e:?}"))?;
-    Ok(Lab { store, world, kernel })
 }
 
 fn run(args: &[String]) -> Result<(), String> {
@@ -76,7 +61,7 @@ fn run(args: &[String]) -> Result<(), String> {
     // wasmtime checks its header and its compilation settings.
     let component = unsafe { Component::deserialize_file(engine, cwasm()) }
         .map_err(|e| format!("{}: {e} (run `crossing compile` under valgrind first)", cwasm().display()))?;
-    let mut lab = lab(&component)?;
+    let mut lab = Lab::on(&component, |_| {});
     let t = lab.spawn(100, 10).thread;
     let id = lab.semget(t, IPC_PRIVATE, 1, IPC_CREAT | 0o600).map_err(|e| format!("semget: {e:?}"))?;
     let nowait = IPC_NOWAIT as i16;
