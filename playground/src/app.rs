@@ -180,6 +180,11 @@ pub struct App {
     predict: Predict,
 }
 
+/// The newest live id of a facility's list (its first row), for an id field.
+fn newest_id(ids: &Page<i32>) -> Option<String> {
+    ids.rows.first().map(i32::to_string)
+}
+
 /// Where a key event's target is: a form field, a button, or the page.
 fn focus_of(target: Option<web_sys::EventTarget>) -> Focus {
     let Some(el) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
@@ -864,7 +869,7 @@ impl App {
         // Only a list the scene holds whole can say an id is gone.
         let live = |field: &str, ids: &Page<i32>| match field.trim().parse::<i32>() {
             Ok(id) if ids.rows.len() == ids.total as usize && !ids.rows.contains(&id) => {
-                ids.rows.first().map_or_else(|| field.to_string(), i32::to_string)
+                newest_id(ids).unwrap_or_else(|| field.to_string())
             }
             _ => field.to_string(),
         };
@@ -1004,15 +1009,15 @@ impl App {
                 // An empty id field takes the newest live id (after a preset,
                 // a link or a step back): the forms start from an object
                 // that exists.  A field the learner typed is left alone.
-                let newest = |field: &mut String, ids: &Page<i32>| {
+                let fill = |field: &mut String, ids: &Page<i32>| {
                     if field.trim().is_empty()
-                        && let Some(id) = ids.rows.first()
+                        && let Some(id) = newest_id(ids)
                     {
-                        *field = id.to_string();
+                        *field = id;
                     }
                 };
-                newest(&mut self.msqid, &state.scene.msg.ids);
-                newest(&mut self.semid, &state.scene.sem.ids);
+                fill(&mut self.msqid, &state.scene.msg.ids);
+                fill(&mut self.semid, &state.scene.sem.ids);
                 self.state = Rc::new(state);
             }
             Err(e) => self.status = Status::Failed(e),
@@ -1098,8 +1103,8 @@ impl App {
             },
             Answer::Err { errno: e, message } => {
                 // The failed call's own event is the newest: its name picks the facility's words.
-                let failed = self.state.last_event().map(|ev| ev.call.clone()).unwrap_or_default();
-                let (name, meaning) = errno::describe(&e, &failed);
+                let failed = self.state.last_event().map_or("", |ev| ev.call.as_str());
+                let (name, meaning) = errno::describe(&e, failed);
                 let mut detail = vec![];
                 let reason = errno::reason(&self.state);
                 if !reason.is_empty() {
