@@ -20,9 +20,9 @@ USAGE:
 
 A manifest lists [[guest]] tables: name, wasm (a path relative to the manifest, or the
 name of a built example in target/guests/), args, uid, gid, groups, privileged, zone,
-project, fuel (CPU budget in wasm instructions), memory_mib (memory limit). Exit status: 0 when every guest exited 0, else the first failure's status
-(101 for a trap), 3 on deadlock. The kernel component is target/ipc-component.wasm
-(or IPC_COMPONENT_WASM).
+project, fuel (CPU budget in wasm instructions), memory_mib (memory limit). Exit status:
+0 when every guest exited 0, else the first failure's status (101 for a trap), 3 on
+deadlock. The kernel component is target/ipc-component.wasm (or IPC_COMPONENT_WASM).
 ";
 
 fn main() -> ExitCode {
