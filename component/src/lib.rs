@@ -656,6 +656,10 @@ impl GuestKernel for KernelRes {
         self.k.borrow().woken_since(cursor)
     }
 
+    fn next_deadline(&self) -> Option<u64> {
+        self.k.borrow().next_deadline()
+    }
+
     fn set_project_limit(&self, project: u32, facility: Facility, max_ids: u32) {
         // EINVAL only for a facility this kernel does not have yet; the
         // event log records the refusal.

@@ -388,6 +388,11 @@ impl Facilities for Ipc {
         port::tick(k, now, ctx);
     }
 
+    fn next_tick(k: &Kernel) -> Option<u64> {
+        // msg, sem, shm, psem, fd: no timers of their own.
+        port::next_tick(k)
+    }
+
     fn set_ids_limit(k: &mut Kernel, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()> {
         match facility {
             Facility::Msg => msg::set_ids_limit(k, scope, max_ids),

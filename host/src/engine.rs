@@ -4,6 +4,14 @@
 //! calls are synchronous, and the async-capable configuration costs ~3× per
 //! call), the kernel component compiled once, and the store data WASI needs.
 //! The host tests, the benchmark and `ipclab` all go through here.
+//!
+//! ## The compile cache
+//! Compiling the 2.2 MB kernel component takes about two seconds, most of
+//! a short run.  [`load`] and [`load_guest`] keep wasmtime's precompiled
+//! form under `target/ipclab-cache/`, named by a hash of the component's
+//! bytes and of the engine's compatibility hash (its configuration and
+//! wasmtime's version): a changed component or engine gets a new entry,
+//! and an entry wasmtime refuses to deserialize is compiled again.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -48,14 +56,19 @@ pub fn engine() -> &'static Engine {
 /// The engine guest programs run on: the kernel's configuration plus
 /// **fuel**, so that a guest that computes forever is stopped after its
 /// budget of wasm instructions (fuel counts only instructions the guest
-/// executes, never the time it spends blocked in a kernel call).  A
-/// separate engine keeps the fuel checks out of the kernel component's code.
+/// executes, never the time it spends waiting in a kernel call), and which
+/// also pre-empts long computation deterministically
+/// (`fuel_async_yield_interval`, see `sim`).  Guests run as async calls
+/// on fibers; the kernel calls they make run on the fiber's stack, hence
+/// the larger async stack.  A separate engine keeps the fuel checks out of
+/// the kernel component's code.
 pub fn guest_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let mut cfg = EngineConfig::new();
         cfg.concurrency_support(false);
         cfg.consume_fuel(true);
+        cfg.async_stack_size(4 << 20);
         Engine::new(&cfg).expect("a wasmtime engine with fuel")
     })
 }
@@ -96,7 +109,47 @@ fn load_on(engine: &Engine, path: &Path) -> Result<Component, String> {
             path.display()
         ));
     }
-    Component::from_file(engine, path).map_err(|e| format!("cannot compile {}: {e:?}", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let cached = cache_entry(engine, path, &bytes);
+    if let Some(entry) = &cached
+        && entry.exists()
+    {
+        // SAFETY: the file is one this function wrote with
+        // `precompile_component` for an engine of the same compatibility
+        // hash (its name says so); wasmtime checks the header and refuses
+        // a mismatch, in which case the component is compiled again.
+        if let Ok(c) = unsafe { Component::deserialize_file(engine, entry) } {
+            return Ok(c);
+        }
+    }
+    let component =
+        Component::from_binary(engine, &bytes).map_err(|e| format!("cannot compile {}: {e:?}", path.display()))?;
+    if let Some(entry) = cached
+        && let Ok(serialized) = component.serialize()
+    {
+        // A cache that cannot be written only costs the next run a compile.
+        let tmp = entry.with_extension("tmp");
+        if std::fs::create_dir_all(entry.parent().unwrap_or(Path::new("."))).is_ok()
+            && std::fs::write(&tmp, serialized).is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &entry);
+        }
+    }
+    Ok(component)
+}
+
+/// Where the precompiled form of `bytes` for `engine` is kept (`None`
+/// with `IPCLAB_NO_CACHE` set).
+fn cache_entry(engine: &Engine, path: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    use std::hash::{Hash, Hasher};
+    if std::env::var_os("IPCLAB_NO_CACHE").is_some() {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    bytes.hash(&mut h);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("component");
+    Some(target_dir().join("ipclab-cache").join(format!("{stem}-{:016x}.cwasm", h.finish())))
 }
 
 /// The kernel component, compiled once per process.

@@ -87,12 +87,26 @@ impl KernelHost {
         self.world.ipclab_ipc_system().kernel().call_snapshot(&mut self.store, self.kernel)
     }
 
-    /// Logical time in nanoseconds.
     /// The tids the kernel woke since `cursor`, and the next cursor.
     pub fn woken(&mut self, cursor: u64) -> wasmtime::Result<(Vec<u32>, u64)> {
         self.world.ipclab_ipc_system().kernel().call_woken(&mut self.store, self.kernel, cursor)
     }
 
+    /// The earliest deadline or timer expiry, if any (`kernel.next-deadline`).
+    pub fn next_deadline(&mut self) -> wasmtime::Result<Option<u64>> {
+        self.world.ipclab_ipc_system().kernel().call_next_deadline(&mut self.store, self.kernel)
+    }
+
+    /// The newest event in one line of words (`event.text`), if the log
+    /// still holds it: the kernel's own account of the call just made.
+    pub fn last_event_text(&mut self) -> wasmtime::Result<Option<String>> {
+        let sys = self.world.ipclab_ipc_system();
+        let (_, next) = sys.kernel().call_woken(&mut self.store, self.kernel, u64::MAX)?;
+        let (events, _) = sys.kernel().call_events(&mut self.store, self.kernel, next.saturating_sub(1))?;
+        Ok(events.last().map(|e| e.text.clone()))
+    }
+
+    /// Logical time in nanoseconds.
     pub fn now(&mut self) -> wasmtime::Result<u64> {
         self.world.ipclab_ipc_system().kernel().call_now(&mut self.store, self.kernel)
     }

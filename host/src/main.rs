@@ -1,68 +1,200 @@
-//! `ipclab`: run guest programs as processes of one kernel, print `ipcs`,
-//! run composed commands.  See `ipclab help`.
+//! `ipclab`: run guest programs as processes of one kernel, explore their
+//! schedules, print `ipcs`, run composed commands.  See `ipclab help`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ipclab_host::{ipcs, run};
+use clap::{Parser, Subcommand, ValueEnum};
+use ipclab_host::explore::{self, ExploreOptions};
+use ipclab_host::run::{self, RunOptions};
+use ipclab_host::sim::sched::{Policy, Schedule};
+use ipclab_host::{ipcs, sim};
 
-const HELP: &str = "\
-ipclab — Unix kernel IPC as a deterministic state machine, hosting programs
-
-USAGE:
-  ipclab run MANIFEST.toml [--ipcs]   run the manifest's guests as processes of one kernel;
-                                      --ipcs prints the ipcs view at the end
-  ipclab ipcs FILE.json               print ipcs -a of a kernel snapshot (kernel.snapshot, the
-                                      playground's Save state) or of the step an exported
-                                      playground session shows (Export session)
-  ipclab exec COMMAND.wasm [ARGS...]  run a self-contained wasi:cli command (e.g. a guest
-                                      composed with the provider by `wac plug`)
-
+const MANIFEST_HELP: &str = "\
 A manifest lists [[guest]] tables: name, wasm (a path relative to the manifest, or the
 name of a built example in target/guests/), args, uid, gid, groups, privileged, zone,
-project, fuel (CPU budget in wasm instructions), memory_mib (memory limit). Exit status:
-0 when every guest exited 0, else the first failure's status (101 for a trap), 3 on
-deadlock. The kernel component is target/ipc-component.wasm (or IPC_COMPONENT_WASM).
-";
+project, fuel (CPU budget in wasm instructions), memory_mib (memory limit); and
+[[expect]] tables, properties every run must keep: guest and last_line (its last line of
+stdout) or contains (a line containing it).
+
+Every run is a deterministic simulation: all guests on one thread, a scheduler deciding
+at every kernel call, time simulated (a kernel call costs 500 ns, 100000 wasm
+instructions 100 µs; a run where everyone waits jumps to the next deadline). The same
+manifest, policy and seed give the same output, byte for byte.
+
+Exit status of run: 0 when every guest exited 0 and every [[expect]] held, else the first
+failing guest's status (101 for a trap or a kill; 1 for a broken property), 3 on
+deadlock, 2 for bad input (nothing is run). The kernel component is
+target/ipc-component.wasm (or IPC_COMPONENT_WASM); compiled programs are cached under
+target/ipclab-cache/.";
+
+#[derive(Parser)]
+#[command(
+    name = "ipclab",
+    about = "ipclab — Unix kernel IPC as a deterministic state machine, hosting programs",
+    after_help = MANIFEST_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScheduleKind {
+    /// The guest that has been runnable longest first (round robin).
+    Fifo,
+    /// Uniformly among the runnable guests (--seed).
+    Random,
+    /// Probabilistic Concurrency Testing (--seed, --depth).
+    Pct,
+    /// The picks of a schedule file (--schedule replay FILE).
+    Replay,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExplorePolicy {
+    Random,
+    Pct,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the manifest's guests as processes of one kernel.
+    Run {
+        manifest: PathBuf,
+        /// fifo (default), random, pct, or replay FILE.
+        #[arg(long, value_enum, default_value = "fifo")]
+        schedule: ScheduleKind,
+        /// The schedule file to replay (with --schedule replay).
+        #[arg(value_name = "FILE", requires = "manifest")]
+        replay_file: Option<PathBuf>,
+        /// The seed of random and pct.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// PCT's depth: the number of priority changes plus one.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
+        /// Print the ipcs view at the end.
+        #[arg(long)]
+        ipcs: bool,
+        /// Print every refused or parked call with the kernel's reason.
+        #[arg(long, alias = "trace")]
+        explain: bool,
+        /// Write the run's schedule to FILE (replay it with --schedule replay FILE).
+        #[arg(long, value_name = "FILE")]
+        save_schedule: Option<PathBuf>,
+    },
+    /// Run many schedules and report every distinct failure once.
+    Explore {
+        manifest: PathBuf,
+        /// How many schedules to run.
+        #[arg(long, default_value_t = 1000)]
+        schedules: u64,
+        #[arg(long, value_enum, default_value = "random")]
+        policy: ExplorePolicy,
+        /// The first seed; schedule i runs with seed + i.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// PCT's depth.
+        #[arg(long, default_value_t = 3)]
+        depth: u32,
+        /// Worker threads, each running its own simulations.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// Where to write each failure's schedule file (default: target/ipclab-explore/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print ipcs -a of a kernel snapshot or of an exported playground session.
+    Ipcs { file: PathBuf },
+    /// Run a self-contained wasi:cli command (e.g. a guest composed by `wac plug`).
+    Exec {
+        command: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("run") => match args.get(1) {
-            Some(m) => run_manifest(Path::new(m), args.iter().skip(2).any(|a| a == "--ipcs")),
-            None => usage("run needs a manifest"),
-        },
-        Some("ipcs") => match args.get(1).map(std::fs::read_to_string) {
-            Some(Ok(s)) => match ipcs::from_file(&s) {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Run { manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule } => {
+            run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule)
+        }
+        Command::Explore { manifest, schedules, policy, seed, depth, jobs, out } => {
+            let opts = ExploreOptions {
+                schedules,
+                pct: matches!(policy, ExplorePolicy::Pct),
+                seed,
+                depth,
+                jobs: jobs.max(1),
+                out: out.unwrap_or_else(|| ipclab_host::engine::target_dir().join("ipclab-explore")),
+                progress: true,
+            };
+            explore::main(&manifest, &opts)
+        }
+        Command::Ipcs { file } => match std::fs::read_to_string(&file) {
+            Ok(s) => match ipcs::from_file(&s) {
                 Ok(text) => {
                     print!("{text}");
                     0
                 }
-                Err(e) => fail(&e),
+                Err(e) => fail(&format!("{}: {e}", file.display())),
             },
-            Some(Err(e)) => fail(&format!("cannot read the snapshot: {e}")),
-            None => usage("ipcs needs a snapshot or session file"),
+            Err(e) => fail(&format!("cannot read {}: {e}", file.display())),
         },
-        Some("exec") => match args.get(1) {
-            Some(w) => run::exec(Path::new(w), &args[2..]).unwrap_or_else(|e| fail(&e)),
-            None => usage("exec needs a component"),
-        },
-        Some("help" | "--help" | "-h") => {
-            print!("{HELP}");
-            0
-        }
-        _ => usage("unknown or missing command"),
+        Command::Exec { command, args } => run::exec(&command, &args).unwrap_or_else(|e| fail(&e)),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn run_manifest(path: &Path, ipcs: bool) -> i32 {
-    let manifest = match run::Manifest::read(path) {
+#[allow(clippy::too_many_arguments)]
+fn run_manifest(
+    path: &Path,
+    schedule: ScheduleKind,
+    replay_file: Option<PathBuf>,
+    seed: u64,
+    depth: u32,
+    ipcs: bool,
+    explain: bool,
+    save_schedule: Option<PathBuf>,
+) -> i32 {
+    let (manifest, text) = match run::Manifest::read_with_text(path) {
         Ok(m) => m,
-        Err(e) => return fail(&e),
+        Err(e) => return bad_input(&e),
+    };
+    let policy = match (schedule, replay_file) {
+        (ScheduleKind::Replay, Some(file)) => {
+            let picks = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))
+                .and_then(|t| {
+                    Schedule::parse(&t, &text, manifest.guests.len()).map_err(|e| format!("{}: {e}", file.display()))
+                });
+            match picks {
+                Ok(picks) => Policy::Replay { picks },
+                Err(e) => return bad_input(&e),
+            }
+        }
+        (ScheduleKind::Replay, None) => return bad_input("--schedule replay needs a schedule FILE"),
+        (_, Some(f)) => return bad_input(&format!("unexpected argument {}", f.display())),
+        (ScheduleKind::Fifo, None) => Policy::Fifo,
+        (ScheduleKind::Random, None) => Policy::Random { seed },
+        (ScheduleKind::Pct, None) => Policy::Pct { seed, depth },
     };
     let base = path.parent().unwrap_or(Path::new("."));
-    match run::run(&manifest, base) {
+    let prepared = match run::Prepared::new(&manifest, base) {
+        Ok(p) => p,
+        Err(e) => return bad_input(&e),
+    };
+    let opts = RunOptions { policy: policy.clone(), explain, ..RunOptions::default() };
+    match run::run_prepared(&manifest, &prepared, &opts) {
         Ok(report) => {
             for g in &report.guests {
                 if report.deadlock.is_some() && g.status == run::EXIT_DEADLOCK && g.killed.is_none() {
@@ -71,9 +203,31 @@ fn run_manifest(path: &Path, ipcs: bool) -> i32 {
                 } else {
                     eprintln!("ipclab: {} (pid {}) exited with status {}", g.name, g.pid, g.status);
                 }
+                if let Some(why) = &g.refusal {
+                    eprintln!("ipclab: {}'s last refused call: {why}", g.name);
+                }
+            }
+            for b in &report.broken {
+                eprintln!("ipclab: property broken: {b}");
+            }
+            if let Some(m) = &report.misfit {
+                eprintln!("ipclab: the schedule does not fit this run: {m}");
             }
             if ipcs {
                 print!("{}", report.ipcs);
+            }
+            if let Some(file) = save_schedule {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let s = Schedule::new(&name, &text, &policy.describe(), &report.picks);
+                if let Err(e) = std::fs::write(&file, s.to_json()) {
+                    return fail(&format!("cannot write {}: {e}", file.display()));
+                }
+                eprintln!(
+                    "ipclab: schedule ({} decisions, {} context switches) written to {}",
+                    report.picks.len(),
+                    sim::sched::switches(&report.picks),
+                    file.display()
+                );
             }
             report.status()
         }
@@ -86,7 +240,7 @@ fn fail(msg: &str) -> i32 {
     1
 }
 
-fn usage(msg: &str) -> i32 {
-    eprintln!("ipclab: {msg}\n\n{HELP}");
+fn bad_input(msg: &str) -> i32 {
+    eprintln!("ipclab: {msg}");
     2
 }

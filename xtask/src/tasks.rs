@@ -59,6 +59,9 @@ const GUESTS: &[&str] = &[
     "scenario-rmid",
     "hostile",
     "load",
+    "shm-counter",
+    "msg-race",
+    "psem-handshake",
 ];
 /// `wac` composes the provider and the scenario with the kernel component.
 const WAC_VERSION: &str = "0.12.0";

@@ -107,6 +107,9 @@ pub trait Facilities: Vocabulary {
     /// The clock moved forward to `now` (timers fire); runs before the
     /// parked calls' deadlines are looked at.
     fn tick(k: &mut Kernel<Self>, now: u64, ctx: &mut Ctx<Self>);
+    /// The earliest time at which `tick` would do something (a timer's
+    /// next expiry), if any: what a discrete-event host jumps the clock to.
+    fn next_tick(k: &Kernel<Self>) -> Option<u64>;
     /// Sets a System V facility's id limit for a project or zone (EINVAL
     /// if the kernel has no such facility).
     fn set_ids_limit(k: &mut Kernel<Self>, facility: Facility, scope: RctlScope, max_ids: u32) -> SysResult<()>;
@@ -275,6 +278,19 @@ impl<F: Facilities> Kernel<F> {
             graph.push(WaitFor { tid: t.tid, pid: t.pid, reason: w.chan.to_string(), holders: b.holders });
         }
         (!graph.is_empty()).then_some(graph)
+    }
+
+    /// The earliest time at which the clock moving forward would change
+    /// something: a parked call's deadline or a timer's next expiry.  A
+    /// host that simulates time jumps straight to it when every thread
+    /// waits (discrete-event simulation); `None` when time alone can wake
+    /// nobody.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let parked = self.timeouts.first().map(|&(d, _, _)| d);
+        match (parked, F::next_tick(self)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether events record internal steps (default: yes).

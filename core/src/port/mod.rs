@@ -1190,6 +1190,11 @@ pub(crate) fn tick<F: PortHost>(k: &mut Kernel<F>, now: u64, ctx: &mut Ctx<F>) {
     }
 }
 
+/// The earliest expiry of an armed timer of any port.
+pub(crate) fn next_tick<F: PortHost>(k: &Kernel<F>) -> Option<u64> {
+    k.fac.ports().ports.values().flat_map(|pt| pt.timers.iter().filter_map(|t| t.next)).min()
+}
+
 /// Exit: the process's timers are deleted.
 pub(crate) fn exit<F: PortHost>(k: &mut Kernel<F>, pid: Pid, ctx: &mut Ctx<F>) {
     for pt in k.fac.ports_mut().ports.values_mut() {

@@ -1,6 +1,9 @@
 //! Dining philosophers on one semaphore array (key 0x90): semaphores 0..5
 //! are the forks, semaphore 5 a gate.  Arguments: this philosopher's seat
-//! (0..5), meals, and `deadlock` to pick up the forks one at a time.
+//! (0..5), meals, and `deadlock` to pick up the forks one at a time behind
+//! the gate (a certain deadlock), or `onefork` to pick them up one at a time
+//! without it (a deadlock only some schedules reach: `ipclab explore`'s
+//! planted bug).
 //!
 //! The right way takes both forks in **one** semop — the kernel applies
 //! the pair atomically or not at all, so nobody holds one fork while
@@ -20,6 +23,7 @@ fn main() {
     let seat: u16 = arg(1, 0);
     let meals: u32 = arg(2, 3);
     let deadlock = std::env::args().any(|a| a == "deadlock");
+    let onefork = std::env::args().any(|a| a == "onefork");
     let (left, right) = (seat, (seat + 1) % N);
     let mut vals = vec![1; N as usize];
     vals.push(u32::from(N));
@@ -31,6 +35,9 @@ fn main() {
             check("gate", sem::semop(id, &[op(GATE, -1, 0)]));
             check("gate", sem::semop(id, &[op(GATE, 0, 0)]));
             check("take right", sem::semop(id, &[op(right, -1, 0)]));
+        } else if onefork {
+            check("take left", sem::semop(id, &[op(left, -1, SEM_UNDO)]));
+            check("take right", sem::semop(id, &[op(right, -1, SEM_UNDO)]));
         } else {
             check("take both", sem::semop(id, &[op(left, -1, SEM_UNDO), op(right, -1, SEM_UNDO)]));
         }
