@@ -9,8 +9,8 @@
 //! run their own simulations; the programs are compiled once for all.
 //!
 //! ## What is a failure
-//! A run fails when it deadlocks, a guest exits non-zero, traps or is
-//! killed, or an `[[expect]]` property of the manifest breaks
+//! A run fails when it deadlocks, runs past [`EXPLORE_MAX_DECISIONS`]
+//! (a livelock), a guest exits non-zero, traps or is killed, or an `[[expect]]` property of the manifest breaks
 //! ([`RunReport::failure`]).  Failures are grouped by that one line — its
 //! kind and the guests involved, never times or ids — and each group is
 //! reported once, with the first seed that found it and how many runs did.
@@ -19,7 +19,8 @@
 //! A failing schedule found at random switches between guests far more
 //! often than the bug needs.  Before it is written, each is shrunk: runs
 //! of one guest are removed one at a time and the rest replayed leniently
-//! (a pick that no longer fits, and everything past the end, goes FIFO);
+//! (a pick that no longer fits, and everything past the end, keeps the
+//! guest picked last where it can, else goes FIFO);
 //! a candidate that fails the same way is kept as the run it produced.
 //! Then the shortest prefix that still fails is kept the same way.  The
 //! result replays strictly: `ipclab run MANIFEST --schedule replay FILE`.
@@ -39,6 +40,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::run::{Manifest, Prepared, RunOptions, RunReport, run_prepared};
 use crate::sim::sched::{Policy, Schedule, switches};
+
+/// A schedule longer than this is reported as a livelock.
+pub const EXPLORE_MAX_DECISIONS: u64 = 1_000_000;
 
 /// How to explore.
 #[derive(Debug, Clone)]
@@ -87,7 +91,14 @@ fn policy(opts: &ExploreOptions, i: u64) -> Policy {
 }
 
 fn quiet(policy: Policy, pct_steps: u64) -> RunOptions {
-    RunOptions { policy, echo: false, explain: false, pct_steps, ..RunOptions::default() }
+    RunOptions {
+        policy,
+        echo: false,
+        explain: false,
+        pct_steps,
+        max_decisions: EXPLORE_MAX_DECISIONS,
+        ..RunOptions::default()
+    }
 }
 
 /// Runs the exploration (without shrinking or writing anything).
@@ -268,14 +279,21 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
     for (n, f) in explored.found.iter_mut().enumerate() {
         shrink(&manifest, &prepared, f, 400);
         let file = opts.out.join(format!("{stem}-{}.json", n + 1));
-        let kind = if opts.pct { format!("pct --seed {} --depth {}", f.seed, opts.depth) } else { format!("random --seed {}", f.seed) };
+        let kind = if opts.pct {
+            format!("pct --seed {} --depth {}", f.seed, opts.depth)
+        } else {
+            format!("random --seed {}", f.seed)
+        };
         let s = Schedule::new(&name, &text, &format!("{kind}, shrunk"), &f.picks);
         if let Err(e) = std::fs::write(&file, s.to_json()) {
             return bad(format!("cannot write {}: {e}", file.display()));
         }
         println!();
         println!("  {}. {}", n + 1, f.failure);
-        println!("     found first by seed {} ({kind}); {} of {} schedules failed this way", f.seed, f.count, explored.runs);
+        println!(
+            "     found first by seed {} ({kind}); {} of {} schedules failed this way",
+            f.seed, f.count, explored.runs
+        );
         println!(
             "     schedule: {} decisions, {} context switches (found with {})",
             f.picks.len(),

@@ -15,9 +15,9 @@
 //! * [`output`] — guests' stdout and stderr, prefixed with name and pid.
 
 pub mod engine;
+pub mod explore;
 pub mod ipcs;
 pub mod kernel;
 pub mod output;
 pub mod run;
 pub mod sim;
-pub mod explore;

@@ -261,7 +261,8 @@ pub struct GuestExit {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub guests: Vec<GuestExit>,
-    /// The deadlock report, if the run deadlocked.
+    /// The deadlock report, if the run deadlocked (or the livelock's, if it
+    /// ran past its limit of decisions: it ends with status 3 too).
     pub deadlock: Option<String>,
     /// Why a replayed schedule did not fit this run, if it did not.
     pub misfit: Option<String>,
@@ -294,6 +295,9 @@ impl RunReport {
     /// The run's failure in one line, if it failed: what `explore` groups
     /// runs by (the kind, and which guests, never times or ids).
     pub fn failure(&self) -> Option<String> {
+        if let Some(d) = self.deadlock.as_ref().filter(|d| d.starts_with("LIVELOCK")) {
+            return Some(d.split(';').next().unwrap_or(d).to_lowercase());
+        }
         if let Some(d) = &self.deadlock {
             let who: Vec<&str> = d
                 .lines()
@@ -309,7 +313,8 @@ impl RunReport {
         if let Some(g) = self.guests.iter().find(|g| g.status != 0) {
             return Some(format!("{} exited with status {}", g.name, g.status));
         }
-        self.broken.first().map(|b| format!("property broken: {b}"))
+        // The property, not the value it saw: one failure however short.
+        self.broken.first().map(|b| format!("property broken: {}", b.split(" is ").next().unwrap_or(b)))
     }
 }
 
@@ -439,7 +444,8 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
             .build();
         let memory = usize::try_from(spec.memory_mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
         let limits = StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build();
-        let state = GuestState { wasi: WasiState { ctx, table: Default::default() }, sim: Arc::clone(&sim), me, limits };
+        let state =
+            GuestState { wasi: WasiState { ctx, table: Default::default() }, sim: Arc::clone(&sim), me, limits };
         let mut store = Store::new(guest_engine(), state);
         store.limiter(|s| &mut s.limits);
         let (fuel, memory_mib) = (spec.fuel, spec.memory_mib);
@@ -480,6 +486,13 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
             (Some(report), None)
         }
         Ending::Misfit(why) => (None, Some(why)),
+        Ending::Livelock(n) => {
+            let why = format!("LIVELOCK — the run went past {n} decisions; every guest still running was stopped");
+            if opts.echo {
+                eprintln!("ipclab: {why}");
+            }
+            (Some(why), None)
+        }
     };
     let mut s = lock(&sim);
     let ipcs = match s.k.snapshot() {
@@ -519,13 +532,13 @@ fn broken(manifest: &Manifest, guests: &[GuestExit]) -> Vec<String> {
         if let Some(want) = &e.last_line {
             let last = g.stdout.last().map(String::as_str).unwrap_or("");
             if last != want {
-                out.push(format!("{}'s last line is {last:?}, not {want:?}", g.name));
+                out.push(format!("{}'s last line should be {want:?} is {last:?}", g.name));
             }
         }
         if let Some(want) = &e.contains
             && !g.stdout.iter().any(|l| l.contains(want.as_str()))
         {
-            out.push(format!("no line of {}'s contains {want:?}", g.name));
+            out.push(format!("a line of {}'s should contain {want:?} is missing", g.name));
         }
     }
     out

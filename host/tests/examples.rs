@@ -191,7 +191,7 @@ fn ipcs_reads_a_snapshot_and_refuses_garbage() {
     assert_eq!(status, 1);
     assert!(err.contains("not a kernel snapshot"), "{err}");
     let (status, _, err) = ipclab(&["run", "no/such/manifest.toml"]);
-    assert_eq!(status, 1, "{err}");
+    assert_eq!(status, 2, "bad input: {err}");
     let (status, _, err) = ipclab(&["frobnicate"]);
     assert_eq!(status, 2, "{err}");
 }

@@ -167,7 +167,18 @@ pub fn lock(s: &Shared) -> MutexGuard<'_, Sim> {
 
 impl Sim {
     pub fn new(k: KernelHost, seats: Vec<Seat>, explain: bool) -> Sim {
-        Sim { k, seats, clock: 0, decisions: 0, cursor: 0, parked: 0, explain, echo: false, notes: Vec::new(), deadlock: None }
+        Sim {
+            k,
+            seats,
+            clock: 0,
+            decisions: 0,
+            cursor: 0,
+            parked: 0,
+            explain,
+            echo: false,
+            notes: Vec::new(),
+            deadlock: None,
+        }
     }
 
     /// Moves the kernel's clock up to the simulation's.
@@ -278,7 +289,8 @@ impl Sim {
 
     /// Who waits on what and who holds it, and the `ipcs` view.
     fn deadlock_report(&mut self) -> wasmtime::Result<String> {
-        let graph = self.k.world.ipclab_ipc_inspect().call_deadlock(&mut self.k.store, self.k.kernel)?.unwrap_or_default();
+        let graph =
+            self.k.world.ipclab_ipc_inspect().call_deadlock(&mut self.k.store, self.k.kernel)?.unwrap_or_default();
         let name = |pid: u32| self.seats.iter().find(|s| s.pid == pid).map_or("?", |s| s.name.as_str());
         let mut out = String::from("ipclab: DEADLOCK — every guest waits and nothing can wake them:\n");
         for s in self.seats.iter().filter(|s| s.state != State::Done) {
@@ -312,6 +324,9 @@ pub enum Ending {
     Deadlock(String),
     /// A strict replay's pick did not fit (why).
     Misfit(String),
+    /// The run went on past its limit of decisions (a livelock, or guests
+    /// that poll without end under this schedule).
+    Livelock(u64),
 }
 
 /// Runs the guests to the end under `sched`; `ends[i]` receives guest i's
@@ -347,7 +362,7 @@ pub fn drive(
             let mut s = lock(sim);
             s.decisions += 1;
             if s.decisions > max_decisions {
-                return Err(format!("the run took more than {max_decisions} decisions"));
+                return Ok(Ending::Livelock(max_decisions));
             }
             s.seats[g].state = State::Running;
         }

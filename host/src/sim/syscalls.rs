@@ -80,7 +80,6 @@ pub mod types_shim {
     }
 }
 
-
 use guest_bindings::ipclab::ipc::{sys_fd, sys_msg, sys_port, sys_proc, sys_psem, sys_sem, sys_shm};
 
 /// One guest's store data: WASI, its seat in the simulation, its limits.
@@ -220,7 +219,8 @@ impl sys_msg::Host for GuestState {
                 })
             },
             |c| c.result.map(|_| ()),
-        ).await
+        )
+        .await
     }
 
     async fn msgrcv(&mut self, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> R<Received> {
@@ -239,7 +239,8 @@ impl sys_msg::Host for GuestState {
                 Ok(_) => Err(unexpected(&c)),
                 Err(e) => Err(e),
             },
-        ).await
+        )
+        .await
     }
 
     async fn msgctl_stat(&mut self, msqid: i32) -> R<MsqidDs> {
@@ -268,7 +269,8 @@ impl GuestState {
                 })
             },
             |c| c.result.map(|_| ()),
-        ).await
+        )
+        .await
     }
 
     async fn psem_wait(&mut self, id: u32, abstime: Option<Timespec>) -> R<()> {
@@ -287,7 +289,8 @@ impl GuestState {
                 })
             },
             |c| c.result.map(|_| ()),
-        ).await
+        )
+        .await
     }
 }
 
@@ -372,8 +375,7 @@ impl sys_psem::Host for GuestState {
         if oflag & O_EXCL != 0 {
             flags |= OpenFlags::EXCL;
         }
-        self
-            .call(|k, t| k.world.ipclab_ipc_psem().call_sem_open(&mut k.store, t, &name, flags, mode, value)).await
+        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_open(&mut k.store, t, &name, flags, mode, value)).await
     }
 
     async fn sem_init(&mut self, value: u32, pshared: bool) -> R<u32> {
@@ -433,7 +435,8 @@ impl sys_fd::Host for GuestState {
                 Ok(_) => Err(unexpected(&c)),
                 Err(e) => Err(e),
             },
-        ).await
+        )
+        .await
     }
 
     async fn write(&mut self, fd: i32, data: Vec<u8>) -> R<u64> {
@@ -451,7 +454,8 @@ impl sys_fd::Host for GuestState {
                 Ok(_) => Err(unexpected(&c)),
                 Err(e) => Err(e),
             },
-        ).await
+        )
+        .await
     }
 
     async fn close(&mut self, fd: i32) -> R<()> {
@@ -469,19 +473,18 @@ impl sys_port::Host for GuestState {
     }
 
     async fn port_alert(&mut self, port: i32, flags: i32, events: i32, user: u64) -> R<()> {
-        self
-            .call(|k, t| k.world.ipclab_ipc_port().call_port_alert(&mut k.store, t, port, flags, events, user)).await
+        self.call(|k, t| k.world.ipclab_ipc_port().call_port_alert(&mut k.store, t, port, flags, events, user)).await
     }
 
     async fn port_associate(&mut self, port: i32, source: u16, object: u64, events: u16, user: u64) -> R<()> {
         self.call(|k, t| {
             k.world.ipclab_ipc_port().call_port_associate(&mut k.store, t, port, source, object, events, user)
-        }).await
+        })
+        .await
     }
 
     async fn port_dissociate(&mut self, port: i32, source: u16, object: u64) -> R<()> {
-        self
-            .call(|k, t| k.world.ipclab_ipc_port().call_port_dissociate(&mut k.store, t, port, source, object)).await
+        self.call(|k, t| k.world.ipclab_ipc_port().call_port_dissociate(&mut k.store, t, port, source, object)).await
     }
 
     async fn port_getn(&mut self, port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> R<PortGot> {
@@ -501,7 +504,8 @@ impl sys_port::Host for GuestState {
                 Ok(_) => Err(unexpected(&c)),
                 Err(e) => Err(e),
             },
-        ).await
+        )
+        .await
     }
 
     async fn port_pending(&mut self, port: i32) -> R<u32> {
@@ -511,7 +515,8 @@ impl sys_port::Host for GuestState {
                 Ok(_) => Err(Errno::Einval),
                 Err(e) => Err(e),
             })
-        }).await
+        })
+        .await
     }
 
     async fn port_get(&mut self, port: i32, timeout: Option<Timespec>) -> R<Option<PortEvent>> {
@@ -530,7 +535,7 @@ impl sys_port::Host for GuestState {
                 Ok(_) => Err(unexpected(&c)),
                 Err(e) => Err(e),
             },
-        ).await
+        )
+        .await
     }
 }
-

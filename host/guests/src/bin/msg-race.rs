@@ -6,7 +6,8 @@
 //!   end by setting semaphore 0 of the set at key 0xD1 to 1.
 //! * `consumer racy|safe` — loops: if IPC_STAT says the queue holds a
 //!   message (`msg_qnum > 0`), receive one; else, once the producer is
-//!   done, stop.  `racy` receives *without* IPC_NOWAIT: when both
+//!   done, stop (while the producer is not done, it sleeps 1 µs between
+//!   looks).  `racy` receives *without* IPC_NOWAIT: when both
 //!   consumers saw the last message, the one that loses the race blocks
 //!   forever — a hang.  `safe` receives with IPC_NOWAIT and treats ENOMSG
 //!   as "look again".
@@ -17,7 +18,9 @@ use ipclab_guests::*;
 
 fn main() {
     let q = check("msgget", msg::msgget(0xD0, IPC_CREAT | 0o600));
-    let set = sem_set(0xD1, &[0]);
+    // New semaphores start at 0: no SETALL, which a late creator would run
+    // after the producer's SETVAL and erase it (PCT found that one).
+    let set = check("semget", sem::semget(0xD1, 1, IPC_CREAT | 0o600));
     match std::env::args().nth(1).as_deref() {
         Some("producer") => {
             let n: u32 = arg(2, 4);
@@ -41,6 +44,10 @@ fn main() {
                     }
                 } else if check("semctl GETVAL", sem::semctl_getval(set, 0)) == 1 {
                     break;
+                } else {
+                    // Nothing yet: look again a little later (a polite
+                    // poll, which lets the producer run under any policy).
+                    sys::nanosleep(1_000);
                 }
             }
             println!("took {took} items");
