@@ -539,3 +539,24 @@ fn a_timer_cannot_be_armed_past_the_end_of_the_clock() {
     k.check().unwrap();
     assert!(got(&mut k, t, port, 8, 0).is_empty());
 }
+
+#[test]
+fn next_deadline_names_the_earliest_timer_or_timeout() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let g = k.thread_create(p).unwrap();
+    assert_eq!(k.next_deadline(), None, "nothing can make time matter");
+    let port = k.port_create(t).unwrap();
+    let tick = k.timer_create(t, port, 0x22).unwrap();
+    k.timer_settime(t, tick, 50, 0).unwrap();
+    assert_eq!(k.next_deadline(), Some(50), "the timer's expiry");
+    // A parked getter with a timeout before it comes first.
+    let ts = Timespec { sec: 0, nsec: 20 };
+    assert!(k.port_get(g, port, Some(ts)).is_blocked());
+    assert_eq!(k.next_deadline(), Some(20));
+    k.advance(20);
+    assert_eq!(k.next_deadline(), Some(50), "the timeout passed; the timer remains");
+    k.advance(30);
+    assert_eq!(k.next_deadline(), None, "a one-shot timer that fired is disarmed");
+    assert_eq!(k.check(), Ok(()));
+}

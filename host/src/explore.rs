@@ -84,6 +84,10 @@ pub struct Explored {
     pub first_failure: Option<u64>,
 }
 
+/// Failures found so far: each one line → (the lowest schedule number
+/// that found it, that run's picks, how many runs found it).
+type Groups = BTreeMap<String, (u64, Vec<u32>, u64)>;
+
 /// The policy of schedule `i`.
 fn policy(opts: &ExploreOptions, i: u64) -> Policy {
     let seed = opts.seed.wrapping_add(i);
@@ -106,7 +110,7 @@ pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) 
     // PCT needs the run's length: one FIFO run says it.
     let fifo = run_prepared(manifest, prepared, &quiet(Policy::Fifo, 0))?;
     let steps = Arc::new(Mutex::new(fifo.picks.len() as u64 + 1));
-    let found: Arc<Mutex<BTreeMap<String, (u64, Vec<u32>, u64)>>> = Arc::default();
+    let found: Arc<Mutex<Groups>> = Arc::default();
     let error: Arc<Mutex<Option<String>>> = Arc::default();
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let b = ProgressBar::new(opts.schedules);
