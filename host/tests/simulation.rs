@@ -13,29 +13,14 @@
 //!
 //! `cargo xtask test` builds the kernel component and the guests first.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use ipclab_host::explore::{ExploreOptions, explore};
 use ipclab_host::run::{Manifest, Prepared};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
-/// Runs `ipclab ARGS…` from the repository root: (status, stdout, stderr).
-fn ipclab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ipclab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the ipclab binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{ipclab, root};
 
 fn examples() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(root().join("host/examples"))
@@ -151,7 +136,16 @@ fn explain_gives_the_kernels_reasons() {
             && l.contains("parked")),
         "{err}"
     );
-    assert!(err.contains("EEXIST (key exists)"), "a refusal with its reason\n{err}");
+    // The philosophers' sem_set: every one but the first is refused
+    // IPC_CREAT|IPC_EXCL, and --explain says why, in the kernel's words.
+    let (s, _, err) = ipclab(&["run", "host/examples/philosophers.toml", "--explain"]);
+    assert_eq!(s, 0, "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("[phil1 pid 2] kernel:")
+            && l.contains("semget")
+            && l.contains("EEXIST (key exists)")),
+        "a refusal with its reason\n{err}"
+    );
 }
 
 /// Explores `manifest` under `pct` or random: the distinct failures.
