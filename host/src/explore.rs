@@ -107,9 +107,10 @@ fn quiet(policy: Policy, pct_steps: u64) -> RunOptions {
 
 /// Runs the exploration (without shrinking or writing anything).
 pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) -> Result<Explored, String> {
-    // PCT needs the run's length: one FIFO run says it.
-    let fifo = run_prepared(manifest, prepared, &quiet(Policy::Fifo, 0))?;
-    let steps = Arc::new(Mutex::new(fifo.picks.len() as u64 + 1));
+    // PCT needs the run's length: one FIFO run says it (random does not).
+    let first =
+        if opts.pct { run_prepared(manifest, prepared, &quiet(Policy::Fifo, 0))?.picks.len() as u64 + 1 } else { 0 };
+    let steps = Arc::new(Mutex::new(first));
     let found: Arc<Mutex<Groups>> = Arc::default();
     let error: Arc<Mutex<Option<String>>> = Arc::default();
     let bar = if opts.progress && std::io::stderr().is_terminal() {

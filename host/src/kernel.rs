@@ -5,6 +5,8 @@
 //! resource created in it.  The runner keeps one behind a mutex and makes
 //! every guest's system calls through it.
 
+use std::sync::OnceLock;
+
 use wasmtime::Store;
 use wasmtime::component::{Linker, ResourceAny};
 
@@ -17,6 +19,21 @@ pub mod bindings {
 
 use bindings::exports::ipclab::ipc::system::Config;
 use bindings::exports::ipclab::ipc::types::{Credentials, Errno};
+
+/// The kernel component linked with WASI, once per process: every
+/// [`KernelHost`] (one per run, many per `explore`) only instantiates it.
+pub(crate) fn kernel_pre() -> Result<&'static bindings::KernelPre<WasiState>, String> {
+    static PRE: OnceLock<Result<bindings::KernelPre<WasiState>, String>> = OnceLock::new();
+    PRE.get_or_init(|| {
+        let component = kernel_component()?;
+        let mut linker = Linker::<WasiState>::new(engine());
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
+        let pre = linker.instantiate_pre(component).map_err(|e| format!("link the kernel component: {e:?}"))?;
+        bindings::KernelPre::new(pre).map_err(|e| format!("the kernel component's exports: {e:?}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
 
 /// A store holding one instance of the kernel component and one kernel.
 pub struct KernelHost {
@@ -37,12 +54,9 @@ pub struct Spawned {
 impl KernelHost {
     /// A fresh instance and a kernel of `config` (the defaults if `None`).
     pub fn new(config: Option<Config>) -> Result<KernelHost, String> {
-        let component = kernel_component()?;
-        let mut linker = Linker::<WasiState>::new(engine());
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
         let mut store = Store::new(engine(), WasiState::bare());
-        let world = bindings::Kernel::instantiate(&mut store, component, &linker)
-            .map_err(|e| format!("instantiate the kernel component: {e:?}"))?;
+        let world =
+            kernel_pre()?.instantiate(&mut store).map_err(|e| format!("instantiate the kernel component: {e:?}"))?;
         let sys = world.ipclab_ipc_system();
         let config = match config {
             Some(c) => c,

@@ -197,9 +197,15 @@ fn run_manifest(
     match run::run_prepared(&manifest, &prepared, &opts) {
         Ok(report) => {
             for g in &report.guests {
-                if report.deadlock.is_some() && g.status == run::EXIT_DEADLOCK && g.killed.is_none() {
+                let stopped = g.status == run::EXIT_DEADLOCK && g.killed.is_none();
+                if stopped && report.deadlock.is_some() {
                     // Its call could never complete: the host stopped it.
                     eprintln!("ipclab: {} (pid {}) stopped in the deadlock (status {})", g.name, g.pid, g.status);
+                } else if stopped && report.livelock.is_some() {
+                    eprintln!(
+                        "ipclab: {} (pid {}) stopped at the limit of decisions (status {})",
+                        g.name, g.pid, g.status
+                    );
                 } else {
                     eprintln!("ipclab: {} (pid {}) exited with status {}", g.name, g.pid, g.status);
                 }

@@ -58,7 +58,7 @@ use crate::kernel::bindings::exports::ipclab::ipc::types::Credentials;
 use crate::output::Prefixed;
 use crate::sim::sched::{PCT_DEFAULT_STEPS, Policy, Scheduler};
 use crate::sim::syscalls::{GuestState, guest_bindings};
-use crate::sim::{Ending, GuestFuture, Seat, Shared, Sim, State, drive, lock};
+use crate::sim::{Deadlock, Ending, GuestFuture, Seat, Shared, Sim, State, drive, lock};
 
 /// Exit status when the run deadlocked.
 pub const EXIT_DEADLOCK: i32 = 3;
@@ -261,9 +261,11 @@ pub struct GuestExit {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub guests: Vec<GuestExit>,
-    /// The deadlock report, if the run deadlocked (or the livelock's, if it
-    /// ran past its limit of decisions: it ends with status 3 too).
-    pub deadlock: Option<String>,
+    /// The deadlock, if the run deadlocked.
+    pub deadlock: Option<Deadlock>,
+    /// The limit of decisions the run went past, if it did (a livelock: the
+    /// guests still running were stopped, status 3 as in a deadlock).
+    pub livelock: Option<u64>,
     /// Why a replayed schedule did not fit this run, if it did not.
     pub misfit: Option<String>,
     /// The `ipcs` view at the end (always made; printed with `--ipcs`).
@@ -272,14 +274,28 @@ pub struct RunReport {
     pub picks: Vec<u32>,
     /// The simulated clock at the end, in ns.
     pub clock: u64,
-    /// The manifest's `[[expect]]` properties this run broke, in words.
-    pub broken: Vec<String>,
+    /// The manifest's `[[expect]]` properties this run broke.
+    pub broken: Vec<Broken>,
+}
+
+/// An `[[expect]]` property a run broke: the property in words, and what
+/// the run showed instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub property: String,
+    pub saw: String,
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is {}", self.property, self.saw)
+    }
 }
 
 impl RunReport {
     /// The process exit status `ipclab run` returns.
     pub fn status(&self) -> i32 {
-        if self.deadlock.is_some() {
+        if self.deadlock.is_some() || self.livelock.is_some() {
             return EXIT_DEADLOCK;
         }
         if self.misfit.is_some() {
@@ -295,17 +311,11 @@ impl RunReport {
     /// The run's failure in one line, if it failed: what `explore` groups
     /// runs by (the kind, and which guests, never times or ids).
     pub fn failure(&self) -> Option<String> {
-        if let Some(d) = self.deadlock.as_ref().filter(|d| d.starts_with("LIVELOCK")) {
-            return Some(d.split(';').next().unwrap_or(d).to_lowercase());
+        if let Some(n) = self.livelock {
+            return Some(format!("livelock — the run went past {n} decisions"));
         }
         if let Some(d) = &self.deadlock {
-            let who: Vec<&str> = d
-                .lines()
-                .skip(1)
-                .take_while(|l| l.starts_with("  "))
-                .filter_map(|l| l.trim_start().split(" (pid").next())
-                .collect();
-            return Some(format!("deadlock: {} wait forever", who.join(", ")));
+            return Some(format!("deadlock: {} wait forever", d.waiting.join(", ")));
         }
         if let Some(g) = self.guests.iter().find(|g| g.killed.is_some()) {
             return Some(format!("{} killed: {}", g.name, g.killed.clone().unwrap_or_default()));
@@ -314,7 +324,7 @@ impl RunReport {
             return Some(format!("{} exited with status {}", g.name, g.status));
         }
         // The property, not the value it saw: one failure however short.
-        self.broken.first().map(|b| format!("property broken: {}", b.split(" is ").next().unwrap_or(b)))
+        self.broken.first().map(|b| format!("property broken: {}", b.property))
     }
 }
 
@@ -374,8 +384,9 @@ impl Prepared {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
         guest_bindings::Guest::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)
             .map_err(|e| format!("guest imports in the linker: {e}"))?;
-        // The kernel component is compiled (or read from the cache) once.
-        crate::engine::kernel_component()?;
+        // The kernel component is compiled (or read from the cache) and
+        // linked once, and a missing one is bad input before anything runs.
+        crate::kernel::kernel_pre()?;
         Ok(Prepared { components, linker })
     }
 }
@@ -415,9 +426,7 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
             last_refusal: None,
         });
     }
-    let mut sim = Sim::new(k, seats, opts.explain);
-    sim.echo = opts.echo;
-    let sim: Shared = Arc::new(Mutex::new(sim));
+    let sim: Shared = Arc::new(Mutex::new(Sim::new(k, seats, opts.explain && opts.echo)));
     let seed = match &opts.policy {
         Policy::Random { seed } | Policy::Pct { seed, .. } => *seed,
         _ => 0,
@@ -477,23 +486,23 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
     };
     let mut ends: Vec<Option<(i32, Option<String>)>> = vec![None; manifest.guests.len()];
     let ending = drive(&sim, futures, &mut sched, &mut ends, opts.max_decisions)?;
-    let (deadlock, misfit) = match ending {
-        Ending::Finished => (None, None),
-        Ending::Deadlock(report) => {
+    let (mut deadlock, mut misfit, mut livelock) = (None, None, None);
+    match ending {
+        Ending::Finished => {}
+        Ending::Deadlock(d) => {
             if opts.echo {
-                eprintln!("{report}");
+                eprintln!("{}", d.report);
             }
-            (Some(report), None)
+            deadlock = Some(d);
         }
-        Ending::Misfit(why) => (None, Some(why)),
+        Ending::Misfit(why) => misfit = Some(why),
         Ending::Livelock(n) => {
-            let why = format!("LIVELOCK — the run went past {n} decisions; every guest still running was stopped");
             if opts.echo {
-                eprintln!("ipclab: {why}");
+                eprintln!("ipclab: LIVELOCK — the run went past {n} decisions; every guest still running was stopped");
             }
-            (Some(why), None)
+            livelock = Some(n);
         }
-    };
+    }
     let mut s = lock(&sim);
     let ipcs = match s.k.snapshot() {
         Ok(snap) => crate::ipcs::from_snapshot(&snap).unwrap_or_else(|e| format!("(no ipcs: {e})\n")),
@@ -519,26 +528,31 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
     }
     let broken = broken(manifest, &guests);
     let clock = s.clock;
-    s.seats.clear();
     drop(s);
-    Ok(RunReport { guests, deadlock, misfit, ipcs, picks: sched.picks().to_vec(), clock, broken })
+    Ok(RunReport { guests, deadlock, livelock, misfit, ipcs, picks: sched.picks().to_vec(), clock, broken })
 }
 
-/// The `[[expect]]` properties `guests` break, in words.
-fn broken(manifest: &Manifest, guests: &[GuestExit]) -> Vec<String> {
+/// The `[[expect]]` properties `guests` break.
+fn broken(manifest: &Manifest, guests: &[GuestExit]) -> Vec<Broken> {
     let mut out = Vec::new();
     for e in &manifest.expects {
         let Some(g) = guests.iter().find(|g| g.name == e.guest) else { continue };
         if let Some(want) = &e.last_line {
             let last = g.stdout.last().map(String::as_str).unwrap_or("");
             if last != want {
-                out.push(format!("{}'s last line should be {want:?} is {last:?}", g.name));
+                out.push(Broken {
+                    property: format!("{}'s last line should be {want:?}", g.name),
+                    saw: format!("{last:?}"),
+                });
             }
         }
         if let Some(want) = &e.contains
             && !g.stdout.iter().any(|l| l.contains(want.as_str()))
         {
-            out.push(format!("a line of {}'s should contain {want:?} is missing", g.name));
+            out.push(Broken {
+                property: format!("a line of {}'s should contain {want:?}", g.name),
+                saw: "missing".into(),
+            });
         }
     }
     out

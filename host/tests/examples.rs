@@ -5,26 +5,9 @@
 //! `cargo xtask test` builds the kernel component, the example guests
 //! (`target/guests/`) and the compositions first.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Runs `ipclab ARGS…` from the repository root: (status, stdout, stderr).
-fn ipclab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ipclab"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the ipclab binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::ipclab;
 
 fn run(example: &str) -> (i32, String, String) {
     ipclab(&["run", &format!("host/examples/{example}.toml"), "--ipcs"])

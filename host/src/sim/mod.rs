@@ -127,13 +127,6 @@ pub struct Seat {
     pub last_refusal: Option<String>,
 }
 
-/// A refused or parked call, in the kernel's words, for `--explain`.
-#[derive(Debug, Clone)]
-pub struct Note {
-    pub guest: usize,
-    pub text: String,
-}
-
 /// The kernel, the seats, the clock.
 pub struct Sim {
     pub k: KernelHost,
@@ -147,13 +140,9 @@ pub struct Sim {
     cursor: u64,
     /// Seats in `Parked` (no need to ask the kernel whom it woke when 0).
     parked: usize,
-    /// Keep every refusal and park as a [`Note`] (`--explain`).
+    /// Print each refused or parked call on stderr, in the kernel's
+    /// words, as it is made (`--explain`).
     pub explain: bool,
-    /// Print each note on stderr as it is made (`--explain` on a terminal run).
-    pub echo: bool,
-    pub notes: Vec<Note>,
-    /// The deadlock report, once the run deadlocked.
-    pub deadlock: Option<String>,
 }
 
 /// The simulation, shared by the driver and the guests' imports (all on
@@ -167,18 +156,7 @@ pub fn lock(s: &Shared) -> MutexGuard<'_, Sim> {
 
 impl Sim {
     pub fn new(k: KernelHost, seats: Vec<Seat>, explain: bool) -> Sim {
-        Sim {
-            k,
-            seats,
-            clock: 0,
-            decisions: 0,
-            cursor: 0,
-            parked: 0,
-            explain,
-            echo: false,
-            notes: Vec::new(),
-            deadlock: None,
-        }
+        Sim { k, seats, clock: 0, decisions: 0, cursor: 0, parked: 0, explain }
     }
 
     /// Moves the kernel's clock up to the simulation's.
@@ -218,16 +196,9 @@ impl Sim {
                 self.seats[me].last_refusal = Some(text.clone());
             }
             if self.explain {
-                if self.echo {
-                    let s = &self.seats[me];
-                    eprintln!("[{} pid {}] kernel: {text}", s.name, s.pid);
-                }
-                self.notes.push(Note { guest: me, text });
+                let s = &self.seats[me];
+                eprintln!("[{} pid {}] kernel: {text}", s.name, s.pid);
             }
-        }
-        if self.parked == 0 {
-            // Nobody to wake: skip ahead of the log instead of reading it.
-            return Ok(());
         }
         self.collect_wakeups()
     }
@@ -288,12 +259,14 @@ impl Sim {
     }
 
     /// Who waits on what and who holds it, and the `ipcs` view.
-    fn deadlock_report(&mut self) -> wasmtime::Result<String> {
+    fn deadlock(&mut self) -> wasmtime::Result<Deadlock> {
         let graph =
             self.k.world.ipclab_ipc_inspect().call_deadlock(&mut self.k.store, self.k.kernel)?.unwrap_or_default();
         let name = |pid: u32| self.seats.iter().find(|s| s.pid == pid).map_or("?", |s| s.name.as_str());
         let mut out = String::from("ipclab: DEADLOCK — every guest waits and nothing can wake them:\n");
+        let mut waiting = Vec::new();
         for s in self.seats.iter().filter(|s| s.state != State::Done) {
+            waiting.push(s.name.clone());
             let Some(w) = graph.iter().find(|w| w.pid == s.pid) else {
                 out.push_str(&format!("  {} (pid {}) waits\n", s.name, s.pid));
                 continue;
@@ -308,8 +281,16 @@ impl Sim {
         let snap = self.k.snapshot()?;
         out.push('\n');
         out.push_str(&crate::ipcs::from_snapshot(&snap).unwrap_or_else(|e| format!("(no ipcs: {e})\n")));
-        Ok(out)
+        Ok(Deadlock { waiting, report: out })
     }
+}
+
+/// A deadlock: the guests that wait forever (in manifest order) and the
+/// report in words (who waits on what, held by whom, and `ipcs`).
+#[derive(Debug, Clone)]
+pub struct Deadlock {
+    pub waiting: Vec<String>,
+    pub report: String,
 }
 
 /// A guest's future: its run, ending in its exit status and, if the host
@@ -320,8 +301,8 @@ pub type GuestFuture = Pin<Box<dyn Future<Output = (i32, Option<String>)> + Send
 pub enum Ending {
     /// Every guest ended.
     Finished,
-    /// Nothing can wake the guests still waiting (the report).
-    Deadlock(String),
+    /// Nothing can wake the guests still waiting.
+    Deadlock(Deadlock),
     /// A strict replay's pick did not fit (why).
     Misfit(String),
     /// The run went on past its limit of decisions (a livelock, or guests
@@ -350,9 +331,7 @@ pub fn drive(
             if s.jump().map_err(trap)? {
                 continue;
             }
-            let report = s.deadlock_report().map_err(trap)?;
-            s.deadlock = Some(report.clone());
-            return Ok(Ending::Deadlock(report));
+            return Ok(Ending::Deadlock(s.deadlock().map_err(trap)?));
         }
         let Some(g) = sched.pick(&ready) else {
             return Ok(Ending::Misfit(sched.misfit().unwrap_or_default()));

@@ -123,17 +123,12 @@ async fn turn(sim: &Shared, me: usize) {
 }
 
 impl GuestState {
-    /// Stops at a scheduling point until the scheduler picks this guest.
-    async fn turn(&mut self) {
-        turn(&self.sim, self.me).await
-    }
-
     /// A kernel call that never parks.
     async fn call<T>(
         &mut self,
         f: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<Result<T, Errno>> + Send,
     ) -> R<T> {
-        self.turn().await;
+        turn(&self.sim, self.me).await;
         let mut s = lock(&self.sim);
         s.sync_clock()?;
         let t = s.seats[self.me].thread;
@@ -147,11 +142,10 @@ impl GuestState {
     /// completion.
     async fn blocking<T>(
         &mut self,
-        _timed: bool,
         start: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<First<T>> + Send,
         finish: impl FnOnce(Completion) -> Result<T, Errno> + Send,
     ) -> R<T> {
-        self.turn().await;
+        turn(&self.sim, self.me).await;
         let t = {
             let mut s = lock(&self.sim);
             s.sync_clock()?;
@@ -191,7 +185,7 @@ impl sys_proc::Host for GuestState {
     }
 
     async fn nanosleep(&mut self, ns: u64) -> wasmtime::Result<()> {
-        self.turn().await;
+        turn(&self.sim, self.me).await;
         {
             let mut s = lock(&self.sim);
             let until = s.clock.saturating_add(ns);
@@ -209,7 +203,6 @@ impl sys_msg::Host for GuestState {
 
     async fn msgsnd(&mut self, msqid: i32, mtype: i64, data: Vec<u8>, msgflg: i32) -> R<()> {
         self.blocking(
-            false,
             |k, t| {
                 let r = k.world.ipclab_ipc_msg().call_msgsnd(&mut k.store, t, msqid, mtype, &data, msgflg, None)?;
                 Ok(match r {
@@ -225,7 +218,6 @@ impl sys_msg::Host for GuestState {
 
     async fn msgrcv(&mut self, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> R<Received> {
         self.blocking(
-            false,
             |k, t| {
                 let r = k.world.ipclab_ipc_msg().call_msgrcv(&mut k.store, t, msqid, msgsz, msgtyp, msgflg, None)?;
                 Ok(match r {
@@ -259,7 +251,6 @@ impl sys_msg::Host for GuestState {
 impl GuestState {
     async fn semop_any(&mut self, semid: i32, sops: Vec<Sembuf>, timeout: Option<u64>) -> R<()> {
         self.blocking(
-            timeout.is_some(),
             |k, t| {
                 let r = k.world.ipclab_ipc_sem().call_semop(&mut k.store, t, semid, &sops, timeout)?;
                 Ok(match r {
@@ -275,7 +266,6 @@ impl GuestState {
 
     async fn psem_wait(&mut self, id: u32, abstime: Option<Timespec>) -> R<()> {
         self.blocking(
-            abstime.is_some(),
             |k, t| {
                 let p = k.world.ipclab_ipc_psem();
                 let r = match abstime {
@@ -422,7 +412,6 @@ impl sys_fd::Host for GuestState {
 
     async fn read(&mut self, fd: i32, len: u32) -> R<Vec<u8>> {
         self.blocking(
-            false,
             |k, t| {
                 Ok(match k.world.ipclab_ipc_fd().call_read(&mut k.store, t, fd, len, false)? {
                     Ok(ReadOutcome::Data(d)) => First::Done(Ok(d)),
@@ -441,7 +430,6 @@ impl sys_fd::Host for GuestState {
 
     async fn write(&mut self, fd: i32, data: Vec<u8>) -> R<u64> {
         self.blocking(
-            false,
             |k, t| {
                 Ok(match k.world.ipclab_ipc_fd().call_write(&mut k.store, t, fd, &data, false)? {
                     Ok(WriteOutcome::Written(n)) => First::Done(Ok(n)),
@@ -489,7 +477,6 @@ impl sys_port::Host for GuestState {
 
     async fn port_getn(&mut self, port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> R<PortGot> {
         self.blocking(
-            timeout.is_some(),
             |k, t| {
                 Ok(match k.world.ipclab_ipc_port().call_port_getn(&mut k.store, t, port, max, nget, timeout)? {
                     Ok(GetnOutcome::Got(g)) => First::Done(Ok(g)),
@@ -521,7 +508,6 @@ impl sys_port::Host for GuestState {
 
     async fn port_get(&mut self, port: i32, timeout: Option<Timespec>) -> R<Option<PortEvent>> {
         self.blocking(
-            timeout.is_some(),
             |k, t| {
                 Ok(match k.world.ipclab_ipc_port().call_port_get(&mut k.store, t, port, timeout)? {
                     Ok(GetOutcome::Event(e)) => First::Done(Ok(Some(e))),
