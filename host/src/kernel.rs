@@ -129,8 +129,13 @@ impl KernelHost {
     pub fn advance_to(&mut self, t: u64) -> wasmtime::Result<()> {
         let now = self.now()?;
         if t > now {
-            self.world.ipclab_ipc_system().kernel().call_advance(&mut self.store, self.kernel, t - now)?;
+            self.advance(t - now)?;
         }
         Ok(())
+    }
+
+    /// Moves the logical clock forward by `ns` (`kernel.advance`); the new time.
+    pub fn advance(&mut self, ns: u64) -> wasmtime::Result<u64> {
+        self.world.ipclab_ipc_system().kernel().call_advance(&mut self.store, self.kernel, ns)
     }
 }

@@ -134,6 +134,9 @@ pub struct Sim {
     /// Simulated nanoseconds; the kernel's clock is moved up to it before
     /// each call.
     pub clock: u64,
+    /// The kernel's clock: only `sync_clock` moves it (by `kernel.advance`),
+    /// so the simulation knows it without asking.
+    kernel_clock: u64,
     /// Decisions made.
     pub decisions: u64,
     /// Event-log cursor up to which wakeups have been handed out.
@@ -155,13 +158,17 @@ pub fn lock(s: &Shared) -> MutexGuard<'_, Sim> {
 }
 
 impl Sim {
+    /// A simulation over a fresh kernel (its clock at 0).
     pub fn new(k: KernelHost, seats: Vec<Seat>, explain: bool) -> Sim {
-        Sim { k, seats, clock: 0, decisions: 0, cursor: 0, parked: 0, explain }
+        Sim { k, seats, clock: 0, kernel_clock: 0, decisions: 0, cursor: 0, parked: 0, explain }
     }
 
     /// Moves the kernel's clock up to the simulation's.
     pub fn sync_clock(&mut self) -> wasmtime::Result<()> {
-        self.k.advance_to(self.clock)
+        if self.clock > self.kernel_clock {
+            self.kernel_clock = self.k.advance(self.clock - self.kernel_clock)?;
+        }
+        Ok(())
     }
 
     /// Hands out the wakeups of the calls made since the last time.
