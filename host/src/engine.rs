@@ -115,7 +115,7 @@ fn load_on(engine: &Engine, path: &Path) -> Result<Component, String> {
         && entry.exists()
     {
         // SAFETY: the file is one this function wrote with
-        // `precompile_component` for an engine of the same compatibility
+        // `Component::serialize` for an engine of the same compatibility
         // hash (its name says so); wasmtime checks the header and refuses
         // a mismatch, in which case the component is compiled again.
         if let Ok(c) = unsafe { Component::deserialize_file(engine, entry) } {
@@ -128,7 +128,8 @@ fn load_on(engine: &Engine, path: &Path) -> Result<Component, String> {
         && let Ok(serialized) = component.serialize()
     {
         // A cache that cannot be written only costs the next run a compile.
-        let tmp = entry.with_extension("tmp");
+        // Written aside and renamed, so a concurrent run never reads half.
+        let tmp = entry.with_extension(format!("{}.tmp", std::process::id()));
         if std::fs::create_dir_all(entry.parent().unwrap_or(Path::new("."))).is_ok()
             && std::fs::write(&tmp, serialized).is_ok()
         {

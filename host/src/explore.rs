@@ -10,8 +10,8 @@
 //!
 //! ## What is a failure
 //! A run fails when it deadlocks, runs past [`EXPLORE_MAX_DECISIONS`]
-//! (a livelock), a guest exits non-zero, traps or is killed, or an `[[expect]]` property of the manifest breaks
-//! ([`RunReport::failure`]).  Failures are grouped by that one line — its
+//! (a livelock), a guest exits non-zero, traps or is killed, or an
+//! `[[expect]]` property of the manifest breaks ([`RunReport::failure`]).  Failures are grouped by that one line — its
 //! kind and the guests involved, never times or ids — and each group is
 //! reported once, with the first seed that found it and how many runs did.
 //!
@@ -20,8 +20,8 @@
 //! often than the bug needs.  Before it is written, each is shrunk: runs
 //! of one guest are removed one at a time and the rest replayed leniently
 //! (a pick that no longer fits, and everything past the end, keeps the
-//! guest picked last where it can, else goes FIFO);
-//! a candidate that fails the same way is kept as the run it produced.
+//! guest picked last where it can, else goes FIFO); a candidate that fails
+//! the same way is kept as the run it produced.
 //! Then the shortest prefix that still fails is kept the same way.  The
 //! result replays strictly: `ipclab run MANIFEST --schedule replay FILE`.
 //!
@@ -80,8 +80,6 @@ pub struct Found {
 pub struct Explored {
     pub runs: u64,
     pub found: Vec<Found>,
-    /// The schedule number of the first failing run, if any.
-    pub first_failure: Option<u64>,
 }
 
 /// Failures found so far: each one line → (the lowest schedule number
@@ -164,7 +162,6 @@ pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) 
         return Err(e);
     }
     let found = std::mem::take(&mut *found.lock().unwrap_or_else(|p| p.into_inner()));
-    let first_failure = found.values().map(|(i, _, _)| *i).min();
     let mut list: Vec<Found> = found
         .into_iter()
         .map(|(failure, (i, picks, count))| Found {
@@ -177,7 +174,7 @@ pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) 
         })
         .collect();
     list.sort_by_key(|f| f.seed);
-    Ok(Explored { runs: opts.schedules, found: list, first_failure })
+    Ok(Explored { runs: opts.schedules, found: list })
 }
 
 /// The run of `picks` replayed leniently, if it fails as `failure`.
@@ -305,7 +302,10 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
             f.switches_shrunk,
             f.switches_found
         );
-        println!("     replay:   ipclab run {} --schedule replay {}", path.display(), file.display());
+        // Named as the user would type it: relative to where they are.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = file.strip_prefix(&cwd).unwrap_or(&file);
+        println!("     replay:   ipclab run {} --schedule replay {}", path.display(), shown.display());
     }
     1
 }

@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "fifo")]
         schedule: ScheduleKind,
         /// The schedule file to replay (with --schedule replay).
-        #[arg(value_name = "FILE", requires = "manifest")]
+        #[arg(value_name = "FILE")]
         replay_file: Option<PathBuf>,
         /// The seed of random and pct.
         #[arg(long, default_value_t = 0)]
