@@ -276,6 +276,7 @@ const OPS: &[(&str, u64)] = &[
     ("system.kernel.advance", 6),
     ("system.kernel.events", 2),
     ("system.kernel.woken", 2),
+    ("system.kernel.next-deadline", 1),
     ("system.kernel.set-project-limit", 2),
     ("system.kernel.set-zone-limit", 2),
     ("system.kernel.set-step-recording", 1),
@@ -1255,6 +1256,13 @@ impl Fuzz {
                     .ipclab_ipc_system()
                     .kernel()
                     .call_woken(s, k.h, cursor));
+            }
+            "system.kernel.next-deadline" => {
+                let k = self.kernel();
+                call!(self, "system.kernel.next-deadline", k.bad, ["{k:?}"], |w, s| w
+                    .ipclab_ipc_system()
+                    .kernel()
+                    .call_next_deadline(s, k.h));
             }
             "system.kernel.set-project-limit" => {
                 let k = self.kernel();
