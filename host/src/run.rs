@@ -46,7 +46,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand_xorshift::XorShiftRng;
 use serde::Deserialize;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{HasSelf, InstancePre, Linker};
 use wasmtime::{Store, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::p2::bindings::Command;
 use wasmtime_wasi::p2::bindings::sync::Command as SyncCommand;
@@ -360,34 +360,40 @@ impl HostWallClock for SimClock {
     }
 }
 
-/// The programs of a manifest, compiled (each file once), and the linker
-/// their imports resolve in: what every run of the manifest shares.
+/// The programs of a manifest, compiled and linked (each file once): what
+/// every run of the manifest shares, so a run only instantiates.
 pub struct Prepared {
-    components: Vec<Component>,
-    linker: Linker<GuestState>,
+    /// One per guest, in manifest order.
+    pres: Vec<InstancePre<GuestState>>,
 }
 
 impl Prepared {
     pub fn new(manifest: &Manifest, base: &Path) -> Result<Prepared, String> {
-        let mut compiled: BTreeMap<PathBuf, Component> = BTreeMap::new();
-        let mut components = Vec::new();
-        for spec in &manifest.guests {
-            let path = resolve(base, &spec.wasm);
-            let component = match compiled.get(&path) {
-                Some(c) => c.clone(),
-                None => load_guest(&path).map_err(|e| format!("guest {}: {e}", spec.name))?,
-            };
-            compiled.insert(path, component.clone());
-            components.push(component);
-        }
         let mut linker = Linker::<GuestState>::new(guest_engine());
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| format!("WASI in the linker: {e}"))?;
         guest_bindings::Guest::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |s| s)
             .map_err(|e| format!("guest imports in the linker: {e}"))?;
+        let mut linked: BTreeMap<PathBuf, InstancePre<GuestState>> = BTreeMap::new();
+        let mut pres = Vec::new();
+        for spec in &manifest.guests {
+            let path = resolve(base, &spec.wasm);
+            let pre = match linked.get(&path) {
+                Some(p) => p.clone(),
+                None => {
+                    let component = load_guest(&path).map_err(|e| format!("guest {}: {e}", spec.name))?;
+                    let pre = linker
+                        .instantiate_pre(&component)
+                        .map_err(|e| format!("guest {}: cannot link it: {e:?}", spec.name))?;
+                    linked.insert(path, pre.clone());
+                    pre
+                }
+            };
+            pres.push(pre);
+        }
         // The kernel component is compiled (or read from the cache) and
         // linked once, and a missing one is bad input before anything runs.
         crate::kernel::kernel_pre()?;
-        Ok(Prepared { components, linker })
+        Ok(Prepared { pres })
     }
 }
 
@@ -434,7 +440,7 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
 
     let mut futures: Vec<Option<GuestFuture>> = Vec::new();
     let mut outputs = Vec::new();
-    for (me, (spec, component)) in manifest.guests.iter().zip(&prepared.components).enumerate() {
+    for (me, (spec, pre)) in manifest.guests.iter().zip(&prepared.pres).enumerate() {
         let pid = lock(&sim).seats[me].pid;
         let prefix = format!("[{} pid {pid}]", spec.name);
         let (out, err) = (Prefixed::new(&prefix, false, opts.echo), Prefixed::new(&prefix, true, opts.echo));
@@ -462,10 +468,7 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
         store
             .fuel_async_yield_interval(Some(crate::sim::FUEL_SLICE))
             .map_err(|e| format!("guest {}: cannot set its slice: {e}", spec.name))?;
-        let pre = prepared
-            .linker
-            .instantiate_pre(component)
-            .map_err(|e| format!("guest {}: cannot link it: {e:?}", spec.name))?;
+        let pre = pre.clone();
         let (o2, e2, name) = (out.clone(), err.clone(), spec.name.clone());
         let echo = opts.echo;
         futures.push(Some(Box::pin(async move {
