@@ -39,18 +39,22 @@ impl WasiView for WasiState {
     }
 }
 
-/// The process-wide engine.  `IPC_WASM_PERFMAP=1` names compiled wasm
-/// functions for `perf` (writes /tmp/perf-<pid>.map).
+/// What both engines share: synchronous components, and with
+/// `IPC_WASM_PERFMAP=1` compiled wasm functions named for `perf` (writes
+/// /tmp/perf-<pid>.map).
+fn base_config() -> EngineConfig {
+    let mut cfg = EngineConfig::new();
+    cfg.concurrency_support(false);
+    if std::env::var_os("IPC_WASM_PERFMAP").is_some() {
+        cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
+    cfg
+}
+
+/// The process-wide engine.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let mut cfg = EngineConfig::new();
-        cfg.concurrency_support(false);
-        if std::env::var_os("IPC_WASM_PERFMAP").is_some() {
-            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
-        }
-        Engine::new(&cfg).expect("a wasmtime engine with the default configuration")
-    })
+    ENGINE.get_or_init(|| Engine::new(&base_config()).expect("a wasmtime engine with the default configuration"))
 }
 
 /// The engine guest programs run on: the kernel's configuration plus
@@ -65,8 +69,7 @@ pub fn engine() -> &'static Engine {
 pub fn guest_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut cfg = EngineConfig::new();
-        cfg.concurrency_support(false);
+        let mut cfg = base_config();
         cfg.consume_fuel(true);
         cfg.async_stack_size(4 << 20);
         Engine::new(&cfg).expect("a wasmtime engine with fuel")
