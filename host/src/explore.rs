@@ -38,6 +38,7 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::kernel::Choice;
 use crate::run::{Manifest, Prepared, RunOptions, RunReport, run_prepared};
 use crate::sim::sched::{Policy, Schedule, switches};
 
@@ -57,6 +58,8 @@ pub struct ExploreOptions {
     pub out: PathBuf,
     /// Show a progress bar (only on a terminal).
     pub progress: bool,
+    /// The kernel the guests call.
+    pub kernel: Choice,
 }
 
 /// One distinct failure.
@@ -106,8 +109,13 @@ fn quiet(policy: Policy, pct_steps: u64) -> RunOptions {
 /// Runs the exploration (without shrinking or writing anything).
 pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) -> Result<Explored, String> {
     // PCT needs the run's length: one FIFO run says it (random does not).
-    let first =
-        if opts.pct { run_prepared(manifest, prepared, &quiet(Policy::Fifo, 0))?.picks.len() as u64 + 1 } else { 0 };
+    let first = if opts.pct {
+        run_prepared(manifest, prepared, &RunOptions { kernel: opts.kernel, ..quiet(Policy::Fifo, 0) })?.picks.len()
+            as u64
+            + 1
+    } else {
+        0
+    };
     let steps = Arc::new(Mutex::new(first));
     let found: Arc<Mutex<Groups>> = Arc::default();
     let error: Arc<Mutex<Option<String>>> = Arc::default();
@@ -131,7 +139,11 @@ pub fn explore(manifest: &Manifest, prepared: &Prepared, opts: &ExploreOptions) 
                         return;
                     }
                     let pct_steps = *steps.lock().unwrap_or_else(|p| p.into_inner());
-                    match run_prepared(manifest, prepared, &quiet(policy(opts, i), pct_steps)) {
+                    match run_prepared(
+                        manifest,
+                        prepared,
+                        &RunOptions { kernel: opts.kernel, ..quiet(policy(opts, i), pct_steps) },
+                    ) {
                         Ok(report) => {
                             let mut s = steps.lock().unwrap_or_else(|p| p.into_inner());
                             *s = (*s).max(report.picks.len() as u64);

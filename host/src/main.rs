@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ipclab_host::explore::{self, ExploreOptions};
+use ipclab_host::kernel::Choice;
 use ipclab_host::run::{self, RunOptions};
 use ipclab_host::sim::sched::{Policy, Schedule};
 use ipclab_host::{ipcs, sim};
@@ -57,6 +58,24 @@ enum ExplorePolicy {
     Pct,
 }
 
+/// The kernel the guests call.
+#[derive(Clone, Copy, ValueEnum)]
+enum KernelKind {
+    /// ipc-core compiled into ipclab (the default: the fastest).
+    Native,
+    /// The kernel component (target/ipc-component.wasm) in its own wasmtime store.
+    Component,
+}
+
+impl KernelKind {
+    fn choice(self) -> Choice {
+        match self {
+            KernelKind::Native => Choice::Native,
+            KernelKind::Component => Choice::Component,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the manifest's guests as processes of one kernel.
@@ -83,6 +102,9 @@ enum Command {
         /// Write the run's schedule to FILE (replay it with --schedule replay FILE).
         #[arg(long, value_name = "FILE")]
         save_schedule: Option<PathBuf>,
+        /// The kernel the guests call: native (ipc-core in ipclab) or component.
+        #[arg(long, value_enum, default_value = "native")]
+        kernel: KernelKind,
     },
     /// Run many schedules and report every distinct failure once.
     Explore {
@@ -104,6 +126,9 @@ enum Command {
         /// Where to write each failure's schedule file (default: target/ipclab-explore/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// The kernel the guests call: native (ipc-core in ipclab) or component.
+        #[arg(long, value_enum, default_value = "native")]
+        kernel: KernelKind,
     },
     /// Print ipcs -a of a kernel snapshot or of an exported playground session.
     Ipcs { file: PathBuf },
@@ -125,10 +150,11 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run { manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule } => {
-            run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule)
+        Command::Run { manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule, kernel } => {
+            let opts = RunOptions { explain, kernel: kernel.choice(), ..RunOptions::default() };
+            run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, save_schedule, opts)
         }
-        Command::Explore { manifest, schedules, policy, seed, depth, jobs, out } => {
+        Command::Explore { manifest, schedules, policy, seed, depth, jobs, out, kernel } => {
             let opts = ExploreOptions {
                 schedules,
                 pct: matches!(policy, ExplorePolicy::Pct),
@@ -137,6 +163,7 @@ fn main() -> ExitCode {
                 jobs: jobs.max(1),
                 out: out.unwrap_or_else(|| ipclab_host::engine::target_dir().join("ipclab-explore")),
                 progress: true,
+                kernel: kernel.choice(),
             };
             explore::main(&manifest, &opts)
         }
@@ -163,8 +190,8 @@ fn run_manifest(
     seed: u64,
     depth: u32,
     ipcs: bool,
-    explain: bool,
     save_schedule: Option<PathBuf>,
+    opts: RunOptions,
 ) -> i32 {
     let (manifest, text) = match run::Manifest::read_with_text(path) {
         Ok(m) => m,
@@ -193,7 +220,7 @@ fn run_manifest(
         Ok(p) => p,
         Err(e) => return bad_input(&e),
     };
-    let opts = RunOptions { policy: policy.clone(), explain, ..RunOptions::default() };
+    let opts = RunOptions { policy: policy.clone(), ..opts };
     match run::run_prepared(&manifest, &prepared, &opts) {
         Ok(report) => {
             for g in &report.guests {

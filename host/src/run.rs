@@ -53,7 +53,7 @@ use wasmtime_wasi::p2::bindings::sync::Command as SyncCommand;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, I32Exit, WasiCtx};
 
 use crate::engine::{WasiState, engine, guest_engine, load, load_guest, target_dir};
-use crate::kernel::KernelHost;
+use crate::kernel::Choice;
 use crate::kernel::bindings::exports::ipclab::ipc::types::Credentials;
 use crate::output::Prefixed;
 use crate::sim::sched::{PCT_DEFAULT_STEPS, Policy, Scheduler};
@@ -224,6 +224,9 @@ pub struct RunOptions {
     /// Replay leniently: a pick that does not fit, and everything past the
     /// schedule's end, goes FIFO (how `explore` shrinks).
     pub lenient: bool,
+    /// Which kernel the guests call: `ipc-core` in the host, or the
+    /// kernel component (the same answers, at a component crossing a call).
+    pub kernel: Choice,
 }
 
 impl Default for RunOptions {
@@ -235,6 +238,7 @@ impl Default for RunOptions {
             pct_steps: PCT_DEFAULT_STEPS,
             max_decisions: 50_000_000,
             lenient: false,
+            kernel: Choice::Native,
         }
     }
 }
@@ -390,9 +394,6 @@ impl Prepared {
             };
             pres.push(pre);
         }
-        // The kernel component is compiled (or read from the cache) and
-        // linked once, and a missing one is bad input before anything runs.
-        crate::kernel::kernel_pre()?;
         Ok(Prepared { pres })
     }
 }
@@ -405,7 +406,7 @@ pub fn run_opts(manifest: &Manifest, base: &Path, opts: &RunOptions) -> Result<R
 
 /// Runs a manifest whose programs are already compiled.
 pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions) -> Result<RunReport, String> {
-    let mut k = KernelHost::new(None)?;
+    let mut k = opts.kernel.create()?;
     let mut seats = Vec::new();
     for spec in &manifest.guests {
         let cred = Credentials {
@@ -416,21 +417,11 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
             groups: spec.groups.clone(),
             privileged: spec.privileged,
         };
-        let s = k
+        let (pid, tid) = k
             .spawn(&cred, spec.zone, spec.project)
             .map_err(|e| format!("spawn trapped: {e:?}"))?
             .map_err(|e| format!("guest {}: spawn refused: {e:?}", spec.name))?;
-        seats.push(Seat {
-            name: spec.name.clone(),
-            pid: s.pid,
-            tid: s.tid,
-            process: s.process,
-            thread: s.thread,
-            cred,
-            state: State::Ready,
-            since: 0,
-            last_refusal: None,
-        });
+        seats.push(Seat { name: spec.name.clone(), pid, tid, cred, state: State::Ready, since: 0, last_refusal: None });
     }
     let sim: Shared = Arc::new(Mutex::new(Sim::new(k, seats, opts.explain && opts.echo)));
     let seed = match &opts.policy {
@@ -507,10 +498,7 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
         }
     }
     let mut s = lock(&sim);
-    let ipcs = match s.k.snapshot() {
-        Ok(snap) => crate::ipcs::from_snapshot(&snap).unwrap_or_else(|e| format!("(no ipcs: {e})\n")),
-        Err(e) => format!("(no snapshot: {e})\n"),
-    };
+    let ipcs = s.k.ipcs().unwrap_or_else(|e| format!("(no ipcs: {e})\n"));
     let mut guests = Vec::new();
     for (i, (out, err)) in outputs.iter().enumerate() {
         let ended = ends[i].is_some();

@@ -1,7 +1,9 @@
 //! The deterministic simulation, as a user meets it through `ipclab`:
 //!
 //! * every example in `host/examples/` gives byte-identical stdout, stderr,
-//!   exit status and `--ipcs` twice under each policy (fifo, random, pct);
+//!   exit status and `--ipcs` twice under each policy (fifo, random, pct),
+//!   and the same again on the kernel component (`--kernel component`):
+//!   the two backends are one kernel;
 //! * a saved schedule replays the run it came from, byte for byte, and a
 //!   schedule from another manifest or a corrupted one is refused (exit 2,
 //!   nothing run);
@@ -16,6 +18,7 @@
 use std::path::Path;
 
 use ipclab_host::explore::{ExploreOptions, explore};
+use ipclab_host::kernel::Choice;
 use ipclab_host::run::{Manifest, Prepared};
 
 mod common;
@@ -48,6 +51,9 @@ fn every_example_runs_byte_identically_twice_under_each_policy() {
             let first = ipclab(&args);
             let second = ipclab(&args);
             assert_eq!(first, second, "{ex} under {p:?} ran differently twice");
+            args.extend_from_slice(&["--kernel", "component"]);
+            let component = ipclab(&args);
+            assert_eq!(first, component, "{ex} under {p:?} ran differently on the kernel component");
             assert!(first.0 == 0 || first.0 == 1 || first.0 == 3, "{ex} {p:?}: {}", first.2);
             outputs.push(first);
         }
@@ -153,7 +159,8 @@ fn explore_example(manifest: &str, schedules: u64, pct: bool, depth: u32) -> Vec
     let path = root().join("host/examples").join(manifest);
     let m = Manifest::read(&path).unwrap();
     let prepared = Prepared::new(&m, path.parent().unwrap_or(Path::new("."))).unwrap();
-    let opts = ExploreOptions { schedules, pct, seed: 0, depth, jobs: 2, out: std::env::temp_dir(), progress: false };
+    let out = std::env::temp_dir();
+    let opts = ExploreOptions { schedules, pct, seed: 0, depth, jobs: 2, out, progress: false, kernel: Choice::Native };
     explore(&m, &prepared, &opts).unwrap().found.into_iter().map(|f| f.failure).collect()
 }
 

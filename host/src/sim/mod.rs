@@ -9,7 +9,8 @@
 //! and its final state, byte for byte, on any machine.
 //!
 //! ## Objects
-//! * **One kernel**, the kernel component in its own store ([`Sim::k`]).
+//! * **One kernel** ([`Sim::k`]): `ipc-core` in the host, or the kernel
+//!   component in its own store ([`crate::kernel`]: the same answers).
 //! * **One seat per guest** ([`Seat`]): its kernel process and thread, and
 //!   its [`State`] as the scheduler sees it.
 //! * **One future per guest**: the guest's `wasi:cli/run` called with
@@ -81,9 +82,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use wasmtime::component::ResourceAny;
-
-use crate::kernel::KernelHost;
+use crate::kernel::Backend;
 use crate::kernel::bindings::exports::ipclab::ipc::types::Credentials;
 use sched::{Runnable, Scheduler};
 
@@ -116,8 +115,6 @@ pub struct Seat {
     pub name: String,
     pub pid: u32,
     pub tid: u32,
-    pub process: ResourceAny,
-    pub thread: ResourceAny,
     pub cred: Credentials,
     pub state: State,
     /// The decision at which it last became runnable (FIFO's key).
@@ -129,7 +126,7 @@ pub struct Seat {
 
 /// The kernel, the seats, the clock.
 pub struct Sim {
-    pub k: KernelHost,
+    pub k: Box<dyn Backend>,
     pub seats: Vec<Seat>,
     /// Simulated nanoseconds; the kernel's clock is moved up to it before
     /// each call.
@@ -159,7 +156,7 @@ pub fn lock(s: &Shared) -> MutexGuard<'_, Sim> {
 
 impl Sim {
     /// A simulation over a fresh kernel (its clock at 0).
-    pub fn new(k: KernelHost, seats: Vec<Seat>, explain: bool) -> Sim {
+    pub fn new(k: Box<dyn Backend>, seats: Vec<Seat>, explain: bool) -> Sim {
         Sim { k, seats, clock: 0, kernel_clock: 0, decisions: 0, cursor: 0, parked: 0, explain }
     }
 
@@ -217,9 +214,9 @@ impl Sim {
             self.parked -= 1;
         }
         self.seats[me].state = State::Done;
-        let p = self.seats[me].process;
+        let pid = self.seats[me].pid;
         self.sync_clock()?;
-        let _ = self.k.exit(p)?;
+        let _ = self.k.exit(pid)?;
         self.collect_wakeups()
     }
 
@@ -267,8 +264,7 @@ impl Sim {
 
     /// Who waits on what and who holds it, and the `ipcs` view.
     fn deadlock(&mut self) -> wasmtime::Result<Deadlock> {
-        let graph =
-            self.k.world.ipclab_ipc_inspect().call_deadlock(&mut self.k.store, self.k.kernel)?.unwrap_or_default();
+        let graph = self.k.deadlock()?;
         let name = |pid: u32| self.seats.iter().find(|s| s.pid == pid).map_or("?", |s| s.name.as_str());
         let mut out = String::from("ipclab: DEADLOCK — every guest waits and nothing can wake them:\n");
         let mut waiting = Vec::new();
@@ -285,9 +281,8 @@ impl Sim {
             }
             out.push('\n');
         }
-        let snap = self.k.snapshot()?;
         out.push('\n');
-        out.push_str(&crate::ipcs::from_snapshot(&snap).unwrap_or_else(|e| format!("(no ipcs: {e})\n")));
+        out.push_str(&self.k.ipcs().unwrap_or_else(|e| format!("(no ipcs: {e})\n")));
         Ok(Deadlock { waiting, report: out })
     }
 }

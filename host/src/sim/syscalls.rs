@@ -18,21 +18,15 @@
 //! never waits).
 
 use wasmtime::StoreLimits;
-use wasmtime::component::ResourceAny;
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use super::{Shared, State, YieldOnce, lock};
 use crate::engine::WasiState;
-use crate::kernel::KernelHost;
-use crate::kernel::bindings::exports::ipclab::ipc::fd::{ReadOutcome, WriteOutcome};
-use crate::kernel::bindings::exports::ipclab::ipc::msg::{RecvOutcome, SendOutcome};
-use crate::kernel::bindings::exports::ipclab::ipc::port::{GetOutcome, GetnOutcome};
-use crate::kernel::bindings::exports::ipclab::ipc::psem::{OpenFlags, WaitOutcome};
-use crate::kernel::bindings::exports::ipclab::ipc::sem::SemopOutcome;
 use crate::kernel::bindings::exports::ipclab::ipc::system::{Completion, Reply};
 use crate::kernel::bindings::exports::ipclab::ipc::types::{
     Errno, MsqidDs, MsqidSet, PortEvent, PortGot, Received, Sembuf, SemidDs, ShmidDs, Timespec,
 };
+use crate::kernel::{Backend, Call};
 
 /// Generated bindings of the `guest` world (what programs import).
 pub mod guest_bindings {
@@ -98,19 +92,6 @@ impl WasiView for GuestState {
 
 type R<T> = wasmtime::Result<Result<T, Errno>>;
 
-/// What a call that may park did at first.
-enum First<T> {
-    Done(Result<T, Errno>),
-    Parked,
-}
-
-fn unexpected(c: &Completion) -> Errno {
-    // A completion of another call than the one parked cannot happen; say
-    // EINVAL rather than trap if a tampered kernel ever produced one.
-    let _ = c;
-    Errno::Einval
-}
-
 /// Stops guest `me` at a scheduling point until the scheduler picks it.
 async fn turn(sim: &Shared, me: usize) {
     {
@@ -126,13 +107,13 @@ impl GuestState {
     /// A kernel call that never parks.
     async fn call<T>(
         &mut self,
-        f: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<Result<T, Errno>> + Send,
+        f: impl FnOnce(&mut dyn Backend, u32) -> wasmtime::Result<Result<T, Errno>> + Send,
     ) -> R<T> {
         turn(&self.sim, self.me).await;
         let mut s = lock(&self.sim);
         s.sync_clock()?;
-        let t = s.seats[self.me].thread;
-        let r = f(&mut s.k, t)?;
+        let t = s.seats[self.me].tid;
+        let r = f(&mut *s.k, t)?;
         s.after_call(self.me, false, r.is_err())?;
         Ok(r)
     }
@@ -142,19 +123,19 @@ impl GuestState {
     /// completion.
     async fn blocking<T>(
         &mut self,
-        start: impl FnOnce(&mut KernelHost, ResourceAny) -> wasmtime::Result<First<T>> + Send,
+        start: impl FnOnce(&mut dyn Backend, u32) -> wasmtime::Result<Call<T>> + Send,
         finish: impl FnOnce(Completion) -> Result<T, Errno> + Send,
     ) -> R<T> {
         turn(&self.sim, self.me).await;
         let t = {
             let mut s = lock(&self.sim);
             s.sync_clock()?;
-            let t = s.seats[self.me].thread;
-            let first = start(&mut s.k, t)?;
-            let parked = matches!(first, First::Parked);
-            let refused = matches!(first, First::Done(Err(_)));
+            let t = s.seats[self.me].tid;
+            let first = start(&mut *s.k, t)?;
+            let parked = matches!(first, Call::Parked);
+            let refused = matches!(first, Call::Done(Err(_)));
             s.after_call(self.me, parked, refused)?;
-            if let First::Done(r) = first {
+            if let Call::Done(r) = first {
                 return Ok(r);
             }
             t
@@ -196,332 +177,220 @@ impl sys_proc::Host for GuestState {
     }
 }
 
-impl sys_msg::Host for GuestState {
-    async fn msgget(&mut self, key: i32, msgflg: i32) -> R<i32> {
-        self.call(|k, t| k.world.ipclab_ipc_msg().call_msgget(&mut k.store, t, key, msgflg)).await
-    }
-
-    async fn msgsnd(&mut self, msqid: i32, mtype: i64, data: Vec<u8>, msgflg: i32) -> R<()> {
-        self.blocking(
-            |k, t| {
-                let r = k.world.ipclab_ipc_msg().call_msgsnd(&mut k.store, t, msqid, mtype, &data, msgflg, None)?;
-                Ok(match r {
-                    Ok(SendOutcome::Sent) => First::Done(Ok(())),
-                    Ok(_) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| c.result.map(|_| ()),
-        )
-        .await
-    }
-
-    async fn msgrcv(&mut self, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> R<Received> {
-        self.blocking(
-            |k, t| {
-                let r = k.world.ipclab_ipc_msg().call_msgrcv(&mut k.store, t, msqid, msgsz, msgtyp, msgflg, None)?;
-                Ok(match r {
-                    Ok(RecvOutcome::Received(m)) => First::Done(Ok(m)),
-                    Ok(RecvOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| match c.result {
-                Ok(Reply::Message(m)) => Ok(m),
-                Ok(_) => Err(unexpected(&c)),
-                Err(e) => Err(e),
-            },
-        )
-        .await
-    }
-
-    async fn msgctl_stat(&mut self, msqid: i32) -> R<MsqidDs> {
-        self.call(|k, t| k.world.ipclab_ipc_msg().call_msgctl_stat(&mut k.store, t, msqid)).await
-    }
-
-    async fn msgctl_set(&mut self, msqid: i32, buf: MsqidSet) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_msg().call_msgctl_set(&mut k.store, t, msqid, buf)).await
-    }
-
-    async fn msgctl_rmid(&mut self, msqid: i32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_msg().call_msgctl_rmid(&mut k.store, t, msqid)).await
+/// The reply of a completed parked call, as the call's own type.
+fn expect<T>(c: Completion, take: impl FnOnce(Reply) -> Option<T>) -> Result<T, Errno> {
+    match c.result {
+        // A completion of another call than the one parked cannot happen;
+        // EINVAL rather than a trap if a tampered kernel ever produced one.
+        Ok(r) => take(r).ok_or(Errno::Einval),
+        Err(e) => Err(e),
     }
 }
 
-impl GuestState {
-    async fn semop_any(&mut self, semid: i32, sops: Vec<Sembuf>, timeout: Option<u64>) -> R<()> {
-        self.blocking(
-            |k, t| {
-                let r = k.world.ipclab_ipc_sem().call_semop(&mut k.store, t, semid, &sops, timeout)?;
-                Ok(match r {
-                    Ok(SemopOutcome::Done) => First::Done(Ok(())),
-                    Ok(SemopOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| c.result.map(|_| ()),
-        )
-        .await
+impl sys_msg::Host for GuestState {
+    async fn msgget(&mut self, key: i32, msgflg: i32) -> R<i32> {
+        self.call(|k, t| k.msgget(t, key, msgflg)).await
     }
 
-    async fn psem_wait(&mut self, id: u32, abstime: Option<Timespec>) -> R<()> {
-        self.blocking(
-            |k, t| {
-                let p = k.world.ipclab_ipc_psem();
-                let r = match abstime {
-                    Some(at) => p.call_sem_timedwait(&mut k.store, t, id, at)?,
-                    None => p.call_sem_wait(&mut k.store, t, id)?,
-                };
-                Ok(match r {
-                    Ok(WaitOutcome::Acquired) => First::Done(Ok(())),
-                    Ok(WaitOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| c.result.map(|_| ()),
-        )
-        .await
+    async fn msgsnd(&mut self, msqid: i32, mtype: i64, data: Vec<u8>, msgflg: i32) -> R<()> {
+        self.blocking(|k, t| k.msgsnd(t, msqid, mtype, data, msgflg), |c| c.result.map(|_| ())).await
+    }
+
+    async fn msgrcv(&mut self, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> R<Received> {
+        let take = |r| match r {
+            Reply::Message(m) => Some(m),
+            _ => None,
+        };
+        self.blocking(|k, t| k.msgrcv(t, msqid, msgsz, msgtyp, msgflg), |c| expect(c, take)).await
+    }
+
+    async fn msgctl_stat(&mut self, msqid: i32) -> R<MsqidDs> {
+        self.call(|k, t| k.msgctl_stat(t, msqid)).await
+    }
+
+    async fn msgctl_set(&mut self, msqid: i32, buf: MsqidSet) -> R<()> {
+        self.call(|k, t| k.msgctl_set(t, msqid, buf)).await
+    }
+
+    async fn msgctl_rmid(&mut self, msqid: i32) -> R<()> {
+        self.call(|k, t| k.msgctl_rmid(t, msqid)).await
     }
 }
 
 impl sys_sem::Host for GuestState {
     async fn semget(&mut self, key: i32, nsems: i32, semflg: i32) -> R<i32> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semget(&mut k.store, t, key, nsems, semflg)).await
+        self.call(|k, t| k.semget(t, key, nsems, semflg)).await
     }
 
     async fn semop(&mut self, semid: i32, sops: Vec<Sembuf>) -> R<()> {
-        self.semop_any(semid, sops, None).await
+        self.blocking(|k, t| k.semop(t, semid, &sops, None), |c| c.result.map(|_| ())).await
     }
 
     async fn semtimedop(&mut self, semid: i32, sops: Vec<Sembuf>, timeout_ns: u64) -> R<()> {
-        self.semop_any(semid, sops, Some(timeout_ns)).await
+        self.blocking(|k, t| k.semop(t, semid, &sops, Some(timeout_ns)), |c| c.result.map(|_| ())).await
     }
 
     async fn semctl_getval(&mut self, semid: i32, semnum: u32) -> R<u32> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_getval(&mut k.store, t, semid, semnum)).await
+        self.call(|k, t| k.semctl_getval(t, semid, semnum)).await
     }
 
     async fn semctl_setval(&mut self, semid: i32, semnum: u32, val: i32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_setval(&mut k.store, t, semid, semnum, val)).await
+        self.call(|k, t| k.semctl_setval(t, semid, semnum, val)).await
     }
 
     async fn semctl_getall(&mut self, semid: i32) -> R<Vec<u32>> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_getall(&mut k.store, t, semid)).await
+        self.call(|k, t| k.semctl_getall(t, semid)).await
     }
 
     async fn semctl_setall(&mut self, semid: i32, vals: Vec<u32>) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_setall(&mut k.store, t, semid, &vals)).await
+        self.call(|k, t| k.semctl_setall(t, semid, &vals)).await
     }
 
     async fn semctl_stat(&mut self, semid: i32) -> R<SemidDs> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_stat(&mut k.store, t, semid)).await
+        self.call(|k, t| k.semctl_stat(t, semid)).await
     }
 
     async fn semctl_rmid(&mut self, semid: i32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_sem().call_semctl_rmid(&mut k.store, t, semid)).await
+        self.call(|k, t| k.semctl_rmid(t, semid)).await
     }
 }
 
 impl sys_shm::Host for GuestState {
     async fn shmget(&mut self, key: i32, size: u64, shmflg: i32) -> R<i32> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_shmget(&mut k.store, t, key, size, shmflg)).await
+        self.call(|k, t| k.shmget(t, key, size, shmflg)).await
     }
 
     async fn shmat(&mut self, shmid: i32, shmaddr: u64, shmflg: i32) -> R<u64> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_shmat(&mut k.store, t, shmid, shmaddr, shmflg)).await
+        self.call(|k, t| k.shmat(t, shmid, shmaddr, shmflg)).await
     }
 
     async fn shmdt(&mut self, shmaddr: u64) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_shmdt(&mut k.store, t, shmaddr)).await
+        self.call(|k, t| k.shmdt(t, shmaddr)).await
     }
 
     async fn shmctl_stat(&mut self, shmid: i32) -> R<ShmidDs> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_shmctl_stat(&mut k.store, t, shmid)).await
+        self.call(|k, t| k.shmctl_stat(t, shmid)).await
     }
 
     async fn shmctl_rmid(&mut self, shmid: i32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_shmctl_rmid(&mut k.store, t, shmid)).await
+        self.call(|k, t| k.shmctl_rmid(t, shmid)).await
     }
 
     async fn load(&mut self, addr: u64, len: u64) -> R<Vec<u8>> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_read(&mut k.store, t, addr, len)).await
+        self.call(|k, t| k.shm_read(t, addr, len)).await
     }
 
     async fn store(&mut self, addr: u64, data: Vec<u8>) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_shm().call_write(&mut k.store, t, addr, &data)).await
+        self.call(|k, t| k.shm_write(t, addr, &data)).await
     }
 }
 
-/// NetBSD's O_CREAT and O_EXCL, as `sys-psem.sem-open` takes them.
-const O_CREAT: i32 = 0x200;
-const O_EXCL: i32 = 0x800;
-
 impl sys_psem::Host for GuestState {
     async fn sem_open(&mut self, name: String, oflag: i32, mode: u32, value: u32) -> R<u32> {
-        let mut flags = OpenFlags::empty();
-        if oflag & O_CREAT != 0 {
-            flags |= OpenFlags::CREAT;
-        }
-        if oflag & O_EXCL != 0 {
-            flags |= OpenFlags::EXCL;
-        }
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_open(&mut k.store, t, &name, flags, mode, value)).await
+        self.call(|k, t| k.sem_open(t, &name, oflag, mode, value)).await
     }
 
     async fn sem_init(&mut self, value: u32, pshared: bool) -> R<u32> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_init(&mut k.store, t, value, pshared)).await
+        self.call(|k, t| k.sem_init(t, value, pshared)).await
     }
 
     async fn sem_close(&mut self, id: u32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_close(&mut k.store, t, id)).await
+        self.call(|k, t| k.sem_close(t, id)).await
     }
 
     async fn sem_unlink(&mut self, name: String) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_unlink(&mut k.store, t, &name)).await
+        self.call(|k, t| k.sem_unlink(t, &name)).await
     }
 
     async fn sem_destroy(&mut self, id: u32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_destroy(&mut k.store, t, id)).await
+        self.call(|k, t| k.sem_destroy(t, id)).await
     }
 
     async fn sem_post(&mut self, id: u32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_post(&mut k.store, t, id)).await
+        self.call(|k, t| k.sem_post(t, id)).await
     }
 
     async fn sem_wait(&mut self, id: u32) -> R<()> {
-        self.psem_wait(id, None).await
+        self.blocking(|k, t| k.sem_wait(t, id, None), |c| c.result.map(|_| ())).await
     }
 
     async fn sem_trywait(&mut self, id: u32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_trywait(&mut k.store, t, id)).await
+        self.call(|k, t| k.sem_trywait(t, id)).await
     }
 
     async fn sem_timedwait(&mut self, id: u32, abstime: Timespec) -> R<()> {
-        self.psem_wait(id, Some(abstime)).await
+        self.blocking(|k, t| k.sem_wait(t, id, Some(abstime)), |c| c.result.map(|_| ())).await
     }
 
     async fn sem_getvalue(&mut self, id: u32) -> R<u32> {
-        self.call(|k, t| k.world.ipclab_ipc_psem().call_sem_getvalue(&mut k.store, t, id)).await
+        self.call(|k, t| k.sem_getvalue(t, id)).await
     }
 }
 
 impl sys_fd::Host for GuestState {
     async fn pipe(&mut self) -> R<(i32, i32)> {
-        self.call(|k, t| k.world.ipclab_ipc_fd().call_pipe(&mut k.store, t)).await
+        self.call(|k, t| k.pipe(t)).await
     }
 
     async fn read(&mut self, fd: i32, len: u32) -> R<Vec<u8>> {
-        self.blocking(
-            |k, t| {
-                Ok(match k.world.ipclab_ipc_fd().call_read(&mut k.store, t, fd, len, false)? {
-                    Ok(ReadOutcome::Data(d)) => First::Done(Ok(d)),
-                    Ok(ReadOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| match c.result {
-                Ok(Reply::Bytes(b)) => Ok(b),
-                Ok(_) => Err(unexpected(&c)),
-                Err(e) => Err(e),
-            },
-        )
-        .await
+        let take = |r| match r {
+            Reply::Bytes(b) => Some(b),
+            _ => None,
+        };
+        self.blocking(|k, t| k.read(t, fd, len), |c| expect(c, take)).await
     }
 
     async fn write(&mut self, fd: i32, data: Vec<u8>) -> R<u64> {
-        self.blocking(
-            |k, t| {
-                Ok(match k.world.ipclab_ipc_fd().call_write(&mut k.store, t, fd, &data, false)? {
-                    Ok(WriteOutcome::Written(n)) => First::Done(Ok(n)),
-                    Ok(WriteOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| match c.result {
-                Ok(Reply::Count(n)) => Ok(n),
-                Ok(_) => Err(unexpected(&c)),
-                Err(e) => Err(e),
-            },
-        )
-        .await
+        let take = |r| match r {
+            Reply::Count(n) => Some(n),
+            _ => None,
+        };
+        self.blocking(|k, t| k.write(t, fd, &data), |c| expect(c, take)).await
     }
 
     async fn close(&mut self, fd: i32) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_fd().call_close(&mut k.store, t, fd)).await
+        self.call(|k, t| k.close(t, fd)).await
     }
 }
 
 impl sys_port::Host for GuestState {
     async fn port_create(&mut self) -> R<i32> {
-        self.call(|k, t| k.world.ipclab_ipc_port().call_port_create(&mut k.store, t)).await
+        self.call(|k, t| k.port_create(t)).await
     }
 
     async fn port_send(&mut self, port: i32, events: i32, user: u64) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_port().call_port_send(&mut k.store, t, port, events, user)).await
+        self.call(|k, t| k.port_send(t, port, events, user)).await
     }
 
     async fn port_alert(&mut self, port: i32, flags: i32, events: i32, user: u64) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_port().call_port_alert(&mut k.store, t, port, flags, events, user)).await
+        self.call(|k, t| k.port_alert(t, port, flags, events, user)).await
     }
 
     async fn port_associate(&mut self, port: i32, source: u16, object: u64, events: u16, user: u64) -> R<()> {
-        self.call(|k, t| {
-            k.world.ipclab_ipc_port().call_port_associate(&mut k.store, t, port, source, object, events, user)
-        })
-        .await
+        self.call(|k, t| k.port_associate(t, port, source, object, events, user)).await
     }
 
     async fn port_dissociate(&mut self, port: i32, source: u16, object: u64) -> R<()> {
-        self.call(|k, t| k.world.ipclab_ipc_port().call_port_dissociate(&mut k.store, t, port, source, object)).await
+        self.call(|k, t| k.port_dissociate(t, port, source, object)).await
     }
 
     async fn port_getn(&mut self, port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> R<PortGot> {
-        self.blocking(
-            |k, t| {
-                Ok(match k.world.ipclab_ipc_port().call_port_getn(&mut k.store, t, port, max, nget, timeout)? {
-                    Ok(GetnOutcome::Got(g)) => First::Done(Ok(g)),
-                    // max 0 takes nothing (port-pending says how many are queued).
-                    Ok(GetnOutcome::Pending(_)) => First::Done(Ok(PortGot { events: Vec::new(), etime: false })),
-                    Ok(GetnOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| match c.result {
-                Ok(Reply::PortEvents(g)) => Ok(g),
-                Ok(_) => Err(unexpected(&c)),
-                Err(e) => Err(e),
-            },
-        )
-        .await
+        let take = |r| match r {
+            Reply::PortEvents(g) => Some(g),
+            _ => None,
+        };
+        self.blocking(|k, t| k.port_getn(t, port, max, nget, timeout), |c| expect(c, take)).await
     }
 
     async fn port_pending(&mut self, port: i32) -> R<u32> {
-        self.call(|k, t| {
-            Ok(match k.world.ipclab_ipc_port().call_port_getn(&mut k.store, t, port, 0, 0, None)? {
-                Ok(GetnOutcome::Pending(n)) => Ok(n),
-                Ok(_) => Err(Errno::Einval),
-                Err(e) => Err(e),
-            })
-        })
-        .await
+        self.call(|k, t| k.port_pending(t, port)).await
     }
 
     async fn port_get(&mut self, port: i32, timeout: Option<Timespec>) -> R<Option<PortEvent>> {
-        self.blocking(
-            |k, t| {
-                Ok(match k.world.ipclab_ipc_port().call_port_get(&mut k.store, t, port, timeout)? {
-                    Ok(GetOutcome::Event(e)) => First::Done(Ok(Some(e))),
-                    Ok(GetOutcome::None) => First::Done(Ok(None)),
-                    Ok(GetOutcome::Blocked(_)) => First::Parked,
-                    Err(e) => First::Done(Err(e)),
-                })
-            },
-            |c| match c.result {
-                Ok(Reply::PortEvents(g)) => Ok(g.events.first().copied()),
-                Ok(_) => Err(unexpected(&c)),
-                Err(e) => Err(e),
-            },
-        )
-        .await
+        let take = |r| match r {
+            Reply::PortEvents(g) => Some(g.events.first().copied()),
+            _ => None,
+        };
+        self.blocking(|k, t| k.port_get(t, port, timeout), |c| expect(c, take)).await
     }
 }

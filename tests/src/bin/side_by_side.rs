@@ -26,6 +26,7 @@ use ipc_core::namespace::{IPC_CREAT, IPC_NOWAIT, IPC_PRIVATE};
 use ipc_core::sem::SemBuf;
 use ipc_core::{Config, Credentials, Kernel, Outcome};
 use ipc_host_tests::{Lab, Op, OpResult, RecvOp, RecvOutcome, Semop1Op, Semop1Outcome, SendOp, SendOutcome, sembuf};
+use ipclab_host::kernel::Choice;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -683,7 +684,7 @@ fn component_sem_batch() -> Meter {
 /// difference in rounds (start-up excluded), median over the runs; `None`
 /// (with a note) if the guests are not built.  (The guests' own "mean"
 /// is simulated time, not wall time.)
-fn hosted_ping_pong(mode: Mode) -> Option<f64> {
+fn hosted_ping_pong(mode: Mode, kernel: Choice) -> Option<f64> {
     use ipclab_host::run::{GuestSpec, Manifest, Prepared, RunOptions, run_prepared};
     let long = u64::from((mode.iters / 2).max(200));
     let manifest = |rounds: u64| Manifest {
@@ -701,7 +702,7 @@ fn hosted_ping_pong(mode: Mode) -> Option<f64> {
             return None;
         }
     };
-    let opts = RunOptions { echo: false, ..RunOptions::default() };
+    let opts = RunOptions { echo: false, kernel, ..RunOptions::default() };
     let timed = |rounds: u64| -> Option<f64> {
         let t = Instant::now();
         let r = run_prepared(&manifest(rounds), &prepared, &opts).ok()?;
@@ -722,15 +723,15 @@ fn hosted_ping_pong(mode: Mode) -> Option<f64> {
 
 /// `ipclab explore` of the philosophers (5 guests, 20 meals each) under
 /// `random`: schedules per second with `jobs` workers.
-fn explore_rate(schedules: u64, jobs: usize) -> Option<f64> {
+fn explore_rate(schedules: u64, jobs: usize, kernel: Choice) -> Option<f64> {
     use ipclab_host::explore::{ExploreOptions, explore};
     use ipclab_host::run::{GuestSpec, Manifest, Prepared};
     let guests = (0..5).map(|i| GuestSpec::new(&format!("phil{i}"), "philosopher", &[&i.to_string(), "20"])).collect();
     let manifest = Manifest { guests, expects: Vec::new() };
     let base = ipclab_host::engine::target_dir().join("guests");
     let prepared = Prepared::new(&manifest, &base).ok()?;
-    let opts =
-        ExploreOptions { schedules, pct: false, seed: 0, depth: 3, jobs, out: std::env::temp_dir(), progress: false };
+    let out = std::env::temp_dir();
+    let opts = ExploreOptions { schedules, pct: false, seed: 0, depth: 3, jobs, out, progress: false, kernel };
     let t = Instant::now();
     let found = explore(&manifest, &prepared, &opts).ok()?;
     if !found.found.is_empty() {
@@ -867,7 +868,7 @@ fn main() {
             [l_eventfd, Some(core_port_pair()), Some(component_port_pair())],
         ),
         (
-            "queue ping-pong round trip between two processes (component: two hosted guests, `ipclab run`, one thread)"
+            "queue ping-pong round trip between two processes (hosted: two guests under `ipclab run` on one thread; core column = the native kernel, component column = the kernel component)"
                 .into(),
             [l_pingpong, None, None],
         ),
@@ -889,7 +890,8 @@ fn main() {
     rows[sem_row + 1].linux = rows[sem_row].linux.map(|p| p / 2.0);
     // Hosted guests time their own round trips; the median of the runs.
     if let Some(r) = rows.iter_mut().find(|r| r.op.starts_with("queue ping-pong")) {
-        r.component = hosted_ping_pong(mode);
+        r.core = hosted_ping_pong(mode, Choice::Native);
+        r.component = hosted_ping_pong(mode, Choice::Component);
     }
     let psem_row = rows.iter().position(|r| r.op.starts_with("sem_post then")).unwrap_or(0);
     rows[psem_row + 1].linux = rows[psem_row].linux;
@@ -899,11 +901,15 @@ fn main() {
     println!();
     println!("Heap per idle keyed queue in `ipc-core` at {n} queues: {:.0} bytes.", core_bytes_per_queue(n));
     let schedules = if quick { 50 } else { 2_000 };
-    match (explore_rate(schedules, 1), explore_rate(schedules, 2)) {
-        (Some(one), Some(two)) => println!(
-            "`ipclab explore` of the philosophers (5 guests × 20 meals), random: {one:.0} schedules/s with --jobs 1, {two:.0} with --jobs 2."
-        ),
-        _ => println!("`ipclab explore`: the philosopher guest is not built."),
+    for kernel in [Choice::Native, Choice::Component] {
+        let n = if kernel == Choice::Native { schedules } else { schedules / 4 };
+        match (explore_rate(n, 1, kernel), explore_rate(n, 2, kernel)) {
+            (Some(one), Some(two)) => println!(
+                "`ipclab explore --kernel {}` of the philosophers (5 guests × 20 meals), random: {one:.0} schedules/s with --jobs 1, {two:.0} with --jobs 2.",
+                kernel.name()
+            ),
+            _ => println!("`ipclab explore`: the philosopher guest is not built."),
+        }
     }
     match startup_ms() {
         Some(ms) => println!("Start-up of `ipclab run` (ping-pong, one round, the compile cache warm): {ms:.0} ms."),
