@@ -20,4 +20,5 @@ pub mod ipcs;
 pub mod kernel;
 pub mod output;
 pub mod run;
+pub mod session;
 pub mod sim;

@@ -105,6 +105,10 @@ enum Command {
         /// The kernel the guests call: native (ipc-core in ipclab) or component.
         #[arg(long, value_enum, default_value = "native")]
         kernel: KernelKind,
+        /// Write the run as a playground session to FILE (Import session opens it;
+        /// `ipclab ipcs FILE` prints its state).
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
     },
     /// Run many schedules and report every distinct failure once.
     Explore {
@@ -150,9 +154,11 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run { manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule, kernel } => {
-            let opts = RunOptions { explain, kernel: kernel.choice(), ..RunOptions::default() };
-            run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, save_schedule, opts)
+        Command::Run { manifest, schedule, replay_file, seed, depth, ipcs, explain, save_schedule, kernel, record } => {
+            let opts =
+                RunOptions { explain, kernel: kernel.choice(), record: record.is_some(), ..RunOptions::default() };
+            let files = Files { save_schedule, record };
+            run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, files, opts)
         }
         Command::Explore { manifest, schedules, policy, seed, depth, jobs, out, kernel } => {
             let opts = ExploreOptions {
@@ -182,6 +188,12 @@ fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
+/// The files a run writes besides its output.
+struct Files {
+    save_schedule: Option<PathBuf>,
+    record: Option<PathBuf>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_manifest(
     path: &Path,
@@ -190,7 +202,7 @@ fn run_manifest(
     seed: u64,
     depth: u32,
     ipcs: bool,
-    save_schedule: Option<PathBuf>,
+    files: Files,
     opts: RunOptions,
 ) -> i32 {
     let (manifest, text) = match run::Manifest::read_with_text(path) {
@@ -249,7 +261,17 @@ fn run_manifest(
             if ipcs {
                 print!("{}", report.ipcs);
             }
-            if let Some(file) = save_schedule {
+            if let (Some(file), Some(session)) = (&files.record, &report.session) {
+                if let Err(e) = std::fs::write(file, session.to_json_lines()) {
+                    return fail(&format!("cannot write {}: {e}", file.display()));
+                }
+                eprintln!(
+                    "ipclab: the run ({} steps) recorded in {}: open it in the playground (Import session)",
+                    session.log.len().saturating_sub(session.base as usize),
+                    file.display()
+                );
+            }
+            if let Some(file) = files.save_schedule {
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let s = Schedule::new(&name, &text, &policy.describe(), &report.picks);
                 if let Err(e) = std::fs::write(&file, s.to_json()) {

@@ -227,6 +227,8 @@ pub struct RunOptions {
     /// Which kernel the guests call: `ipc-core` in the host, or the
     /// kernel component (the same answers, at a component crossing a call).
     pub kernel: Choice,
+    /// Write the run down as a session ([`RunReport::session`]).
+    pub record: bool,
 }
 
 impl Default for RunOptions {
@@ -239,6 +241,7 @@ impl Default for RunOptions {
             max_decisions: 50_000_000,
             lenient: false,
             kernel: Choice::Native,
+            record: false,
         }
     }
 }
@@ -280,6 +283,9 @@ pub struct RunReport {
     pub clock: u64,
     /// The manifest's `[[expect]]` properties this run broke.
     pub broken: Vec<Broken>,
+    /// The run as a session (with `record`): each guest a process with its
+    /// name, each kernel call a step; the playground opens it.
+    pub session: Option<ipclab_session::Session>,
 }
 
 /// An `[[expect]]` property a run broke: the property in words, and what
@@ -407,6 +413,13 @@ pub fn run_opts(manifest: &Manifest, base: &Path, opts: &RunOptions) -> Result<R
 /// Runs a manifest whose programs are already compiled.
 pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions) -> Result<RunReport, String> {
     let mut k = opts.kernel.create()?;
+    let recording = opts.record.then(|| {
+        let s = ipclab_session::Session::new(ipclab_session::KernelConfig::Default, "ipclab run");
+        Arc::new(Mutex::new(s))
+    });
+    if let Some(r) = &recording {
+        k = Box::new(crate::session::Recorder::new(k, Arc::clone(r)));
+    }
     let mut seats = Vec::new();
     for spec in &manifest.guests {
         let cred = Credentials {
@@ -421,6 +434,9 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
             .spawn(&cred, spec.zone, spec.project)
             .map_err(|e| format!("spawn trapped: {e:?}"))?
             .map_err(|e| format!("guest {}: spawn refused: {e:?}", spec.name))?;
+        if let Some(r) = &recording {
+            lock_session(r).names.insert(pid, spec.name.clone());
+        }
         seats.push(Seat { name: spec.name.clone(), pid, tid, cred, state: State::Ready, since: 0, last_refusal: None });
     }
     let sim: Shared = Arc::new(Mutex::new(Sim::new(k, seats, opts.explain && opts.echo)));
@@ -520,7 +536,18 @@ pub fn run_prepared(manifest: &Manifest, prepared: &Prepared, opts: &RunOptions)
     let broken = broken(manifest, &guests);
     let clock = s.clock;
     drop(s);
-    Ok(RunReport { guests, deadlock, livelock, misfit, ipcs, picks: sched.picks().to_vec(), clock, broken })
+    let session = recording.map(|r| {
+        let mut s = lock_session(&r).clone();
+        // The guests' spawns are the start-up: the timeline starts after them.
+        s.base = manifest.guests.len() as u64;
+        s
+    });
+    let picks = sched.picks().to_vec();
+    Ok(RunReport { guests, deadlock, livelock, misfit, ipcs, picks, clock, broken, session })
+}
+
+fn lock_session(r: &crate::session::Recording) -> std::sync::MutexGuard<'_, ipclab_session::Session> {
+    r.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The `[[expect]]` properties `guests` break.

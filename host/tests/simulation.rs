@@ -194,3 +194,52 @@ fn explore_finds_every_planted_bug_and_the_fixed_twins_pass() {
         }
     }
 }
+
+#[test]
+fn a_recorded_run_replays_to_the_state_the_run_ended_in() {
+    let dir = std::env::temp_dir().join(format!("ipclab-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for ex in examples() {
+        let path = format!("host/examples/{ex}");
+        let file = dir.join(ex.replace(".toml", ".json"));
+        let file = file.to_str().unwrap();
+        let (s, out, err) = ipclab(&["run", &path, "--ipcs", "--schedule", "random", "--seed", "5", "--record", file]);
+        assert!(s == 0 || s == 1 || s == 3, "{ex}: {err}");
+        assert!(err.contains("recorded in"), "{ex}: {err}");
+        let text = std::fs::read_to_string(file).unwrap();
+        let session = ipclab_session::Session::parse(&text).unwrap_or_else(|e| panic!("{ex}: {e}"));
+        assert_eq!(session.version, 2);
+        assert_eq!(session.config, ipclab_session::KernelConfig::Default);
+        // Every guest is a named process.
+        let m = Manifest::read(&root().join(&path)).unwrap();
+        let names: Vec<&str> = session.names.values().map(String::as_str).collect();
+        let want: Vec<&str> = m.guests.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(names, want, "{ex}");
+        assert_eq!(session.base as usize, m.guests.len());
+        // Replayed, the log gives the very state the run printed.
+        let (s, replayed, err) = ipclab(&["ipcs", file]);
+        assert_eq!(s, 0, "{ex}: {err}");
+        let state = &replayed[replayed.find("IPC status").expect("an ipcs view")..];
+        let ran = &out[out.rfind("IPC status").expect("--ipcs")..];
+        assert_eq!(state, ran, "{ex}: the replayed session ends elsewhere than the run");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ipcs_reads_every_preset_the_playground_ships() {
+    let dir = root().join("www/presets");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let (s, out, err) = ipclab(&["ipcs", p.to_str().unwrap()]);
+        assert_eq!(s, 0, "{}: {err}", p.display());
+        if p.ends_with("index.json") {
+            assert!(out.starts_with("Presets"), "{out}");
+        } else {
+            assert!(out.starts_with("Session “") && out.contains("IPC status"), "{}: {out}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "{n} presets");
+}

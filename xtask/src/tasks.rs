@@ -114,11 +114,24 @@ pub fn test_all() -> Result {
         ensure_rust_components()?;
         cargo(&["fmt", "--all", "--", "--check"])
     })?;
-    steps.run("clippy (ipc-core, xtask)", || {
-        cargo(&["clippy", "-p", "ipc-core", "-p", "xtask", "--all-targets", "--", "-D", "warnings"])
+    steps.run("clippy (ipc-core, ipclab-session, xtask)", || {
+        cargo(&[
+            "clippy",
+            "-p",
+            "ipc-core",
+            "-p",
+            "ipclab-session",
+            "-p",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
     })?;
-    steps.run("tests (ipc-core: unit, property, doc, permissions, limits, fuzz; xtask)", || {
+    steps.run("tests (ipc-core: unit, property, doc, permissions, limits, fuzz; ipclab-session; xtask)", || {
         cargo(&["test", "-p", "ipc-core", "--release"])?;
+        cargo(&["test", "-p", "ipclab-session", "--release"])?;
         cargo(&["test", "-p", "xtask"])
     })?;
     steps.run("ipc-core builds for both wasm targets", || {
