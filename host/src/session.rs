@@ -22,8 +22,7 @@ use ipc_core::psem::{O_CREAT, O_EXCL, Timespec as CTimespec};
 use ipc_core::sem::SemBuf;
 use ipc_core::shm::{ShmSetPerm, ShmSysctl};
 use ipc_core::{Config, Credentials as CCredentials, Kernel};
-use ipclab_session::{Entry, KernelConfig, Kind, Session};
-use serde_json::{Value, json};
+use ipclab_session::{Call as Op, KernelConfig, Kind, Session, Tunable};
 
 use crate::kernel::bindings::exports::ipclab::ipc::system::Completion;
 use crate::kernel::bindings::exports::ipclab::ipc::types::{
@@ -57,8 +56,6 @@ pub struct Recorder {
     now: u64,
 }
 
-const NONE: i64 = -1;
-
 impl Recorder {
     /// Records the calls made on `inner` (a fresh kernel of the default
     /// configuration) into `session`.
@@ -66,78 +63,68 @@ impl Recorder {
         Recorder { inner, session, now: 0 }
     }
 
-    fn cursor(&mut self) -> wasmtime::Result<u64> {
-        Ok(self.inner.woken(u64::MAX)?.1)
-    }
-
-    fn push(&mut self, op: &str, args: Vec<Value>, kind: Kind) {
-        let e = Entry::new(op, args, kind).at(self.now);
+    fn push(&mut self, op: &Op, kind: Kind) {
+        let e = op.entry(kind).at(self.now);
         self.session.lock().unwrap_or_else(|p| p.into_inner()).log.push(e);
     }
 
-    /// Makes a call that never parks and writes it down.
-    fn sys<T>(&mut self, op: &str, args: Vec<Value>, f: impl FnOnce(&mut dyn Backend) -> Sys<T>) -> Sys<T> {
-        let c = self.cursor()?;
+    /// What the step did; `cursor` is the wake-up cursor before it.
+    fn kind(&mut self, op: &Op, refused: bool, parked: bool, cursor: u64) -> wasmtime::Result<Kind> {
+        let woke = !refused && !parked && !self.inner.woken(cursor)?.0.is_empty();
+        Ok(Kind::of(refused, parked, op.removes(), woke))
+    }
+
+    /// Makes a call that never parks and writes it down as `op`.
+    fn sys<T>(&mut self, op: Op, f: impl FnOnce(&mut dyn Backend) -> Sys<T>) -> Sys<T> {
+        let cursor = self.inner.woken(u64::MAX)?.1;
         let r = f(&mut *self.inner)?;
-        let kind = self.kind(op, r.is_err(), false, c)?;
-        self.push(op, args, kind);
+        let kind = self.kind(&op, r.is_err(), false, cursor)?;
+        self.push(&op, kind);
         Ok(r)
     }
 
-    /// Makes a call that may park and writes it down.
-    fn parks<T>(&mut self, op: &str, args: Vec<Value>, f: impl FnOnce(&mut dyn Backend) -> Parks<T>) -> Parks<T> {
-        let c = self.cursor()?;
+    /// Makes a call that may park and writes it down as `op`.
+    fn parks<T>(&mut self, op: Op, f: impl FnOnce(&mut dyn Backend) -> Parks<T>) -> Parks<T> {
+        let cursor = self.inner.woken(u64::MAX)?.1;
         let r = f(&mut *self.inner)?;
-        let kind = self.kind(op, matches!(r, Call::Done(Err(_))), matches!(r, Call::Parked), c)?;
-        self.push(op, args, kind);
+        let kind = self.kind(&op, matches!(r, Call::Done(Err(_))), matches!(r, Call::Parked), cursor)?;
+        self.push(&op, kind);
         Ok(r)
     }
-
-    /// What the step did, as the playground's timeline says it.
-    fn kind(&mut self, op: &str, refused: bool, parked: bool, cursor: u64) -> wasmtime::Result<Kind> {
-        const REMOVALS: [&str; 6] = ["exit", "msgctlRmid", "semctlRmid", "shmctlRmid", "semUnlink", "semDestroy"];
-        Ok(if refused {
-            Kind::Error
-        } else if parked {
-            Kind::Park
-        } else if REMOVALS.contains(&op) {
-            Kind::Removal
-        } else if !self.inner.woken(cursor)?.0.is_empty() {
-            Kind::Wake
-        } else {
-            Kind::Call
-        })
-    }
 }
 
-fn timeout(t: Option<u64>) -> Value {
-    t.map_or(json!(NONE), |t| json!(t))
-}
-
-fn relative(t: Option<Timespec>) -> Value {
-    t.map_or(json!(NONE), |t| json!(t.sec.saturating_mul(1_000_000_000).saturating_add(t.nsec)))
+/// A relative timespec as ns.
+fn ns(t: Option<Timespec>) -> Option<u64> {
+    t.map(|t| (t.sec.max(0) as u64).saturating_mul(1_000_000_000).saturating_add(t.nsec.max(0) as u64))
 }
 
 impl Backend for Recorder {
     fn spawn(&mut self, cred: &Credentials, zone: u32, project: u32) -> Sys<(u32, u32)> {
         let groups: Vec<String> = cred.groups.iter().map(u32::to_string).collect();
-        let args = vec![
-            json!(cred.euid),
-            json!(cred.egid),
-            json!(groups.join(",")),
-            json!(cred.privileged),
-            json!(zone),
-            json!(project),
-        ];
-        self.sys("spawn", args, |k| k.spawn(cred, zone, project))
+        let op = Op::Spawn {
+            uid: cred.euid,
+            gid: cred.egid,
+            groups: groups.join(","),
+            privileged: cred.privileged,
+            zone,
+            project,
+        };
+        self.sys(op, |k| k.spawn(cred, zone, project))
     }
 
     fn exit(&mut self, pid: u32) -> Sys<()> {
-        self.sys("exit", vec![json!(pid)], |k| k.exit(pid))
+        self.sys(Op::Exit { pid }, |k| k.exit(pid))
     }
 
     fn take_result(&mut self, tid: u32) -> Sys<Completion> {
-        self.sys("takeResult", vec![json!(tid)], |k| k.take_result(tid))
+        let cursor = self.inner.woken(u64::MAX)?.1;
+        let r = self.inner.take_result(tid)?;
+        // A completion that failed (ETIME, EIDRM…) is a refused step.
+        let refused = r.as_ref().map_or(true, |c| c.result.is_err());
+        let op = Op::TakeResult { tid };
+        let kind = self.kind(&op, refused, false, cursor)?;
+        self.push(&op, kind);
+        Ok(r)
     }
 
     fn advance(&mut self, ns: u64) -> wasmtime::Result<u64> {
@@ -170,87 +157,63 @@ impl Backend for Recorder {
     }
 
     fn msgget(&mut self, tid: u32, key: i32, msgflg: i32) -> Sys<i32> {
-        self.sys("msgget", vec![json!(tid), json!(key), json!(msgflg)], |k| k.msgget(tid, key, msgflg))
+        self.sys(Op::Msgget { tid, key, flags: msgflg }, |k| k.msgget(tid, key, msgflg))
     }
 
     fn msgsnd(&mut self, tid: u32, msqid: i32, mtype: i64, data: Vec<u8>, msgflg: i32) -> Parks<()> {
-        let args = vec![
-            json!(tid),
-            json!(msqid),
-            json!(mtype.to_string()),
-            Entry::data_arg(&data),
-            json!(msgflg),
-            json!(NONE),
-        ];
-        self.parks("msgsnd", args, |k| k.msgsnd(tid, msqid, mtype, data, msgflg))
+        let op = Op::Msgsnd { tid, msqid, mtype, data: data.clone().into(), flags: msgflg, timeout_ns: None };
+        self.parks(op, |k| k.msgsnd(tid, msqid, mtype, data, msgflg))
     }
 
     fn msgrcv(&mut self, tid: u32, msqid: i32, msgsz: u64, msgtyp: i64, msgflg: i32) -> Parks<Received> {
-        let args = vec![
-            json!(tid),
-            json!(msqid),
-            json!(msgsz.to_string()),
-            json!(msgtyp.to_string()),
-            json!(msgflg),
-            json!(NONE),
-        ];
-        self.parks("msgrcv", args, |k| k.msgrcv(tid, msqid, msgsz, msgtyp, msgflg))
+        let op = Op::Msgrcv { tid, msqid, msgsz, msgtyp, flags: msgflg, timeout_ns: None };
+        self.parks(op, |k| k.msgrcv(tid, msqid, msgsz, msgtyp, msgflg))
     }
 
     fn msgctl_stat(&mut self, tid: u32, msqid: i32) -> Sys<MsqidDs> {
-        self.sys("msgctlStat", vec![json!(tid), json!(msqid)], |k| k.msgctl_stat(tid, msqid))
+        self.sys(Op::Stat { tid, msqid }, |k| k.msgctl_stat(tid, msqid))
     }
 
     fn msgctl_set(&mut self, tid: u32, msqid: i32, buf: MsqidSet) -> Sys<()> {
-        let args = vec![
-            json!(tid),
-            json!(msqid),
-            json!(buf.uid),
-            json!(buf.gid),
-            json!(buf.mode),
-            json!(buf.qbytes.to_string()),
-        ];
-        self.sys("msgctlSet", args, |k| k.msgctl_set(tid, msqid, buf))
+        let op = Op::Set { tid, msqid, uid: buf.uid, gid: buf.gid, mode: buf.mode, qbytes: buf.qbytes };
+        self.sys(op, |k| k.msgctl_set(tid, msqid, buf))
     }
 
     fn msgctl_rmid(&mut self, tid: u32, msqid: i32) -> Sys<()> {
-        self.sys("msgctlRmid", vec![json!(tid), json!(msqid)], |k| k.msgctl_rmid(tid, msqid))
+        self.sys(Op::Rmid { tid, msqid }, |k| k.msgctl_rmid(tid, msqid))
     }
 
     fn semget(&mut self, tid: u32, key: i32, nsems: i32, semflg: i32) -> Sys<i32> {
-        let args = vec![json!(tid), json!(key), json!(nsems), json!(semflg)];
-        self.sys("semget", args, |k| k.semget(tid, key, nsems, semflg))
+        self.sys(Op::Semget { tid, key, nsems, flags: semflg }, |k| k.semget(tid, key, nsems, semflg))
     }
 
     fn semop(&mut self, tid: u32, semid: i32, sops: &[Sembuf], timeout_ns: Option<u64>) -> Parks<()> {
-        let list: Vec<[i64; 3]> =
-            sops.iter().map(|b| [i64::from(b.sem_num), i64::from(b.sem_op), i64::from(b.sem_flg)]).collect();
-        let args = vec![json!(tid), json!(semid), json!(json!(list).to_string()), timeout(timeout_ns)];
-        self.parks("semop", args, |k| k.semop(tid, semid, sops, timeout_ns))
+        let list = sops.iter().map(|b| (b.sem_num, b.sem_op, b.sem_flg)).collect();
+        self.parks(Op::Semop { tid, semid, sops: list, timeout_ns }, |k| k.semop(tid, semid, sops, timeout_ns))
     }
 
     fn semctl_getval(&mut self, tid: u32, semid: i32, semnum: u32) -> Sys<u32> {
-        // The playground has no GETVAL of its own: GETALL reads the same.
-        self.sys("semctlGetall", vec![json!(tid), json!(semid)], |k| k.semctl_getval(tid, semid, semnum))
+        // A session has no GETVAL of its own: GETALL reads the same.
+        self.sys(Op::SemGetall { tid, semid }, |k| k.semctl_getval(tid, semid, semnum))
     }
 
     fn semctl_setval(&mut self, tid: u32, semid: i32, semnum: u32, val: i32) -> Sys<()> {
-        let args = vec![json!(tid), json!(semid), json!(semnum), json!(val)];
-        self.sys("semctlSetval", args, |k| k.semctl_setval(tid, semid, semnum, val))
+        self.sys(Op::SemSetval { tid, semid, semnum, val }, |k| k.semctl_setval(tid, semid, semnum, val))
     }
 
     fn semctl_getall(&mut self, tid: u32, semid: i32) -> Sys<Vec<u32>> {
-        self.sys("semctlGetall", vec![json!(tid), json!(semid)], |k| k.semctl_getall(tid, semid))
+        self.sys(Op::SemGetall { tid, semid }, |k| k.semctl_getall(tid, semid))
     }
 
     fn semctl_setall(&mut self, tid: u32, semid: i32, vals: &[u32]) -> Sys<()> {
-        // The playground sets values one at a time: SETALL is written as
-        // its SETVALs (the same state; one step per semaphore).
-        let c = self.cursor()?;
+        // A session sets values one at a time: SETALL is written as its
+        // SETVALs (the same state; one step per semaphore, or the refusal).
+        let cursor = self.inner.woken(u64::MAX)?.1;
         let r = self.inner.semctl_setall(tid, semid, vals)?;
-        let kind = self.kind("semctlSetall", r.is_err(), false, c)?;
-        for (i, v) in vals.iter().enumerate() {
-            self.push("semctlSetval", vec![json!(tid), json!(semid), json!(i), json!(v)], kind);
+        for (i, &v) in vals.iter().enumerate() {
+            let op = Op::SemSetval { tid, semid, semnum: i as u32, val: v as i32 };
+            let kind = self.kind(&op, r.is_err(), false, cursor)?;
+            self.push(&op, kind);
             if r.is_err() {
                 break;
             }
@@ -259,156 +222,137 @@ impl Backend for Recorder {
     }
 
     fn semctl_stat(&mut self, tid: u32, semid: i32) -> Sys<SemidDs> {
-        self.sys("semctlStat", vec![json!(tid), json!(semid)], |k| k.semctl_stat(tid, semid))
+        self.sys(Op::SemStat { tid, semid }, |k| k.semctl_stat(tid, semid))
     }
 
     fn semctl_rmid(&mut self, tid: u32, semid: i32) -> Sys<()> {
-        self.sys("semctlRmid", vec![json!(tid), json!(semid)], |k| k.semctl_rmid(tid, semid))
+        self.sys(Op::SemRmid { tid, semid }, |k| k.semctl_rmid(tid, semid))
     }
 
     fn shmget(&mut self, tid: u32, key: i32, size: u64, shmflg: i32) -> Sys<i32> {
-        let args = vec![json!(tid), json!(key), json!(size.to_string()), json!(shmflg)];
-        self.sys("shmget", args, |k| k.shmget(tid, key, size, shmflg))
+        self.sys(Op::Shmget { tid, key, size, flags: shmflg }, |k| k.shmget(tid, key, size, shmflg))
     }
 
     fn shmat(&mut self, tid: u32, shmid: i32, shmaddr: u64, shmflg: i32) -> Sys<u64> {
-        let args = vec![json!(tid), json!(shmid), json!(shmaddr.to_string()), json!(shmflg)];
-        self.sys("shmat", args, |k| k.shmat(tid, shmid, shmaddr, shmflg))
+        self.sys(Op::Shmat { tid, shmid, addr: shmaddr, flags: shmflg }, |k| k.shmat(tid, shmid, shmaddr, shmflg))
     }
 
     fn shmdt(&mut self, tid: u32, shmaddr: u64) -> Sys<()> {
-        self.sys("shmdt", vec![json!(tid), json!(shmaddr.to_string())], |k| k.shmdt(tid, shmaddr))
+        self.sys(Op::Shmdt { tid, addr: shmaddr }, |k| k.shmdt(tid, shmaddr))
     }
 
     fn shmctl_stat(&mut self, tid: u32, shmid: i32) -> Sys<ShmidDs> {
-        self.sys("shmctlStat", vec![json!(tid), json!(shmid)], |k| k.shmctl_stat(tid, shmid))
+        self.sys(Op::ShmStat { tid, shmid }, |k| k.shmctl_stat(tid, shmid))
     }
 
     fn shmctl_rmid(&mut self, tid: u32, shmid: i32) -> Sys<()> {
-        self.sys("shmctlRmid", vec![json!(tid), json!(shmid)], |k| k.shmctl_rmid(tid, shmid))
+        self.sys(Op::ShmRmid { tid, shmid }, |k| k.shmctl_rmid(tid, shmid))
     }
 
     fn shm_read(&mut self, tid: u32, addr: u64, len: u64) -> Sys<Vec<u8>> {
-        let args = vec![json!(tid), json!(addr.to_string()), json!(len.to_string())];
-        self.sys("shmRead", args, |k| k.shm_read(tid, addr, len))
+        self.sys(Op::ShmRead { tid, addr, len }, |k| k.shm_read(tid, addr, len))
     }
 
     fn shm_write(&mut self, tid: u32, addr: u64, data: &[u8]) -> Sys<()> {
-        let args = vec![json!(tid), json!(addr.to_string()), Entry::data_arg(data)];
-        self.sys("shmWrite", args, |k| k.shm_write(tid, addr, data))
+        self.sys(Op::ShmWrite { tid, addr, data: data.to_vec().into() }, |k| k.shm_write(tid, addr, data))
     }
 
     fn sem_open(&mut self, tid: u32, name: &str, oflag: i32, mode: u32, value: u32) -> Sys<u32> {
-        let args = vec![
-            json!(tid),
-            json!(name),
-            json!(oflag & O_CREAT != 0),
-            json!(oflag & O_EXCL != 0),
-            json!(mode),
-            json!(value),
-        ];
-        self.sys("semOpen", args, |k| k.sem_open(tid, name, oflag, mode, value))
+        let op = Op::SemOpen {
+            tid,
+            name: name.to_string(),
+            creat: oflag & O_CREAT != 0,
+            excl: oflag & O_EXCL != 0,
+            mode,
+            value,
+        };
+        self.sys(op, |k| k.sem_open(tid, name, oflag, mode, value))
     }
 
     fn sem_init(&mut self, tid: u32, value: u32, pshared: bool) -> Sys<u32> {
-        self.sys("semInit", vec![json!(tid), json!(value), json!(pshared)], |k| k.sem_init(tid, value, pshared))
+        self.sys(Op::SemInit { tid, value, pshared }, |k| k.sem_init(tid, value, pshared))
     }
 
     fn sem_close(&mut self, tid: u32, id: u32) -> Sys<()> {
-        self.sys("semClose", vec![json!(tid), json!(id)], |k| k.sem_close(tid, id))
+        self.sys(Op::SemClose { tid, id }, |k| k.sem_close(tid, id))
     }
 
     fn sem_unlink(&mut self, tid: u32, name: &str) -> Sys<()> {
-        self.sys("semUnlink", vec![json!(tid), json!(name)], |k| k.sem_unlink(tid, name))
+        self.sys(Op::SemUnlink { tid, name: name.to_string() }, |k| k.sem_unlink(tid, name))
     }
 
     fn sem_destroy(&mut self, tid: u32, id: u32) -> Sys<()> {
-        self.sys("semDestroy", vec![json!(tid), json!(id)], |k| k.sem_destroy(tid, id))
+        self.sys(Op::SemDestroy { tid, id }, |k| k.sem_destroy(tid, id))
     }
 
     fn sem_post(&mut self, tid: u32, id: u32) -> Sys<()> {
-        self.sys("semPost", vec![json!(tid), json!(id)], |k| k.sem_post(tid, id))
+        self.sys(Op::SemPost { tid, id }, |k| k.sem_post(tid, id))
     }
 
     fn sem_wait(&mut self, tid: u32, id: u32, abstime: Option<Timespec>) -> Parks<()> {
-        let (op, args) = match abstime {
-            Some(t) => {
-                ("semTimedwait", vec![json!(tid), json!(id), json!(t.sec.to_string()), json!(t.nsec.to_string())])
-            }
-            None => ("semWait", vec![json!(tid), json!(id)]),
+        let op = match abstime {
+            Some(t) => Op::SemTimedwait { tid, id, sec: t.sec, nsec: t.nsec },
+            None => Op::SemWait { tid, id },
         };
-        self.parks(op, args, |k| k.sem_wait(tid, id, abstime))
+        self.parks(op, |k| k.sem_wait(tid, id, abstime))
     }
 
     fn sem_trywait(&mut self, tid: u32, id: u32) -> Sys<()> {
-        self.sys("semTrywait", vec![json!(tid), json!(id)], |k| k.sem_trywait(tid, id))
+        self.sys(Op::SemTrywait { tid, id }, |k| k.sem_trywait(tid, id))
     }
 
     fn sem_getvalue(&mut self, tid: u32, id: u32) -> Sys<u32> {
-        self.sys("semGetvalue", vec![json!(tid), json!(id)], |k| k.sem_getvalue(tid, id))
+        self.sys(Op::SemGetvalue { tid, id }, |k| k.sem_getvalue(tid, id))
     }
 
     fn pipe(&mut self, tid: u32) -> Sys<(i32, i32)> {
-        self.sys("pipe", vec![json!(tid)], |k| k.pipe(tid))
+        self.sys(Op::Pipe { tid }, |k| k.pipe(tid))
     }
 
     fn read(&mut self, tid: u32, fd: i32, len: u32) -> Parks<Vec<u8>> {
-        self.parks("fdRead", vec![json!(tid), json!(fd), json!(len), json!(false)], |k| k.read(tid, fd, len))
+        self.parks(Op::FdRead { tid, fd, len, nonblock: false }, |k| k.read(tid, fd, len))
     }
 
     fn write(&mut self, tid: u32, fd: i32, data: &[u8]) -> Parks<u64> {
-        let args = vec![json!(tid), json!(fd), Entry::data_arg(data), json!(false)];
-        self.parks("fdWrite", args, |k| k.write(tid, fd, data))
+        self.parks(Op::FdWrite { tid, fd, data: data.to_vec().into(), nonblock: false }, |k| k.write(tid, fd, data))
     }
 
     fn close(&mut self, tid: u32, fd: i32) -> Sys<()> {
-        self.sys("fdClose", vec![json!(tid), json!(fd)], |k| k.close(tid, fd))
+        self.sys(Op::FdClose { tid, fd }, |k| k.close(tid, fd))
     }
 
     fn port_create(&mut self, tid: u32) -> Sys<i32> {
-        self.sys("portCreate", vec![json!(tid)], |k| k.port_create(tid))
+        self.sys(Op::PortCreate { tid }, |k| k.port_create(tid))
     }
 
     fn port_send(&mut self, tid: u32, port: i32, events: i32, user: u64) -> Sys<()> {
-        let args = vec![json!(tid), json!(port), json!(events), json!(user.to_string())];
-        self.sys("portSend", args, |k| k.port_send(tid, port, events, user))
+        self.sys(Op::PortSend { tid, port, events, user }, |k| k.port_send(tid, port, events, user))
     }
 
     fn port_alert(&mut self, tid: u32, port: i32, flags: i32, events: i32, user: u64) -> Sys<()> {
-        let args = vec![json!(tid), json!(port), json!(flags), json!(events), json!(user.to_string())];
-        self.sys("portAlert", args, |k| k.port_alert(tid, port, flags, events, user))
+        self.sys(Op::PortAlert { tid, port, flags, events, user }, |k| k.port_alert(tid, port, flags, events, user))
     }
 
     fn port_associate(&mut self, tid: u32, port: i32, source: u16, object: u64, events: u16, user: u64) -> Sys<()> {
-        let args = vec![
-            json!(tid),
-            json!(port),
-            json!(source),
-            json!(object.to_string()),
-            json!(events),
-            json!(user.to_string()),
-        ];
-        self.sys("portAssociate", args, |k| k.port_associate(tid, port, source, object, events, user))
+        let op = Op::PortAssociate { tid, port, source, object, events, user };
+        self.sys(op, |k| k.port_associate(tid, port, source, object, events, user))
     }
 
     fn port_dissociate(&mut self, tid: u32, port: i32, source: u16, object: u64) -> Sys<()> {
-        let args = vec![json!(tid), json!(port), json!(source), json!(object.to_string())];
-        self.sys("portDissociate", args, |k| k.port_dissociate(tid, port, source, object))
+        self.sys(Op::PortDissociate { tid, port, source, object }, |k| k.port_dissociate(tid, port, source, object))
     }
 
     fn port_getn(&mut self, tid: u32, port: i32, max: u32, nget: u32, timeout: Option<Timespec>) -> Parks<PortGot> {
-        let args = vec![json!(tid), json!(port), json!(max), json!(nget), relative(timeout)];
-        self.parks("portGetn", args, |k| k.port_getn(tid, port, max, nget, timeout))
+        let op = Op::PortGetn { tid, port, max, nget, timeout_ns: ns(timeout) };
+        self.parks(op, |k| k.port_getn(tid, port, max, nget, timeout))
     }
 
     fn port_pending(&mut self, tid: u32, port: i32) -> Sys<u32> {
-        let args = vec![json!(tid), json!(port), json!(0), json!(0), json!(NONE)];
-        self.sys("portGetn", args, |k| k.port_pending(tid, port))
+        self.sys(Op::PortGetn { tid, port, max: 0, nget: 0, timeout_ns: None }, |k| k.port_pending(tid, port))
     }
 
     fn port_get(&mut self, tid: u32, port: i32, timeout: Option<Timespec>) -> Parks<Option<PortEvent>> {
-        let args = vec![json!(tid), json!(port), relative(timeout)];
-        self.parks("portGet", args, |k| k.port_get(tid, port, timeout))
+        self.parks(Op::PortGet { tid, port, timeout_ns: ns(timeout) }, |k| k.port_get(tid, port, timeout))
     }
 }
 
@@ -427,7 +371,17 @@ pub fn replay(s: &Session) -> Result<Kernel, String> {
         {
             k.advance(at - k.now());
         }
-        apply(&mut k, e).map_err(|why| format!("step {} ({}): {why}", i + 1, e.op))?;
+        let step = |why: String| format!("step {} ({}): {why}", i + 1, e.op);
+        if e.op == "restore" {
+            let snap = e.args.first().and_then(|a| a.as_str()).ok_or_else(|| step("no snapshot".into()))?;
+            let restored: Kernel =
+                serde_json::from_str(snap).map_err(|e| step(format!("not a kernel snapshot: {e}")))?;
+            restored.check().map_err(|e| step(format!("the snapshot fails the kernel's check: {e}")))?;
+            k = restored;
+            continue;
+        }
+        let call = Op::from_entry(e).ok_or_else(|| step("arguments it does not take".into()))?;
+        apply(&mut k, &call).map_err(step)?;
     }
     Ok(k)
 }
@@ -435,116 +389,104 @@ pub fn replay(s: &Session) -> Result<Kernel, String> {
 /// A replayed operation's answer: the kernel's, whatever it is.
 fn answer<T>(_: T) {}
 
-/// One operation on the kernel, its arguments read as the bridge reads them.
-fn apply(k: &mut Kernel, e: &Entry) -> Result<(), String> {
-    let int = |i: usize| e.int(i).unwrap_or(0);
-    let (u32_, i32_, u64_, i64_) =
-        (|i: usize| int(i) as u32, |i: usize| int(i) as i32, |i: usize| int(i) as u64, |i: usize| int(i) as i64);
-    let tid = u32_(0);
-    let to = |i: usize| match e.int(i) {
-        Some(n) if n >= 0 => Some(n as u64),
-        _ => None,
-    };
-    let rel = |i: usize| to(i).map(|n| CTimespec { sec: (n / 1_000_000_000) as i64, nsec: (n % 1_000_000_000) as i64 });
-    match e.op {
-        "spawn" => {
-            let groups = e.text(2).unwrap_or("");
+fn timespec(ns: Option<u64>) -> Option<CTimespec> {
+    ns.map(|n| CTimespec { sec: (n / 1_000_000_000) as i64, nsec: (n % 1_000_000_000) as i64 })
+}
+
+/// One call on the kernel, as the playground's bridge makes it.
+fn apply(k: &mut Kernel, c: &Op) -> Result<(), String> {
+    match c {
+        Op::Spawn { uid, gid, groups, privileged, zone, project } => {
             let groups: Result<Vec<u32>, _> =
                 groups.split([',', ' ']).filter(|g| !g.is_empty()).map(str::parse::<u32>).collect();
             let groups = groups.map_err(|_| "groups must be numbers".to_string())?;
-            let (uid, gid) = (u32_(0), u32_(1));
-            let cred = CCredentials { ruid: uid, euid: uid, rgid: gid, egid: gid, groups, privileged: e.flag(3) };
-            let zone = e.int(4).map_or(0, |z| z as u32);
-            let project = e.int(5).map_or(1, |p| p as u32);
-            let _ = k.spawn(cred, zone, project);
+            let (uid, gid) = (*uid, *gid);
+            let cred = CCredentials { ruid: uid, euid: uid, rgid: gid, egid: gid, groups, privileged: *privileged };
+            answer(k.spawn(cred, *zone, *project));
         }
-        "fork" => answer(k.fork(u32_(0))),
-        "threadCreate" => answer(k.thread_create(u32_(0))),
-        "exit" => answer(k.exit(u32_(0))),
-        "msgget" => answer(k.msgget(tid, i32_(1), i32_(2))),
-        "msgsnd" => answer(k.msgsnd_vec(tid, i32_(1), i64_(2), e.data(3), i32_(4), to(5))),
-        "msgrcv" => answer(k.msgrcv(tid, i32_(1), u64_(2), i64_(3), i32_(4), to(5))),
-        "msgctlStat" => answer(k.msgctl_stat(tid, i32_(1))),
-        "msgctlSet" => {
-            let set = ipc_core::msg::MsqSet { uid: u32_(2), gid: u32_(3), mode: u32_(4), qbytes: u64_(5) };
-            answer(k.msgctl_set(tid, i32_(1), set))
+        Op::Fork { pid } => answer(k.fork(*pid)),
+        Op::ThreadCreate { pid } => answer(k.thread_create(*pid)),
+        Op::Exit { pid } => answer(k.exit(*pid)),
+        Op::TakeResult { tid } => answer(k.take_result(*tid)),
+        Op::Interrupt { tid } => answer(k.interrupt(*tid)),
+        Op::Advance { ns } => answer(k.advance(*ns)),
+        Op::Msgget { tid, key, flags } => answer(k.msgget(*tid, *key, *flags)),
+        Op::Msgsnd { tid, msqid, mtype, data, flags, timeout_ns } => {
+            answer(k.msgsnd_vec(*tid, *msqid, *mtype, data.0.clone(), *flags, *timeout_ns))
         }
-        "msgctlRmid" => answer(k.msgctl_rmid(tid, i32_(1))),
-        "semget" => answer(k.semget(tid, i32_(1), i32_(2), i32_(3))),
-        "semop" => {
-            let list: Vec<[i64; 3]> =
-                serde_json::from_str(e.text(2).unwrap_or("[]")).map_err(|_| "sops are not [[num,op,flg],…]")?;
-            let sops: Vec<SemBuf> = list
-                .iter()
-                .map(|b| SemBuf { sem_num: b[0] as u16, sem_op: b[1] as i16, sem_flg: b[2] as i16 })
-                .collect();
-            answer(k.semop(tid, i32_(1), &sops, to(3)))
+        Op::Msgrcv { tid, msqid, msgsz, msgtyp, flags, timeout_ns } => {
+            answer(k.msgrcv(*tid, *msqid, *msgsz, *msgtyp, *flags, *timeout_ns))
         }
-        "semctlSetval" => answer(k.semctl_setval(tid, i32_(1), u32_(2), i32_(3))),
-        "semctlGetall" => answer(k.semctl_getall(tid, i32_(1))),
-        "semctlStat" => answer(k.semctl_stat(tid, i32_(1))),
-        "semctlRmid" => answer(k.semctl_rmid(tid, i32_(1))),
-        "semOpen" => {
-            let oflag = if e.flag(2) { O_CREAT } else { 0 } | if e.flag(3) { O_EXCL } else { 0 };
-            answer(k.sem_open(tid, e.text(1).unwrap_or("").as_bytes(), oflag, u32_(4), u32_(5)))
+        Op::Stat { tid, msqid } => answer(k.msgctl_stat(*tid, *msqid)),
+        Op::Set { tid, msqid, uid, gid, mode, qbytes } => {
+            let set = ipc_core::msg::MsqSet { uid: *uid, gid: *gid, mode: *mode, qbytes: *qbytes };
+            answer(k.msgctl_set(*tid, *msqid, set))
         }
-        "semInit" => answer(k.sem_init(tid, u32_(1), e.flag(2))),
-        "semClose" => answer(k.sem_close(tid, u32_(1))),
-        "semUnlink" => answer(k.sem_unlink(tid, e.text(1).unwrap_or("").as_bytes())),
-        "semDestroy" => answer(k.sem_destroy(tid, u32_(1))),
-        "semPost" => answer(k.sem_post(tid, u32_(1))),
-        "semWait" => answer(k.sem_wait(tid, u32_(1))),
-        "semTrywait" => answer(k.sem_trywait(tid, u32_(1))),
-        "semTimedwait" => answer(k.sem_timedwait(tid, u32_(1), CTimespec { sec: i64_(2), nsec: i64_(3) })),
-        "semGetvalue" => answer(k.sem_getvalue(tid, u32_(1))),
-        "shmget" => answer(k.shmget(tid, i32_(1), u64_(2), i32_(3))),
-        "shmat" => answer(k.shmat(tid, i32_(1), u64_(2), i32_(3))),
-        "shmdt" => answer(k.shmdt(tid, u64_(1))),
-        "shmctlStat" => answer(k.shmctl_stat(tid, i32_(1))),
-        "shmctlSet" => answer(k.shmctl_set(tid, i32_(1), ShmSetPerm { uid: u32_(2), gid: u32_(3), mode: u32_(4) })),
-        "shmctlRmid" => answer(k.shmctl_rmid(tid, i32_(1))),
-        "shmctlLock" => {
-            let cmd = if e.flag(2) { ipc_core::shm::SHM_LOCK } else { ipc_core::shm::SHM_UNLOCK };
-            answer(k.shmctl(tid, i32_(1), cmd, None))
+        Op::Rmid { tid, msqid } => answer(k.msgctl_rmid(*tid, *msqid)),
+        Op::Semget { tid, key, nsems, flags } => answer(k.semget(*tid, *key, *nsems, *flags)),
+        Op::Semop { tid, semid, sops, timeout_ns } => {
+            let sops: Vec<SemBuf> =
+                sops.iter().map(|&(sem_num, sem_op, sem_flg)| SemBuf { sem_num, sem_op, sem_flg }).collect();
+            answer(k.semop(*tid, *semid, &sops, *timeout_ns))
         }
-        "shmRead" => answer(k.shm_read(tid, u64_(1), u64_(2))),
-        "shmWrite" => answer(k.shm_write(tid, u64_(1), &e.data(2))),
-        "setTunable" => {
-            let set = match e.text(1).unwrap_or("") {
-                "shmmax" => ShmSysctl::Shmmax(u64_(2)),
-                "shmmaxpgs" => ShmSysctl::Shmmaxpgs(u64_(2)),
-                "shmmni" => ShmSysctl::Shmmni(u32_(2)),
-                "shmseg" => ShmSysctl::Shmseg(u32_(2)),
-                other => return Err(format!("{other:?} is not a tunable")),
+        Op::SemSetval { tid, semid, semnum, val } => answer(k.semctl_setval(*tid, *semid, *semnum, *val)),
+        Op::SemGetall { tid, semid } => answer(k.semctl_getall(*tid, *semid)),
+        Op::SemStat { tid, semid } => answer(k.semctl_stat(*tid, *semid)),
+        Op::SemRmid { tid, semid } => answer(k.semctl_rmid(*tid, *semid)),
+        Op::SemOpen { tid, name, creat, excl, mode, value } => {
+            let oflag = if *creat { O_CREAT } else { 0 } | if *excl { O_EXCL } else { 0 };
+            answer(k.sem_open(*tid, name.as_bytes(), oflag, *mode, *value))
+        }
+        Op::SemInit { tid, value, pshared } => answer(k.sem_init(*tid, *value, *pshared)),
+        Op::SemClose { tid, id } => answer(k.sem_close(*tid, *id)),
+        Op::SemUnlink { tid, name } => answer(k.sem_unlink(*tid, name.as_bytes())),
+        Op::SemDestroy { tid, id } => answer(k.sem_destroy(*tid, *id)),
+        Op::SemPost { tid, id } => answer(k.sem_post(*tid, *id)),
+        Op::SemWait { tid, id } => answer(k.sem_wait(*tid, *id)),
+        Op::SemTrywait { tid, id } => answer(k.sem_trywait(*tid, *id)),
+        Op::SemTimedwait { tid, id, sec, nsec } => {
+            answer(k.sem_timedwait(*tid, *id, CTimespec { sec: *sec, nsec: *nsec }))
+        }
+        Op::SemGetvalue { tid, id } => answer(k.sem_getvalue(*tid, *id)),
+        Op::Shmget { tid, key, size, flags } => answer(k.shmget(*tid, *key, *size, *flags)),
+        Op::Shmat { tid, shmid, addr, flags } => answer(k.shmat(*tid, *shmid, *addr, *flags)),
+        Op::Shmdt { tid, addr } => answer(k.shmdt(*tid, *addr)),
+        Op::ShmStat { tid, shmid } => answer(k.shmctl_stat(*tid, *shmid)),
+        Op::ShmSet { tid, shmid, uid, gid, mode } => {
+            answer(k.shmctl_set(*tid, *shmid, ShmSetPerm { uid: *uid, gid: *gid, mode: *mode }))
+        }
+        Op::ShmRmid { tid, shmid } => answer(k.shmctl_rmid(*tid, *shmid)),
+        Op::ShmLock { tid, shmid, lock } => {
+            let cmd = if *lock { ipc_core::shm::SHM_LOCK } else { ipc_core::shm::SHM_UNLOCK };
+            answer(k.shmctl(*tid, *shmid, cmd, None))
+        }
+        Op::ShmRead { tid, addr, len } => answer(k.shm_read(*tid, *addr, *len)),
+        Op::ShmWrite { tid, addr, data } => answer(k.shm_write(*tid, *addr, &data.0)),
+        Op::ShmTunable { tid, tunable, value } => {
+            let set = match tunable {
+                Tunable::Shmmax => ShmSysctl::Shmmax(*value),
+                Tunable::Shmmaxpgs => ShmSysctl::Shmmaxpgs(*value),
+                Tunable::Shmmni => ShmSysctl::Shmmni(*value as u32),
+                Tunable::Shmseg => ShmSysctl::Shmseg(*value as u32),
             };
-            answer(k.shm_sysctl(tid, set))
+            answer(k.shm_sysctl(*tid, set))
         }
-        "pipe" => answer(k.pipe(tid)),
-        "fdRead" => answer(k.read(tid, i32_(1), u32_(2), e.flag(3))),
-        "fdWrite" => answer(k.write(tid, i32_(1), &e.data(2), e.flag(3))),
-        "fdClose" => answer(k.close(tid, i32_(1))),
-        "portCreate" => answer(k.port_create(tid)),
-        "portSend" => answer(k.port_send(tid, i32_(1), i32_(2), u64_(3))),
-        "portSendn" => {
-            let ports: Vec<i32> =
-                serde_json::from_str(e.text(1).unwrap_or("[]")).map_err(|_| "ports are not a list")?;
-            answer(k.port_sendn(tid, &ports, i32_(2), u64_(3)))
+        Op::Pipe { tid } => answer(k.pipe(*tid)),
+        Op::FdRead { tid, fd, len, nonblock } => answer(k.read(*tid, *fd, *len, *nonblock)),
+        Op::FdWrite { tid, fd, data, nonblock } => answer(k.write(*tid, *fd, &data.0, *nonblock)),
+        Op::FdClose { tid, fd } => answer(k.close(*tid, *fd)),
+        Op::PortCreate { tid } => answer(k.port_create(*tid)),
+        Op::PortSend { tid, port, events, user } => answer(k.port_send(*tid, *port, *events, *user)),
+        Op::PortSendn { tid, ports, events, user } => answer(k.port_sendn(*tid, ports, *events, *user)),
+        Op::PortAlert { tid, port, flags, events, user } => answer(k.port_alert(*tid, *port, *flags, *events, *user)),
+        Op::PortAssociate { tid, port, source, object, events, user } => {
+            answer(k.port_associate(*tid, *port, *source, *object, *events, *user))
         }
-        "portAlert" => answer(k.port_alert(tid, i32_(1), i32_(2), i32_(3), u64_(4))),
-        "portAssociate" => answer(k.port_associate(tid, i32_(1), int(2) as u16, u64_(3), int(4) as u16, u64_(5))),
-        "portDissociate" => answer(k.port_dissociate(tid, i32_(1), int(2) as u16, u64_(3))),
-        "portGetn" => answer(k.port_getn(tid, i32_(1), u32_(2), u32_(3), rel(4))),
-        "portGet" => answer(k.port_get(tid, i32_(1), rel(2))),
-        "takeResult" => answer(k.take_result(tid)),
-        "interrupt" => answer(k.interrupt(tid)),
-        "advance" => answer(k.advance(u64_(0))),
-        "restore" => {
-            let snap = e.text(0).ok_or("no snapshot")?;
-            let restored: Kernel = serde_json::from_str(snap).map_err(|e| format!("not a kernel snapshot: {e}"))?;
-            restored.check().map_err(|e| format!("the snapshot fails the kernel's check: {e}"))?;
-            *k = restored;
+        Op::PortDissociate { tid, port, source, object } => answer(k.port_dissociate(*tid, *port, *source, *object)),
+        Op::PortGetn { tid, port, max, nget, timeout_ns } => {
+            answer(k.port_getn(*tid, *port, *max, *nget, timespec(*timeout_ns)))
         }
-        other => return Err(format!("{other:?} is not an operation")),
+        Op::PortGet { tid, port, timeout_ns } => answer(k.port_get(*tid, *port, timespec(*timeout_ns))),
     }
     Ok(())
 }
