@@ -64,6 +64,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 pub mod call;
+pub mod timeline;
 pub use call::{Call, Data, Tunable};
 
 /// The `format` of every session file.
