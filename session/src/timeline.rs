@@ -488,7 +488,7 @@ mod tests {
             self.applied += 1;
             let n = e.args[0].as_u64().unwrap();
             self.state.push(n);
-            if n % 5 == 0 { Kind::Park } else { Kind::Call }
+            if n.is_multiple_of(5) { Kind::Park } else { Kind::Call }
         }
         fn checkpoint(&mut self, step: usize) -> u64 {
             assert!(self.checkpoints.insert(step, self.state.clone()).is_none(), "checkpoint {step} twice");
@@ -503,7 +503,7 @@ mod tests {
     }
 
     fn op(n: u64) -> Entry {
-        Entry::new("advance", vec![json!(n)], if n % 5 == 0 { Kind::Park } else { Kind::Call })
+        Entry::new("advance", vec![json!(n)], if n.is_multiple_of(5) { Kind::Park } else { Kind::Call })
     }
 
     /// The machine shows exactly the log's prefix, and the checkpoints
