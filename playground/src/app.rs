@@ -211,12 +211,12 @@ fn op_words(op: &str, args: &[Value], state: &KernelState) -> String {
 
 fn title(call: &Call, state: &KernelState) -> String {
     let by = |tid: u32| match state.process_of(tid) {
-        Some(p) => format!(" by pid {} tid {tid} (uid {})", p.pid, p.euid),
+        Some(p) => format!(" by {} tid {tid} (uid {})", state.who(p.pid), p.euid),
         None => format!(" by tid {tid}"),
     };
     let timeout = |t: &Option<u64>| t.map(|t| format!(", timeout {}", ns(t as f64))).unwrap_or_default();
     match call {
-        Call::Spawn { uid, gid, groups, privileged } => {
+        Call::Spawn { uid, gid, groups, privileged, .. } => {
             format!("spawn(uid {uid}, gid {gid}, groups [{groups}]{})", if *privileged { ", privileged" } else { "" })
         }
         Call::Fork { pid } => format!("fork() by pid {pid}"),
@@ -227,9 +227,10 @@ fn title(call: &Call, state: &KernelState) -> String {
         Call::Msgget { tid, key, flags } => {
             format!("msgget({}, {}){}", key_hex(*key), flag_words(*flags, true), by(*tid))
         }
-        Call::Msgsnd { tid, msqid, mtype, text, flags, timeout_ns } => format!(
-            "msgsnd({msqid}, type {mtype}, \"{text}\" ({} bytes), {}{}){}",
-            text.len(),
+        Call::Msgsnd { tid, msqid, mtype, data, flags, timeout_ns } => format!(
+            "msgsnd({msqid}, type {mtype}, \"{}\" ({} bytes), {}{}){}",
+            data.text(),
+            data.0.len(),
             flag_words(*flags, false),
             timeout(timeout_ns),
             by(*tid)
@@ -296,17 +297,18 @@ fn title(call: &Call, state: &KernelState) -> String {
             format!("shmctl({}, {cmd}){}", id_both(*shmid), by(*tid))
         }
         Call::ShmRead { tid, addr, len } => format!("read {len} byte(s) at {}{}", addr_hex(*addr), by(*tid)),
-        Call::ShmWrite { tid, addr, text } => {
-            format!("write \"{text}\" ({} bytes) at {}{}", text.len(), addr_hex(*addr), by(*tid))
+        Call::ShmWrite { tid, addr, data } => {
+            format!("write \"{}\" ({} bytes) at {}{}", data.text(), data.0.len(), addr_hex(*addr), by(*tid))
         }
         Call::ShmTunable { tid, tunable, value } => format!("sysctl kern.ipc.{} = {value}{}", tunable.name(), by(*tid)),
         Call::Pipe { tid } => format!("pipe(){}", by(*tid)),
         Call::FdRead { tid, fd, len, nonblock } => {
             format!("read(fd {fd}, {len}{}){}", if *nonblock { ", O_NONBLOCK" } else { "" }, by(*tid))
         }
-        Call::FdWrite { tid, fd, text, nonblock } => format!(
-            "write(fd {fd}, \"{text}\" ({} bytes){}){}",
-            text.len(),
+        Call::FdWrite { tid, fd, data, nonblock } => format!(
+            "write(fd {fd}, \"{}\" ({} bytes){}){}",
+            data.text(),
+            data.0.len(),
             if *nonblock { ", O_NONBLOCK" } else { "" },
             by(*tid)
         ),
@@ -651,8 +653,8 @@ fn value_words(call: &Call, v: &Value, after: &KernelState) -> (String, Vec<Stri
             }
         }
         Call::ShmRead { .. } => read_words(v),
-        Call::ShmWrite { text, .. } => {
-            (format!("stored {} byte(s)", text.len()), steps_of(after, &[StepKind::ShmStore]))
+        Call::ShmWrite { data, .. } => {
+            (format!("stored {} byte(s)", data.0.len()), steps_of(after, &[StepKind::ShmStore]))
         }
         Call::ShmTunable { tunable, value, .. } => (format!("kern.ipc.{} is set to {value}", tunable.name()), vec![]),
         Call::Exit { .. } => ("exited".into(), vec![]),
@@ -1044,7 +1046,7 @@ impl App {
         }
         let before = self.state.clone();
         let title = title(&call, &before);
-        let answer = call.run();
+        let answer = bridge::run(&call);
         self.refresh();
         let report = match answer {
             Answer::Ok(v) => {
@@ -1779,7 +1781,7 @@ impl App {
 /// timeline starts after them.
 fn start_processes() {
     for (uid, gid) in [(100, 10), (200, 20)] {
-        Call::Spawn { uid, gid, groups: String::new(), privileged: false }.run();
+        bridge::run(&Call::Spawn { uid, gid, groups: String::new(), privileged: false, zone: 0, project: 1 });
     }
     bridge::forget_history();
 }

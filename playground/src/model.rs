@@ -5,7 +5,7 @@
 //! semaphore sets, shared memory, the POSIX semaphores, event ports, pipes
 //! and fd tables, the processes, the deadlock and the newest events, in
 //! words with their steps sorted — cut to one screen) and the explanation;
-//! plus the bridge's own timeline.  Nothing here re-describes a kernel
+//! plus the session's timeline (`ipclab-session`).  Nothing here re-describes a kernel
 //! structure: the helpers below only look things up in the scene.
 
 use ipc_core::fd::FileKind as FdKind;
@@ -39,6 +39,8 @@ pub struct KernelState {
     /// The namespace as it was one step back, when the shown step rotated
     /// its AVL tree (and the tree is small enough to draw whole).
     pub before: Option<Before>,
+    /// Process names the session gives (a recorded run's guests), by pid.
+    pub names: std::collections::BTreeMap<u32, String>,
 }
 
 /// The AVL tree of a namespace as it was before the shown step (the bridge's `before`).
@@ -49,63 +51,9 @@ pub struct Before {
     pub keys: Vec<KeyNodeView>,
 }
 
-/// The session's operation log as the bridge reports it: one entry per
-/// action, and which step is shown.  Steps are counted in operations: step
-/// n is the state after the first n; the timeline starts at `base` (the
-/// start-up spawns come before it).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Timeline {
-    /// The step shown.
-    pub step: u32,
-    /// The first step the timeline goes back to.
-    pub base: u32,
-    /// How many operations the log holds.
-    pub length: u32,
-    /// Each operation's kind, one letter each: c(all), p(ark), w(ake),
-    /// e(rror), r(emoval) — see [`Timeline::kind`].
-    pub kinds: String,
-    /// The operations around the step shown as the bridge logged them
-    /// (`["msgget", [1, 16, 1536]]`), from operation `labels_from` on.
-    pub labels_from: u32,
-    #[serde(rename = "labels")]
-    pub ops: Vec<(String, Vec<serde_json::Value>)>,
-    /// The same operations in words (`msgget(0x10, IPC_CREAT | 0600) by
-    /// pid 1 tid 1 (uid 100)`), filled in by the app.
-    #[serde(skip)]
-    pub labels: Vec<String>,
-    /// The step the last action forked the timeline at.
-    pub forked_at: Option<u32>,
-    /// The steps a fork set aside, until the learner discards them.
-    pub branch: Option<Branch>,
-}
-
-/// The steps a fork set aside: they branched from step `at` and are
-/// `length` steps long.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct Branch {
-    pub at: u32,
-    pub length: u32,
-}
-
-impl Timeline {
-    /// Operation `i`'s kind: "call", "park", "wake", "error" or "removal".
-    pub fn kind(&self, i: usize) -> &'static str {
-        match self.kinds.as_bytes().get(i) {
-            Some(b'p') => "park",
-            Some(b'w') => "wake",
-            Some(b'e') => "error",
-            Some(b'r') => "removal",
-            _ => "call",
-        }
-    }
-
-    /// Operation `i` in words, if it is among the labels sent.
-    pub fn label(&self, i: usize) -> &str {
-        i.checked_sub(self.labels_from as usize).and_then(|j| self.labels.get(j)).map_or("", String::as_str)
-    }
-}
+/// The session's operation log and the step shown: `ipclab-session`'s own
+/// view (one type for the timeline, wherever it is drawn).
+pub use ipclab_session::timeline::{BranchView as Branch, TimelineView as Timeline};
 
 /// What one `shm-store` step says: `len` bytes stored into `shmid` at `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +104,15 @@ impl KernelState {
 
     pub fn process(&self, pid: u32) -> Option<&ProcessView> {
         self.scene.processes.iter().find(|p| p.pid == pid)
+    }
+
+    /// Process `pid` as the page names it: "ping (pid 1)" where the
+    /// session names it (a recorded run's guest), else "pid 1".
+    pub fn who(&self, pid: u32) -> String {
+        match self.names.get(&pid) {
+            Some(name) => format!("{name} (pid {pid})"),
+            None => format!("pid {pid}"),
+        }
     }
 
     /// The process owning thread `tid`.

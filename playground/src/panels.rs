@@ -65,6 +65,8 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
                     gid: fit("gid", parse_int("gid", &gid)?)?,
                     groups: (*groups).clone(),
                     privileged: *privileged,
+                    zone: 0,
+                    project: 1,
                 })
             })();
             match parsed {
@@ -155,7 +157,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         html! {
             <li class={classes!("proc", (new_pid == Some(pid)).then_some("touched"))} data-testid={format!("proc-{pid}")}>
                 <div class="proc-head">
-                    <strong>{ format!("pid {pid}") }</strong>
+                    <strong>{ props.state.who(pid) }</strong>
                     if new_pid == Some(pid) { <span class="marker" data-testid={format!("new-proc-{pid}")}>{ " ◀ new: made by this step" }</span> }
                     <span class="muted">{ format!(" ppid {}", p.ppid) }</span>
                     <span>{ format!(" · {ids} · groups {groups}") }</span>
@@ -175,7 +177,7 @@ pub fn ProcessesPanel(props: &ProcessesProps) -> Html {
         <section class="panel processes" data-testid="processes" aria-labelledby="processes-h">
             <h2 id="processes-h">{ "Processes" }</h2>
             <p class="help">{ "Pick the thread that makes the calls (◀ acts)." }</p>
-            if let Some(graph) = &props.state.scene.deadlock { { deadlock_box(graph) } }
+            if let Some(graph) = &props.state.scene.deadlock { { deadlock_box(graph, &props.state) } }
             <ul class="procs">{ for procs }</ul>
             <form class="spawn" onsubmit={spawn} aria-label="spawn a process">
                 <Field label="uid" id="spawn-uid" value={(*uid).clone()} oninput={setter(&uid)} size={5} />
@@ -241,7 +243,7 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
                 tid,
                 msqid: id_of(msqid)?,
                 mtype: parse_int("mtype", &mtype)?,
-                text: (*text).clone(),
+                data: (*text).clone().into(),
                 flags: if *nowait { IPC_NOWAIT } else { 0 },
                 timeout_ns: parse_timeout(&timeout)?,
             })
@@ -303,7 +305,7 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
     };
 
     let who = match actor.and_then(|tid| props.state.process_of(tid).map(|p| (tid, p))) {
-        Some((tid, p)) => format!("pid {} · tid {tid} (uid {} gid {})", p.pid, p.euid, p.egid),
+        Some((tid, p)) => format!("{} · tid {tid} (uid {} gid {})", props.state.who(p.pid), p.euid, p.egid),
         None => "nobody (pick a thread)".to_string(),
     };
     let on_pick = {
@@ -400,17 +402,20 @@ pub fn CallsPanel(props: &CallsProps) -> Html {
 
 /// The deadlock: who waits on what and who holds it — the kernel's
 /// wait-for graph, as a list (its text is its own alternative).
-fn deadlock_box(graph: &[WaitFor]) -> Html {
+fn deadlock_box(graph: &[WaitFor], state: &KernelState) -> Html {
     let rows = graph.iter().map(|w| {
         let held = if w.holders.is_empty() {
             " — the kernel names no holder (any process could send, post or wake it)".to_string()
         } else {
-            let pids: Vec<String> = w.holders.iter().map(|p| format!("pid {p}")).collect();
+            let pids: Vec<String> = w.holders.iter().map(|&p| state.who(p)).collect();
             format!(" — held by {}", pids.join(", "))
         };
         html! {
             <li data-testid={format!("waits-{}", w.tid)}>
-                <strong>{ format!("tid {} (pid {})", w.tid, w.pid) }</strong>{ format!(" waits in {}{held}", w.reason) }
+                <strong>{ match state.names.get(&w.pid) {
+                    Some(name) => format!("tid {} of {name} (pid {})", w.tid, w.pid),
+                    None => format!("tid {} (pid {})", w.tid, w.pid),
+                } }</strong>{ format!(" waits in {}{held}", w.reason) }
             </li>
         }
     });
@@ -419,7 +424,7 @@ fn deadlock_box(graph: &[WaitFor]) -> Html {
             <strong>{ "✖ Deadlock" }</strong>
             { " — every thread waits, none with a timeout, and nothing the kernel does by itself can wake one. \
                Interrupt a thread, or let a new process act, to break it." }
-            { wait_for_svg(graph) }
+            { wait_for_svg(graph, state) }
             <ul>{ for rows }</ul>
         </div>
     }
@@ -429,7 +434,7 @@ fn deadlock_box(graph: &[WaitFor]) -> Html {
 /// every process named as a holder, on a circle; an arrow from a waiting
 /// thread's process to each process holding what it waits for (a cycle of
 /// arrows is the deadlock).  The list under it says the same in words.
-fn wait_for_svg(graph: &[WaitFor]) -> Html {
+fn wait_for_svg(graph: &[WaitFor], state: &KernelState) -> Html {
     let mut pids: Vec<u32> = Vec::new();
     for w in graph {
         for p in std::iter::once(w.pid).chain(w.holders.iter().copied()) {
@@ -466,11 +471,15 @@ fn wait_for_svg(graph: &[WaitFor]) -> Html {
         html! {
             <g class={classes!("node", waiting.then_some("waiting"))} data-pid={p.to_string()}>
                 <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={node.to_string()} />
-                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle">{ format!("pid {p}") }</text>
+                <text x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)} text-anchor="middle">{ state.names.get(&p).cloned().unwrap_or_else(|| format!("pid {p}")) }</text>
             </g>
         }
     });
-    let words = edges.iter().map(|(a, b)| format!("pid {a} waits for pid {b}")).collect::<Vec<_>>().join("; ");
+    let words = edges
+        .iter()
+        .map(|(a, b)| format!("{} waits for {}", state.who(*a), state.who(*b)))
+        .collect::<Vec<_>>()
+        .join("; ");
     html! {
         <svg class="wait-for" data-testid="deadlock-graph" role="img" aria-label={format!("wait-for graph: {words}")}
             width={w.to_string()} height={h.to_string()} viewBox={format!("0 0 {w} {h}")}>

@@ -389,7 +389,12 @@ pub fn PortsPanel(props: &PortsProps) -> Html {
     let write = {
         let (fd, text, nonblock) = (fields.write_fd.clone(), text.clone(), write_nonblock.clone());
         submit(Box::new(move |tid, _| {
-            Ok(Call::FdWrite { tid, fd: fd_of("fd", &fd, "pipe()")?, text: (*text).clone(), nonblock: *nonblock })
+            Ok(Call::FdWrite {
+                tid,
+                fd: fd_of("fd", &fd, "pipe()")?,
+                data: (*text).clone().into(),
+                nonblock: *nonblock,
+            })
         }))
     };
     let close = {

@@ -314,7 +314,7 @@ pub fn ShmPanel(props: &ShmProps) -> Html {
     let write = {
         let (a, text) = (fields.write_addr.clone(), text.clone());
         submit(Box::new(move |tid, _| {
-            Ok(Call::ShmWrite { tid, addr: parse_addr("address", &a, false)?, text: (*text).clone() })
+            Ok(Call::ShmWrite { tid, addr: parse_addr("address", &a, false)?, data: (*text).clone().into() })
         }))
     };
     let read = {

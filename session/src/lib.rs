@@ -419,6 +419,17 @@ impl Session {
         if version != 1 && version != 2 {
             return Err(format!("session version {version}; this build reads versions 1 and 2"));
         }
+        // Each entry named by its step, as the timeline counts them.
+        for (i, e) in v.get("log").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let op = e.get(0).and_then(Value::as_str);
+            if op.and_then(op_named).is_none() || !e.get(1).is_some_and(Value::is_array) {
+                let name = e.get(0).map_or("nothing".to_string(), Value::to_string);
+                return Err(format!(
+                    "step {} is not an operation this build knows ({name}): a file from another build?",
+                    i + 1
+                ));
+            }
+        }
         let s: Session = serde_json::from_value(v).map_err(|e| format!("not a session of version {version}: {e}"))?;
         s.check()?;
         Ok(s)
@@ -538,7 +549,7 @@ mod tests {
             ("{\"format\":\"ipclab-session\",\"version\":3,\"log\":[]}", "version 3"),
             (
                 "{\"format\":\"ipclab-session\",\"version\":1,\"log\":[[\"fly\",[],\"call\"]]}",
-                "\"fly\" is not an operation",
+                "step 1 is not an operation this build knows (\"fly\")",
             ),
             ("{\"format\":\"ipclab-session\",\"version\":1,\"log\":[[\"exit\",[1,2],\"call\"]]}", "takes 1"),
             (

@@ -356,6 +356,19 @@ impl Timeline {
         }
     }
 
+    /// Runs `f` on the state one step before the shown one (from a
+    /// checkpoint and the log), then shows the step again; `None` at step 0.
+    pub fn peek_before<R>(&mut self, m: &mut dyn Machine, f: impl FnOnce() -> R) -> Option<R> {
+        let shown = self.position;
+        if shown == 0 {
+            return None;
+        }
+        self.seek(shown - 1, m);
+        let r = f();
+        self.seek(shown, m);
+        Some(r)
+    }
+
     /// The invariants of the module documentation; why not, if one fails.
     pub fn check(&self) -> Result<(), String> {
         if !(self.base <= self.position && self.position <= self.log.len()) {

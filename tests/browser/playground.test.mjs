@@ -36,7 +36,7 @@
 
 import { launchChromium } from './chromium.mjs';
 import { mkdirSync, copyFileSync, readFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const BASE = process.env.IPC_WWW_URL || 'http://127.0.0.1:8000/';
@@ -1056,9 +1056,9 @@ async function main() {
         [`#session=x${b64('{}')}`, /unknown encoding/],
         [`#session=j${b64('{"format":')}`, /could not be replayed: .*JSON/],
         [`#session=j${b64('{"hello":1}')}`, /this is not an ipclab session/],
-        [session({ version: 99, log: [] }), /session version 99; this build reads version 1/],
+        [session({ version: 99, log: [] }), /session version 99; this build reads versions 1 and 2/],
         [session({ log: [['rmRf', []]] }), /step 1 is not an operation this build knows \("rmRf"\)/],
-        [session({ log: [['spawn', [{ evil: true }]]] }), /step 1 is not an operation this build knows/],
+        [session({ log: [['spawn', [{ evil: true }]]] }), /step 1 \(spawn\): argument 1 is not a value this operation takes/],
       ];
       const base = page.url().split('#')[0];
       const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
@@ -1089,7 +1089,7 @@ async function main() {
       assert((await page.locator(tid('tl-position')).textContent()) === position, 'the timeline is unchanged after a refused import');
       assert((await page.locator(tid('queues')).textContent()) === queues, 'the queues are unchanged after a refused import');
       await page.locator(tid('import-session')).setInputFiles({ name: 'old.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'ipclab-session', version: 0, log: [] })) });
-      await waitText(page, tid('result-text'), /session version 0; this build reads version 1/, 'a file from another build');
+      await waitText(page, tid('result-text'), /session version 0; this build reads versions 1 and 2/, 'a file from another build');
       assert((await page.locator(tid('queues')).textContent()) === queues, 'the queues are unchanged after an old file');
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator(tid('export-session')).click()]);
@@ -1592,7 +1592,7 @@ async function main() {
 
       // Saved sessions that cannot be replayed: a clear message and a fresh session.
       for (const [saved, re] of [
-        [JSON.stringify({ format: 'ipclab-session', version: 0, log: [] }), /Your last session could not be replayed: session version 0; this build reads version 1/],
+        [JSON.stringify({ format: 'ipclab-session', version: 0, log: [] }), /Your last session could not be replayed: session version 0; this build reads versions 1 and 2/],
         ['not json {', /Your last session could not be replayed: the saved session is not JSON/],
         [JSON.stringify({ format: 'ipclab-session', version: 1, base: 0, step: 1, log: [['rmRf', []]] }), /step 1 is not an operation this build knows/],
       ]) {
@@ -1733,7 +1733,7 @@ async function main() {
       try {
         await page.locator(tid('preset-select')).selectOption(first);
         await page.locator(tid('preset-load')).click();
-        await waitText(page, tid('result-text'), /^✖ error: The preset could not be loaded: session version 0; this build reads version 1/, 'a preset of another version');
+        await waitText(page, tid('result-text'), /^✖ error: The preset could not be loaded: session version 0; this build reads versions 1 and 2/, 'a preset of another version');
         await waitText(page, tid('result'), /the session shown before is kept/, 'what stands instead');
       } finally {
         await page.unroute(`**/presets/${first}.json`);
@@ -1924,6 +1924,41 @@ async function main() {
       const found = [];
       await axeAt(page, 'a tree of 9 keys with its list open, two messages, a parked receiver', found);
       assertNoViolations(found);
+      assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
+    });
+
+    await group('a recorded run: `ipclab run --record` opens in the playground — the guests by name, every call a step, the deadlock', async () => {
+      const ipclab = fileURLToPath(new URL('../../target/release/ipclab', import.meta.url));
+      if (!existsSync(ipclab)) {
+        console.log(`  (target/release/ipclab not built: no run to record here)`);
+        return;
+      }
+      mkdirSync(SHOTS, { recursive: true });
+      const path = `${SHOTS}recorded-philosophers.json`;
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      // The one-fork-at-a-time philosophers deadlock under FIFO: exit 3.
+      const run = spawnSync(ipclab, ['run', 'host/examples/philosophers-onefork.toml', '--record', path], { cwd: root, encoding: 'utf8' });
+      assert(run.status === 3, `the run deadlocks (exit 3), got ${run.status}:\n${run.stderr}`);
+      assert(/recorded in /.test(run.stderr), `the run says where it recorded:\n${run.stderr}`);
+      const recorded = JSON.parse(readFileSync(path, 'utf8'));
+      assert(recorded.version === 2 && recorded.config === 'default' && recorded.names['1'] === 'phil0', 'a version-2 session with the guests\' names');
+      await page.locator(tid('import-session')).setInputFiles(path);
+      const steps = recorded.log.length - recorded.base;
+      await waitText(page, tid('result-text'), /replayed the file's \d+ step\(s\)/, 'the recorded run replays');
+      assert(!/replays it differently/.test(await page.locator(tid('result')).textContent()), 'every step replays as the run made it');
+      await waitText(page, tid('tl-position'), new RegExp(`^step ${steps} of ${steps}\\b`), 'the last step is shown');
+      for (let pid = 1; pid <= 5; pid++) {
+        await waitText(page, tid(`proc-${pid}`), new RegExp(`phil${pid - 1} \\(pid ${pid}\\)`), `guest phil${pid - 1} names pid ${pid}`);
+      }
+      await waitText(page, tid('deadlock'), /tid 1 of phil0 \(pid 1\) waits in semop/, 'the deadlock names the guests');
+      await waitText(page, tid('deadlock'), /held by phil1 \(pid 2\)/, 'and who holds the fork');
+      // Stepping back walks the guests' calls: the step before the last is phil3's park.
+      await page.locator(tid('tl-back')).click();
+      await waitText(page, tid('tl-position'), new RegExp(`^step ${steps - 1} of ${steps}\\b.*by phil3 \\(pid 4\\)`), 'a step in words names its guest');
+      await page.locator(tid('tl-last')).click();
+      await page.locator(tid('deadlock')).scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}recorded-run.png` });
+      await readmePanel(page, 'deadlock', 'recorded');
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
   } finally {
