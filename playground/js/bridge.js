@@ -104,10 +104,25 @@ function reply(r) {
 }
 
 /**
+ * The text of a session file served beside the page (`#open=runs/x.json`:
+ * a run `ipclab run --record www/runs/x.json` wrote).  Only a path on the
+ * page's own server: a link cannot make the page fetch from elsewhere.
+ */
+async function servedSession(path) {
+  const url = new URL(decodeURIComponent(path), document.baseURI);
+  if (url.origin !== location.origin) throw new Error(`${path} is not a file of this server`);
+  const res = await fetch(url.href, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+  const length = Number(res.headers.get('content-length') || 0);
+  if (length > IMPORT_MAX_BYTES) throw new Error(`${url.pathname} has ${length} bytes; a session file has at most ${IMPORT_MAX_BYTES}`);
+  return res.text();
+}
+
+/**
  * Loads the component.  Resolves to a JSON answer whose value says what
  * the page opened with, for Rust to replay: {link, linkError, saved} — the
- * session text the URL's hash carries (or why it cannot be read), and the
- * one saved in localStorage.
+ * session text the URL's hash carries (`#session=`, or `#open=` naming a
+ * served file), or why it cannot be read; and the one saved in localStorage.
  */
 export async function bridgeInit() {
   try {
@@ -123,12 +138,11 @@ export async function bridgeInit() {
     inspect = mod.inspect;
     let link = null;
     let linkError = null;
-    if (location.hash.startsWith('#session=')) {
-      try {
-        link = await sessionOfHash(location.hash);
-      } catch (e) {
-        linkError = String(e && e.message ? e.message : e);
-      }
+    try {
+      if (location.hash.startsWith('#session=')) link = await sessionOfHash(location.hash);
+      else if (location.hash.startsWith('#open=')) link = await servedSession(location.hash.slice('#open='.length));
+    } catch (e) {
+      linkError = String(e && e.message ? e.message : e);
     }
     return JSON.stringify({ ok: true, value: { link, linkError, saved: savedText() } });
   } catch (e) {
@@ -207,6 +221,13 @@ export function checkpoint(step) {
   const cp = kernel.checkpoint();
   checkpoints.set(step, cp);
   return Number(cp.size());
+}
+
+/** The checkpoints held, for diagnostics: how many, and their snapshots' length together. */
+export function checkpointsHeld() {
+  let bytes = 0;
+  for (const cp of checkpoints.values()) bytes += Number(cp.size());
+  return { count: checkpoints.size, bytes };
 }
 
 /** Restores the checkpoint of `step`. */
@@ -742,7 +763,7 @@ if (typeof window !== 'undefined') {
  * session, not the older one the link carries).
  */
 export function leaveLink() {
-  if (location.hash.startsWith('#session=')) window.history.replaceState(null, '', location.pathname + location.search);
+  if (location.hash.startsWith('#session=') || location.hash.startsWith('#open=')) window.history.replaceState(null, '', location.pathname + location.search);
 }
 
 /** The session moved on (an action, a jump): save it soon; the address no longer holds it. */

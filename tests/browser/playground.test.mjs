@@ -1959,6 +1959,29 @@ async function main() {
       await page.locator(tid('deadlock')).scrollIntoViewIfNeeded();
       await page.screenshot({ path: `${SHOTS}recorded-run.png` });
       await readmePanel(page, 'deadlock', 'recorded');
+      // A link naming a served file opens it too: `#open=runs/NAME.json`
+      // (a run recorded into www/runs/, served with the page).
+      mkdirSync(`${root}www/runs`, { recursive: true });
+      copyFileSync(path, `${root}www/runs/philosophers-onefork.json`);
+      const base = page.url().split('#')[0];
+      const other = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      other.on('pageerror', (e) => pageErrors.push(`pageerror (served run): ${e.message}`));
+      const open = async (hash) => {
+        await other.goto('about:blank');
+        await other.goto(base + hash, { waitUntil: 'load' });
+        await other.waitForSelector('[data-testid="app"][data-ready="true"]');
+      };
+      try {
+        await open('#open=runs/philosophers-onefork.json');
+        await waitText(other, tid('tl-position'), new RegExp(`^step ${steps} of ${steps}\\b.*by phil4 \\(pid 5\\)`), 'the served run opens at its last step');
+        await waitText(other, tid('proc-3'), /phil2 \(pid 3\)/, 'with its names');
+        await open('#open=runs/no-such-run.json');
+        await waitText(other, tid('result-text'), /could not be replayed: .*no-such-run\.json: HTTP 404/, 'a link to a file that is not served says so');
+        await open(`#open=${encodeURIComponent('https://example.com/x.json')}`);
+        await waitText(other, tid('result-text'), /is not a file of this server/, 'a link cannot fetch from elsewhere');
+      } finally {
+        await other.close();
+      }
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
   } finally {

@@ -365,18 +365,10 @@ async function scale(browser, n, results) {
       const parts = await page.evaluate(async () => {
         const snippet = performance.getEntriesByType('resource').map((e) => e.name).find((u) => /\/snippets\/.*\/js\/bridge\.js$/.test(u));
         const bridge = await import(snippet);
-        // The kernel's part of a move, without the page: the bridge's jump
-        // (a checkpoint restored, the log re-run from it), then back.
         // The page's own window: pages of 32 rows, overviews of 4 levels, trees whole up to 255 keys.
+        // (Moves — a checkpoint restored, the log re-made from it — are the
+        // session's, in Rust: the interactions above time them whole.)
         const window = JSON.stringify({ page_size: 32, tree_levels: 4 });
-        const last = JSON.parse(bridge.state(window)).value.timeline.step;
-        const j0 = performance.now();
-        bridge.jump(last - 1);
-        const j1 = performance.now();
-        bridge.jump(Math.floor(last / 2) + 3);
-        const j2 = performance.now();
-        bridge.jump(last);
-        const j3 = performance.now();
         const t0 = performance.now();
         const json = bridge.state(window);
         const t1 = performance.now();
@@ -389,20 +381,16 @@ async function scale(browser, n, results) {
           return el ? el.getElementsByTagName('*').length : 0;
         };
         return {
-          backMs: j1 - j0,
-          middleMs: j2 - j1,
-          lastMs: j3 - j2,
           stateMs: t1 - t0,
           parseMs: t2 - t1,
           bytes: json.length,
-          checkpoints: v.checkpoints,
+          checkpoints: bridge.checkpointsHeld(),
           heap: performance.memory ? performance.memory.usedJSHeapSize : null,
           parts: {
             namespace: size(v.scene.msg) + size(v.scene.sem) + size(v.scene.shm),
             queues: size(v.scene.queues),
-            timeline: size(v.timeline),
             events: size(v.scene.events),
-            rest: json.length - size(v.scene) - size(v.timeline),
+            rest: json.length - size(v.scene),
           },
           dom: {
             all: document.getElementsByTagName('*').length,
@@ -416,12 +404,11 @@ async function scale(browser, n, results) {
         };
       });
       const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
-      console.log(`       bridge.state(): ${ms(parts.stateMs)} ms, ${kib(parts.bytes)} of JSON (namespaces ${kib(parts.parts.namespace)}, queues ${kib(parts.parts.queues)}, timeline ${kib(parts.parts.timeline)}, events ${kib(parts.parts.events)}, the rest ${kib(parts.parts.rest)}); JSON.parse of it: ${ms(parts.parseMs)} ms`);
-      console.log(`       bridge.jump() alone (the kernel: restore a checkpoint, re-run the log): a step back ${ms(parts.backMs)} ms, to the middle ${ms(parts.middleMs)} ms, to the last step ${ms(parts.lastMs)} ms`);
+      console.log(`       bridge.state(): ${ms(parts.stateMs)} ms, ${kib(parts.bytes)} of JSON (namespaces ${kib(parts.parts.namespace)}, queues ${kib(parts.parts.queues)}, events ${kib(parts.parts.events)}, the rest ${kib(parts.parts.rest)}); JSON.parse of it: ${ms(parts.parseMs)} ms`);
       const cp = parts.checkpoints;
       console.log(`       history: ${cp.count} checkpoints holding ${(cp.bytes / 1e6).toFixed(1)} MB of state (their snapshots' length), for ${steps + REPS} steps; JS heap ${parts.heap === null ? '-' : kib(parts.heap)}`);
-      // Bounded whatever the length of the log (bridge.js MAX_CHECKPOINTS,
-      // CHECKPOINT_BYTES): history memory grows with the log, not with
+      // Bounded whatever the length of the log (ipclab-session's
+      // MAX_CHECKPOINTS, CHECKPOINT_BYTES; counted where they are held): history memory grows with the log, not with
       // steps × state size.
       assert(cp.count >= 1 && cp.count <= 48, `${cp.count} checkpoints kept (at most 48)`);
       assert(cp.bytes <= 48 * 1024 * 1024 || cp.count <= 4, `${cp.count} checkpoints hold ${cp.bytes} bytes`);
