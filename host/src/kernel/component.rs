@@ -156,7 +156,15 @@ pub struct ComponentKernel {
 impl ComponentKernel {
     /// A fresh instance and kernel with the default configuration.
     pub fn new() -> Result<ComponentKernel, String> {
-        Ok(ComponentKernel { host: KernelHost::new(None)?, spawned: Vec::new() })
+        let mut host = KernelHost::new(None)?;
+        // As the native backend: events' words, not their internal steps.
+        let k = host.kernel;
+        host.world
+            .ipclab_ipc_system()
+            .kernel()
+            .call_set_step_recording(&mut host.store, k, false)
+            .map_err(|e| format!("set-step-recording trapped: {e:?}"))?;
+        Ok(ComponentKernel { host, spawned: Vec::new() })
     }
 
     fn thread(&self, tid: u32) -> ResourceAny {

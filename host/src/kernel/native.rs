@@ -32,7 +32,11 @@ pub struct NativeKernel {
 impl NativeKernel {
     /// A kernel with the default configuration (as `default-config`).
     pub fn new() -> Result<NativeKernel, String> {
-        let k = Kernel::new(Config::default()).map_err(|e| format!("create the kernel: {e}"))?;
+        let mut k = Kernel::new(Config::default()).map_err(|e| format!("create the kernel: {e}"))?;
+        // The host tells a call's story in its event's words, never its
+        // internal steps (the playground, replaying a recorded run on its
+        // own kernel, records them there).
+        k.set_step_recording(false);
         Ok(NativeKernel { k })
     }
 

@@ -771,6 +771,80 @@ fn component_empty() -> Meter {
     })
 }
 
+/// The planted bugs of `host/examples/` (each with its fixed twin and the
+/// PCT depth it needs): for each, how many schedules `ipclab explore`
+/// runs before the first failure, over `seeds` starting seeds (explore's
+/// `--seed k×1000`), under random and PCT — the median and the worst — and
+/// how many of `twin_runs` schedules of the fixed twin fail (none may).
+fn planted_bugs(seeds: u64, twin_runs: u64) {
+    use ipclab_host::explore::{ExploreOptions, explore};
+    use ipclab_host::run::{Manifest, Prepared, RunOptions, run_prepared};
+    use ipclab_host::sim::sched::Policy;
+    const BUDGET: u64 = 5_000;
+    let planted = [
+        ("philosophers-onefork", "philosophers", 5, "deadlock"),
+        ("shm-counter-racy", "shm-counter-locked", 3, "lost update"),
+        ("msg-race-racy", "msg-race-safe", 3, "hang (deadlock)"),
+        ("psem-handshake-buggy", "psem-handshake-fixed", 3, "missing post (deadlock)"),
+    ];
+    let dir = ipclab_host::engine::target_dir().join("../host/examples");
+    println!();
+    println!(
+        "| planted bug (`host/examples/`) | random: schedules to find it, median / worst of {seeds} seeds | pct: median / worst | fixed twin: failing schedules of {twin_runs}, random / pct |"
+    );
+    println!("|---|---|---|---|");
+    for (buggy, fixed, depth, what) in planted {
+        let load = |name: &str| -> Option<(Manifest, Prepared)> {
+            let m = Manifest::read(&dir.join(format!("{name}.toml"))).ok()?;
+            let p = Prepared::new(&m, &dir).ok()?;
+            Some((m, p))
+        };
+        let (Some((m, p)), Some((tm, tp))) = (load(buggy), load(fixed)) else {
+            println!("| {buggy} | (the guests are not built) | | |");
+            continue;
+        };
+        let quiet = |policy| RunOptions { policy, echo: false, max_decisions: 1_000_000, ..RunOptions::default() };
+        let steps = run_prepared(&m, &p, &quiet(Policy::Fifo)).map_or(1000, |r| r.picks.len() as u64 + 1);
+        let needed = |pct: bool| -> (String, String) {
+            let mut counts: Vec<Option<u64>> = (0..seeds)
+                .map(|k| {
+                    (0..BUDGET).find_map(|i| {
+                        let seed = k * 1000 + i;
+                        let policy = if pct { Policy::Pct { seed, depth } } else { Policy::Random { seed } };
+                        let opts = RunOptions { pct_steps: steps, ..quiet(policy) };
+                        let failed = run_prepared(&m, &p, &opts).ok()?.failure().is_some();
+                        failed.then_some(i + 1)
+                    })
+                })
+                .collect();
+            counts.sort_by_key(|c| c.unwrap_or(u64::MAX));
+            let show = |c: Option<u64>| c.map_or(format!("> {BUDGET}"), |c| c.to_string());
+            (show(counts[counts.len() / 2]), show(*counts.last().unwrap_or(&None)))
+        };
+        let (rm, rw) = needed(false);
+        let (pm, pw) = needed(true);
+        let twin = |pct: bool| {
+            let opts = ExploreOptions {
+                schedules: twin_runs,
+                pct,
+                seed: 0,
+                depth,
+                jobs: 2,
+                out: std::env::temp_dir(),
+                progress: false,
+                kernel: Choice::Native,
+            };
+            explore(&tm, &tp, &opts)
+                .map_or("?".to_string(), |e| e.found.iter().map(|f| f.count).sum::<u64>().to_string())
+        };
+        println!(
+            "| `{buggy}` ({what}) | {rm} / {rw} | {pm} / {pw} (depth {depth}) | `{fixed}`: {} / {} |",
+            twin(false),
+            twin(true)
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -910,6 +984,11 @@ fn main() {
             ),
             _ => println!("`ipclab explore`: the philosopher guest is not built."),
         }
+    }
+    if quick {
+        planted_bugs(3, 100);
+    } else {
+        planted_bugs(20, 1000);
     }
     match startup_ms() {
         Some(ms) => println!("Start-up of `ipclab run` (ping-pong, one round, the compile cache warm): {ms:.0} ms."),
