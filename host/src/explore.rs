@@ -318,6 +318,19 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
         let cwd = std::env::current_dir().unwrap_or_default();
         let shown = file.strip_prefix(&cwd).unwrap_or(&file);
         println!("     replay:   ipclab run {} --schedule replay {}", path.display(), shown.display());
+        // The failing run as a playground session, beside its schedule.
+        let session = opts.out.join(format!("{stem}-{}.session.json", n + 1));
+        let record = RunOptions { lenient: true, record: true, ..quiet(Policy::Replay { picks: f.picks.clone() }, 0) };
+        match run_prepared(&manifest, &prepared, &record).map(|r| r.session) {
+            Ok(Some(s)) => match std::fs::write(&session, s.to_json_lines()) {
+                Ok(()) => {
+                    let shown = session.strip_prefix(&cwd).unwrap_or(&session);
+                    println!("     session:  {} (the playground's Import session opens it)", shown.display());
+                }
+                Err(e) => return bad(format!("cannot write {}: {e}", session.display())),
+            },
+            Ok(None) | Err(_) => println!("     session:  (the run could not be recorded)"),
+        }
     }
     1
 }

@@ -243,3 +243,28 @@ fn ipcs_reads_every_preset_the_playground_ships() {
     }
     assert!(n >= 10, "{n} presets");
 }
+
+#[test]
+fn explore_on_the_command_line_writes_each_failures_schedule_and_session() {
+    let out = std::env::temp_dir().join(format!("ipclab-explore-cli-{}", std::process::id()));
+    let dir = out.to_str().unwrap();
+    let (s, stdout, err) =
+        ipclab(&["explore", "host/examples/philosophers-onefork.toml", "--schedules", "50", "--out", dir]);
+    assert_eq!(s, 1, "a failure was found: {stdout}{err}");
+    assert!(stdout.contains("deadlock: phil0, phil1, phil2, phil3, phil4 wait forever"), "{stdout}");
+    let replay = stdout.lines().find_map(|l| l.trim().strip_prefix("replay:   ipclab ")).expect("a replay command");
+    let args: Vec<&str> = replay.split(' ').collect();
+    let (s, _, err) = ipclab(&args);
+    assert_eq!(s, 3, "the replay deadlocks again: {err}");
+    let session = stdout.lines().find_map(|l| l.trim().strip_prefix("session:  ")).expect("a session line");
+    let file = session.split(' ').next().unwrap();
+    let text = std::fs::read_to_string(root().join(file)).or_else(|_| std::fs::read_to_string(file)).unwrap();
+    let s = ipclab_session::Session::parse(&text).unwrap();
+    assert_eq!(s.names.get(&1).map(String::as_str), Some("phil0"));
+    assert_eq!(
+        s.log.iter().filter(|e| e.kind == Some(ipclab_session::Kind::Park)).count(),
+        5,
+        "five philosophers park"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
