@@ -13,7 +13,6 @@ use std::fmt::Write;
 use ipc_core::Kernel;
 use ipc_core::inspect::ThreadStateView;
 use ipc_core::psem::view::PsemState;
-use ipclab_session::Session;
 
 fn mode(m: u32) -> String {
     let bits = |s: u32| {
@@ -25,56 +24,6 @@ fn mode(m: u32) -> String {
         )
     };
     format!("--{}{}{}", bits(m >> 6 & 7), bits(m >> 3 & 7), bits(m & 7))
-}
-
-/// Renders a file: a kernel snapshot (`kernel.snapshot`, the playground's
-/// Save state), or a session ([`ipclab_session`]: one the playground
-/// exported, a preset, a run `ipclab run --record` wrote): the state it
-/// holds at the step it shows — its snapshot if it carries one, else its
-/// log replayed on a kernel of its configuration.
-pub fn from_file(json: &str) -> Result<String, String> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
-    if value.get("format").and_then(|f| f.as_str()) == Some("ipclab-presets") {
-        // The playground's list of presets: what each file next to it is.
-        let list = value.get("presets").and_then(|p| p.as_array()).ok_or("the list of presets has no \"presets\"")?;
-        let mut o = String::from(
-            "Presets (each NAME.json beside this file is a session; `ipclab ipcs NAME.json` prints it):\n",
-        );
-        for p in list {
-            let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
-            let _ = writeln!(o, "  {:<24} {}", field("name"), field("title"));
-        }
-        return Ok(o);
-    }
-    if value.get("format").is_none() {
-        return from_snapshot(json);
-    }
-    let s = Session::from_value(value)?;
-    // Counted as the playground's timeline counts ("step S of N").
-    let ops = (s.log.len() as u64).saturating_sub(s.base);
-    let step = s.step.map_or(String::new(), |n| format!(" at step {}", n.saturating_sub(s.base)));
-    let startup = match s.base {
-        0 => String::new(),
-        b => format!(" (after {b} start-up operation(s))"),
-    };
-    let title = s.rest.get("title").and_then(|t| t.as_str()).map_or(String::new(), |t| format!(" “{t}”"));
-    let mut state = match &s.snapshot {
-        Some(snapshot) => from_snapshot(snapshot)?,
-        None => render(&crate::session::replay(&s)?),
-    };
-    // A session shown before its end (a preset opens at its first step):
-    // the state its log ends in, too.
-    if s.step.is_some_and(|n| n < s.log.len() as u64) {
-        let end = ipclab_session::Session { step: None, ..s.clone() };
-        let _ = write!(state, "\nAt the end of its log (step {ops}):\n{}", render(&crate::session::replay(&end)?));
-    }
-    let names = if s.names.is_empty() {
-        String::new()
-    } else {
-        let list: Vec<String> = s.names.iter().map(|(pid, n)| format!("{n} (pid {pid})")).collect();
-        format!("Processes: {}\n", list.join(", "))
-    };
-    Ok(format!("Session{title} of {ops} operation(s){step}{startup}\n{names}{state}"))
 }
 
 /// Renders a snapshot; an error if it does not parse or fails the check.
@@ -233,31 +182,9 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_and_a_session_file_print_the_same_state() {
-        let snap = snapshot();
-        let plain = from_file(&snap).expect("a snapshot");
+    fn a_snapshot_prints_its_state_and_garbage_is_refused() {
+        let plain = from_snapshot(&snapshot()).expect("a snapshot");
         assert!(plain.starts_with("IPC status from ipclab kernel") && plain.contains(" 0x42 "), "{plain}");
-        let session = serde_json::json!({
-            "format": "ipclab-session", "version": 1, "base": 0, "step": 2,
-            "log": [["spawn", [100, 10, "", false], "call"], ["msgget", [1, 66, 1920], "call"]],
-            "snapshot": snap,
-        });
-        let out = from_file(&session.to_string()).expect("a session");
-        assert_eq!(out, format!("Session of 2 operation(s) at step 2\n{plain}"));
-        // As the playground counts: start-up operations come before its step 0.
-        let mut later = session.clone();
-        later["base"] = 1.into();
-        let out = from_file(&later.to_string()).expect("a session with a start-up operation");
-        assert_eq!(out, format!("Session of 1 operation(s) at step 1 (after 1 start-up operation(s))\n{plain}"));
-        // Without a snapshot, the log is replayed: the same state.
-        let mut replayed = session.clone();
-        replayed.as_object_mut().unwrap().remove("snapshot");
-        let out = from_file(&replayed.to_string()).expect("a session without a snapshot");
-        assert!(out.contains(" 0x42 ") && out.starts_with("Session of 2 operation(s) at step 2"), "{out}");
-        let presets = serde_json::json!({"format": "ipclab-presets", "presets": []});
-        assert!(from_file(&presets.to_string()).unwrap().starts_with("Presets"));
-        let other = serde_json::json!({"format": "ipclab-session", "version": 9, "log": []});
-        assert!(from_file(&other.to_string()).unwrap_err().contains("version 9"));
-        assert!(from_file("{}").unwrap_err().starts_with("not a kernel snapshot"));
+        assert!(from_snapshot("{}").unwrap_err().starts_with("not a kernel snapshot"));
     }
 }

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ipclab_host::explore::{self, ExploreOptions};
 use ipclab_host::kernel::Choice;
 use ipclab_host::run::{self, RunOptions};
+use ipclab_host::sim;
 use ipclab_host::sim::sched::{Policy, Schedule};
-use ipclab_host::{ipcs, sim};
 
 const MANIFEST_HELP: &str = "\
 A manifest lists [[guest]] tables: name, wasm (a path relative to the manifest, or the
@@ -174,7 +174,7 @@ fn main() -> ExitCode {
             explore::main(&manifest, &opts)
         }
         Command::Ipcs { file } => match std::fs::read_to_string(&file) {
-            Ok(s) => match ipcs::from_file(&s) {
+            Ok(s) => match ipclab_host::session::ipcs_of_file(&s) {
                 Ok(text) => {
                     print!("{text}");
                     0
@@ -262,7 +262,11 @@ fn run_manifest(
                 print!("{}", report.ipcs);
             }
             if let (Some(file), Some(session)) = (&files.record, &report.session) {
-                if let Err(e) = std::fs::write(file, session.to_json_lines()) {
+                let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+                let written = dir
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(file, session.to_json_lines()));
+                if let Err(e) = written {
                     return fail(&format!("cannot write {}: {e}", file.display()));
                 }
                 eprintln!(

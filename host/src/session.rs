@@ -11,7 +11,8 @@
 //!   its kernel in one; the guests' names become the processes' names.
 //! * [`replay`] — runs a session's log on a native kernel of the session's
 //!   configuration (the inverse of the same encodings), for `ipclab ipcs`
-//!   of a session with no snapshot (the presets, a recorded run).
+//!   of a session with no snapshot (the presets, a recorded run); and
+//!   [`ipcs_of_file`], `ipclab ipcs` of any file the project writes.
 //!
 //! Invariant (tested): replaying what a [`Recorder`] wrote gives the very
 //! kernel the run ended with — the same `ipcs`, byte for byte.
@@ -24,11 +25,13 @@ use ipc_core::shm::{ShmSetPerm, ShmSysctl};
 use ipc_core::{Config, Credentials as CCredentials, Kernel};
 use ipclab_session::{Call as Op, KernelConfig, Kind, Session, Tunable};
 
+use crate::ipcs::render;
 use crate::kernel::bindings::exports::ipclab::ipc::system::Completion;
 use crate::kernel::bindings::exports::ipclab::ipc::types::{
     Credentials, MsqidDs, MsqidSet, PortEvent, PortGot, Received, Sembuf, SemidDs, ShmidDs, Timespec,
 };
 use crate::kernel::{Backend, Call, Parks, Sys, WaitFor};
+use std::fmt::Write;
 
 /// The kernel configuration a session names.
 pub fn config(c: KernelConfig) -> Config {
@@ -489,4 +492,98 @@ fn apply(k: &mut Kernel, c: &Op) -> Result<(), String> {
         Op::PortGet { tid, port, timeout_ns } => answer(k.port_get(*tid, *port, timespec(*timeout_ns))),
     }
     Ok(())
+}
+
+// ----- ipcs of a file -----
+
+/// `ipclab ipcs FILE`: renders a file: a kernel snapshot (`kernel.snapshot`, the playground's
+/// Save state), or a session ([`ipclab_session`]: one the playground
+/// exported, a preset, a run `ipclab run --record` wrote): the state it
+/// holds at the step it shows — its snapshot if it carries one, else its
+/// log replayed on a kernel of its configuration.
+pub fn ipcs_of_file(json: &str) -> Result<String, String> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+    if value.get("format").and_then(|f| f.as_str()) == Some("ipclab-presets") {
+        // The playground's list of presets: what each file next to it is.
+        let list = value.get("presets").and_then(|p| p.as_array()).ok_or("the list of presets has no \"presets\"")?;
+        let mut o = String::from(
+            "Presets (each NAME.json beside this file is a session; `ipclab ipcs NAME.json` prints it):\n",
+        );
+        for p in list {
+            let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+            let _ = writeln!(o, "  {:<24} {}", field("name"), field("title"));
+        }
+        return Ok(o);
+    }
+    if value.get("format").is_none() {
+        return crate::ipcs::from_snapshot(json);
+    }
+    let s = Session::from_value(value)?;
+    // Counted as the playground's timeline counts ("step S of N").
+    let ops = (s.log.len() as u64).saturating_sub(s.base);
+    let step = s.step.map_or(String::new(), |n| format!(" at step {}", n.saturating_sub(s.base)));
+    let startup = match s.base {
+        0 => String::new(),
+        b => format!(" (after {b} start-up operation(s))"),
+    };
+    let title = s.rest.get("title").and_then(|t| t.as_str()).map_or(String::new(), |t| format!(" “{t}”"));
+    let mut state = match &s.snapshot {
+        Some(snapshot) => crate::ipcs::from_snapshot(snapshot)?,
+        None => render(&replay(&s)?),
+    };
+    // A session shown before its end (a preset opens at its first step):
+    // the state its log ends in, too.
+    if s.step.is_some_and(|n| n < s.log.len() as u64) {
+        let end = ipclab_session::Session { step: None, ..s.clone() };
+        let _ = write!(state, "\nAt the end of its log (step {ops}):\n{}", render(&replay(&end)?));
+    }
+    let names = if s.names.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = s.names.iter().map(|(pid, n)| format!("{n} (pid {pid})")).collect();
+        format!("Processes: {}\n", list.join(", "))
+    };
+    Ok(format!("Session{title} of {ops} operation(s){step}{startup}\n{names}{state}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ipc_core::Credentials;
+
+    fn snapshot() -> String {
+        let mut k = Kernel::new(ipc_core::Config::default()).expect("kernel");
+        let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
+        k.msgget(t, 0x42, 0o1600).expect("msgget");
+        serde_json::to_string(&k).expect("snapshot")
+    }
+
+    #[test]
+    fn ipcs_reads_a_snapshot_a_session_with_or_without_its_snapshot_and_the_preset_list() {
+        let snap = snapshot();
+        let plain = ipcs_of_file(&snap).expect("a snapshot");
+        assert!(plain.starts_with("IPC status from ipclab kernel") && plain.contains(" 0x42 "), "{plain}");
+        let session = serde_json::json!({
+            "format": "ipclab-session", "version": 1, "base": 0, "step": 2,
+            "log": [["spawn", [100, 10, "", false], "call"], ["msgget", [1, 66, 1920], "call"]],
+            "snapshot": snap,
+        });
+        let out = ipcs_of_file(&session.to_string()).expect("a session");
+        assert_eq!(out, format!("Session of 2 operation(s) at step 2\n{plain}"));
+        // As the playground counts: start-up operations come before its step 0.
+        let mut later = session.clone();
+        later["base"] = 1.into();
+        let out = ipcs_of_file(&later.to_string()).expect("a session with a start-up operation");
+        assert_eq!(out, format!("Session of 1 operation(s) at step 1 (after 1 start-up operation(s))\n{plain}"));
+        // Without a snapshot, the log is replayed: the same state.
+        let mut replayed = session.clone();
+        replayed.as_object_mut().unwrap().remove("snapshot");
+        let out = ipcs_of_file(&replayed.to_string()).expect("a session without a snapshot");
+        assert!(out.contains(" 0x42 ") && out.starts_with("Session of 2 operation(s) at step 2"), "{out}");
+        let presets = serde_json::json!({"format": "ipclab-presets", "presets": []});
+        assert!(ipcs_of_file(&presets.to_string()).unwrap().starts_with("Presets"));
+        let other = serde_json::json!({"format": "ipclab-session", "version": 9, "log": []});
+        assert!(ipcs_of_file(&other.to_string()).unwrap_err().contains("version 9"));
+        assert!(ipcs_of_file("{}").unwrap_err().starts_with("not a kernel snapshot"));
+    }
 }
