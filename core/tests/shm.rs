@@ -470,3 +470,92 @@ proptest! {
         }
     }
 }
+
+/// sys_shmat counts the attach (lpid, nattch) before `uvm_map`; a mapping
+/// that fails leaves through `shm_delete_mapping`, which sets dtime.
+#[test]
+fn a_failed_shmat_at_a_fixed_address_leaves_lpid_and_dtime() {
+    let mut k = kernel();
+    let a = user(&mut k, 100, 10);
+    let b = user(&mut k, 100, 10);
+    let id = seg(&mut k, a, PAGE_SIZE);
+    k.advance(1_000);
+    let va = k.shmat(a, id, 0x2000_0000, 0).unwrap();
+    let before = k.shmctl_stat(a, id).unwrap();
+    assert_eq!((before.lpid, before.nattch, before.atime, before.dtime), (pid_of(&k, a), 1, 1_000, 0));
+    k.advance(1_000);
+    // A second attach at the same address overlaps A's first: ENOMEM.
+    assert_eq!(k.shmat(a, id, va, 0), Err(Errno::ENOMEM));
+    let s = k.shmctl_stat(a, id).unwrap();
+    assert_eq!((s.nattch, s.atime), (1, 1_000), "nattch and atime as before");
+    assert_eq!((s.lpid, s.dtime), (pid_of(&k, a), 2_000), "the failed attach was counted, then undone");
+    k.advance(1_000);
+    // Outside the address space, by another process: it becomes lpid.
+    assert_eq!(k.shmat(b, id, 1 << 47, 0), Err(Errno::ENOMEM));
+    let s = k.shmctl_stat(a, id).unwrap();
+    assert_eq!((s.lpid, s.dtime, s.nattch, s.atime), (pid_of(&k, b), 3_000, 1, 1_000));
+    // A failure before the attach is counted (misaligned, EINVAL) leaves nothing.
+    k.advance(1_000);
+    assert_eq!(k.shmat(a, id, 0x3000_0001, 0), Err(Errno::EINVAL));
+    let s = k.shmctl_stat(a, id).unwrap();
+    assert_eq!((s.lpid, s.dtime), (pid_of(&k, b), 3_000));
+    assert_eq!(k.facilities().shm().map_of(pid_of(&k, a)).len(), 1, "A's map holds its one attachment");
+    k.check().unwrap();
+}
+
+/// `shmfork` shares the parent's attach map; `shmexit` of a map still
+/// shared only lowers nattch (no `shm_delete_mapping`, so no dtime).
+#[test]
+fn exit_or_exec_of_a_map_still_shared_since_fork_sets_no_dtime() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let id = seg(&mut k, t, 100);
+    k.advance(1_000);
+    k.shmat(t, id, 0, 0).unwrap();
+    let (c, _) = k.fork(p).unwrap();
+    let (c2, _) = k.fork(p).unwrap();
+    assert_eq!(k.shmctl_stat(t, id).unwrap().nattch, 3);
+    k.advance(1_000);
+    k.exit(c).unwrap();
+    let s = k.shmctl_stat(t, id).unwrap();
+    assert_eq!((s.nattch, s.dtime), (2, 0), "exit of a shared map: nattch down, no dtime");
+    k.advance(1_000);
+    k.exec(c2).unwrap();
+    let s = k.shmctl_stat(t, id).unwrap();
+    assert_eq!((s.nattch, s.dtime), (1, 0), "exec of a shared map: the same");
+    // Now the parent's map is its own again: its exit detaches, dtime set.
+    k.advance(1_000);
+    let watcher = user(&mut k, 100, 10);
+    k.exit(p).unwrap();
+    let s = k.shmctl_stat(watcher, id).unwrap();
+    assert_eq!((s.nattch, s.dtime), (0, 4_000));
+    k.check().unwrap();
+}
+
+/// Once a process attaches or detaches after the fork its map is its own
+/// (`shmmap_getprivate`), and its exit detaches through
+/// `shm_delete_mapping`: dtime is set.
+#[test]
+fn exit_of_a_map_made_its_own_after_fork_sets_dtime() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let id = seg(&mut k, t, 100);
+    let other = seg(&mut k, t, 100);
+    k.shmat(t, id, 0, 0).unwrap();
+    let (c, ct) = k.fork(p).unwrap();
+    k.advance(1_000);
+    // The child attaches another segment: its map is copied, its own.
+    k.shmat(ct, other, 0, 0).unwrap();
+    k.advance(1_000);
+    k.exit(c).unwrap();
+    let s = k.shmctl_stat(t, id).unwrap();
+    assert_eq!((s.nattch, s.dtime), (1, 2_000), "the child's own map: detached, dtime set");
+    // A detach makes the map its own too.
+    let (c, ct) = k.fork(p).unwrap();
+    let va = k.facilities().shm().map_of(c)[0].va;
+    k.advance(1_000);
+    k.shmdt(ct, va).unwrap();
+    assert_eq!(k.shmctl_stat(t, id).unwrap().dtime, 3_000);
+    assert_eq!(k.facilities().shm().map_of(p).len(), 1, "the parent keeps its attachment");
+    k.check().unwrap();
+}

@@ -182,9 +182,6 @@ fn shmat_fixed(e: &Event) -> bool {
     matches!(sys_call(e), Some(SysCall::Shm(ShmCall::Shmat { shmaddr, .. })) if *shmaddr != 0)
 }
 
-fn shmat_anywhere(e: &Event) -> bool {
-    !shmat_fixed(e)
-}
 
 /// sem_open found the name (refused by O_EXCL or ksem_perm, or referenced it).
 fn psem_found(e: &Event) -> bool {
@@ -725,31 +722,20 @@ static SHMAT: &[Line] = &[
         "the address is aligned to SHMLBA or rounded",
         &[(EINVAL, "SHMLBA")],
     ),
-    check(
-        2,
-        "inside [VA_MIN, VA_MAX), else ENOMEM",
-        "the range lies in the address space",
-        &[(ENOMEM, "outside the address space")],
-    ),
-    check(
-        2,
-        "uvm_map(UVM_FLAG_FIXED): no overlap, else ENOMEM",
-        "the range overlaps no attachment",
-        &[(ENOMEM, "overlaps")],
-    ),
-    branch(1, "shmaddr == 0:", "the kernel chose the address", shmat_anywhere),
-    check(
-        2,
-        "uvm_map: the lowest free range at or above SHM_VA_BASE, else ENOMEM",
-        "a free range was found",
-        &[(ENOMEM, "no free range")],
-    ),
     step(
         1,
-        "SLIST_INSERT_HEAD(shmmap_s); ipc_hold; nattch++, lpid = pid, atime = now",
-        "attached the segment",
+        "shmmap_getprivate; SLIST_INSERT_HEAD(shmmap_s); ipc_hold; lpid = pid, nattch++ (counted before the mapping)",
+        "counted the attach",
         shm_attach,
     ),
+    check(
+        1,
+        "uvm_map: shmaddr in [VA_MIN, VA_MAX) and free (UVM_FLAG_FIXED), or the lowest free range ≥ SHM_VA_BASE; \
+         else ENOMEM after err_detach: shm_delete_mapping (nattch--, dtime = now; lpid stays)",
+        "the segment was mapped into the address space",
+        &[(ENOMEM, "outside the address space"), (ENOMEM, "overlaps"), (ENOMEM, "no free range")],
+    ),
+    run(1, "atime = now", "set the attach time"),
 ];
 
 static SHMDT: &[Line] = &[

@@ -35,15 +35,29 @@
 //! * **shmat(shmid, shmaddr, shmflg)**: `shm_find_segment_by_shmid`
 //!   (EINVAL: no such id — or a removed segment, unless it was made with
 //!   RMLINGER); `ipcperm` for read, or read+write without SHM_RDONLY
-//!   (EACCES); `nitems ≥ shmseg` → EMFILE; the address: 0 → the lowest
-//!   free range at or above [`SHM_VA_BASE`] (the kernel's choice, made
-//!   deterministic); else SHM_RND rounds it down to SHMLBA, or it must be
-//!   aligned (EINVAL); a fixed range that overlaps another attachment or
-//!   leaves the address space → ENOMEM (`uvm_map`'s answer).  Then
-//!   `nattch++`, `lpid`, `atime`.
+//!   (EACCES); `nitems ≥ shmseg` → EMFILE; a fixed address: SHM_RND rounds
+//!   it down to SHMLBA, or it must be aligned (EINVAL).  Then the attach
+//!   is **counted before the mapping is made**: the map becomes the
+//!   caller's own (`shmmap_getprivate`), the entry goes at its head,
+//!   `lpid`, `nattch++`.  Then the mapping (`uvm_map`): address 0 → the
+//!   lowest free range at or above [`SHM_VA_BASE`] (the kernel's choice,
+//!   made deterministic); a fixed range that overlaps another attachment
+//!   or leaves the address space, or no free range → ENOMEM, and the
+//!   counted attach leaves through `shm_delete_mapping` (`err_detach`):
+//!   lpid stays the caller's, dtime is now, nattch and atime as before.
+//!   Last, `atime`.
 //! * **shmdt(shmaddr)**: the entry whose address is exactly `shmaddr`
-//!   (EINVAL); `dtime`; `nattch--`; a removed segment at 0 attachments is
-//!   freed.  The seed does **not** set `lpid` here (Linux does).
+//!   (EINVAL); the map made the caller's own; `dtime`; `nattch--`; a
+//!   removed segment at 0 attachments is freed.  The seed does **not** set
+//!   `lpid` here (Linux does).
+//! * **fork** (`shmfork`): the child **shares** the parent's attach map
+//!   (a reference count, not a copy), each entry's `nattch++`.  The first
+//!   of them to attach, detach or SHM_LOCK/UNLOCK gets its own copy
+//!   (`shmmap_getprivate`, which lists the entries in the opposite order).
+//! * **exit and exec** (`shmexit`): a map still shared only drops this
+//!   process's reference — each entry's `nattch--`, nothing else (no
+//!   dtime); a map of its own detaches every entry through
+//!   `shm_delete_mapping` (dtime set, a removed segment freed at its last).
 //! * **shmctl(shmid, cmd, buf)**: IPC_SET without a buffer → EFAULT
 //!   (copyin); the lookup as shmat's (EINVAL); then IPC_STAT (read:
 //!   EACCES), IPC_SET (owner or creator: EPERM; uid/gid above MAXUID:
@@ -103,6 +117,8 @@
 //!    `shm_nused` their number.
 //! 5. A removed segment is referenced only by attachments (so nattch ≥ 1),
 //!    and the lingering table holds exactly the removed RMLINGER ones.
+//! 6. Processes that share an attach map since a fork hold equal copies of
+//!    it, and a shared map has at least two sharers.
 
 pub mod view;
 
@@ -341,6 +357,14 @@ pub struct Shms {
     committed: u64,
     /// pid → attach map, newest first.
     maps: BTreeMap<Pid, Vec<Attach>>,
+    /// pid → the map it shares since a fork (`shmfork` shares the parent's
+    /// `shmmap_state`, reference-counted); a pid absent here owns its map.
+    /// Sharers hold equal copies.
+    #[serde(default)]
+    shared: BTreeMap<Pid, u64>,
+    /// The next id of a shared map.
+    #[serde(default)]
+    next_shared: u64,
     /// Removed RMLINGER segments still attached: id → segment.
     lingering: BTreeMap<i32, Handle>,
 }
@@ -355,6 +379,8 @@ impl Shms {
             nused: 0,
             committed: 0,
             maps: BTreeMap::new(),
+            shared: BTreeMap::new(),
+            next_shared: 0,
             lingering: BTreeMap::new(),
         })
     }
@@ -399,6 +425,63 @@ impl Shms {
             Some(h) => Ok(h),
             None => Err(self.svc.lookup_denial(caller, shmid, ctx)),
         }
+    }
+
+    /// How many processes share `pid`'s attach map (1: its own).
+    fn sharers(&self, pid: Pid) -> usize {
+        match self.shared.get(&pid) {
+            Some(m) => self.shared.values().filter(|&x| x == m).count(),
+            None => 1,
+        }
+    }
+
+    /// `shmmap_getprivate`: a map still shared since a fork is copied for
+    /// `pid` — entry by entry, each inserted at the head, so the copy lists
+    /// them in the opposite order — and the others keep the original.
+    fn getprivate(&mut self, pid: Pid) {
+        let Some(m) = self.shared.remove(&pid) else { return };
+        if let Some(map) = self.maps.get_mut(&pid) {
+            map.reverse();
+        }
+        let rest: Vec<Pid> = self.shared.iter().filter(|&(_, &x)| x == m).map(|(&p, _)| p).collect();
+        if let [only] = rest[..] {
+            self.shared.remove(&only);
+        }
+    }
+
+    /// sys_shmat's bookkeeping before the mapping is made: the map made
+    /// the process's own, the entry at its head, `shm_lpid`, `shm_nattch`.
+    fn attach(&mut self, pid: Pid, a: Attach, ctx: &mut impl ShmSink) {
+        self.getprivate(pid);
+        self.maps.entry(pid).or_default().insert(0, a);
+        self.svc.hold(a.seg, ctx);
+        if let Some(o) = self.svc.object_mut(a.seg) {
+            o.body.nattch += 1;
+            o.body.lpid = pid;
+            ctx.shm(ShmStep::Attach { shmid: a.shmid, pid, va: a.va, nattch: o.body.nattch });
+        }
+    }
+
+    /// `uvm_map` refused the range (`why`): the attach was already counted,
+    /// so it leaves through `shm_delete_mapping` (`err_detach`) — lpid stays
+    /// the caller's and dtime is now, nattch and atime as before — and the
+    /// caller gets ENOMEM.
+    #[allow(clippy::too_many_arguments)]
+    fn unmappable(
+        &mut self,
+        pid: Pid,
+        va: u64,
+        seg: Handle,
+        shmid: i32,
+        rdonly: bool,
+        now: u64,
+        why: String,
+        ctx: &mut impl ShmSink,
+    ) -> Errno {
+        let len = self.svc.object(seg).map_or(0, |o| o.body.pages * PAGE_SIZE);
+        self.attach(pid, Attach { va, len, shmid, seg, rdonly }, ctx);
+        self.delete_mapping(pid, 0, now, ctx);
+        deny(ctx, Errno::ENOMEM, || format!("{why}: the attach counted is undone (lpid kept, dtime set)"))
     }
 
     /// `shm_delete_mapping`: the entry leaves the map; dtime, nattch; a
@@ -772,31 +855,26 @@ impl<F: ShmHost> Kernel<F> {
             };
             let end = va.checked_add(len);
             if va < VA_MIN || end.is_none_or(|e| e > VA_MAX) {
-                return Err(deny(ctx, Errno::ENOMEM, || {
-                    format!("[{va:#x}, +{len:#x}) is outside the address space [{VA_MIN:#x}, {VA_MAX:#x})")
-                }));
+                let why = format!("[{va:#x}, +{len:#x}) is outside the address space [{VA_MIN:#x}, {VA_MAX:#x})");
+                return Err(shms.unmappable(caller.pid, va, h, shmid, rdonly, now, why, ctx));
             }
             if let Some(a) = map.iter().find(|a| a.va < va + len && va < a.end()) {
                 let (ava, aend, aid) = (a.va, a.end(), a.shmid);
-                return Err(deny(ctx, Errno::ENOMEM, || {
-                    format!("[{va:#x}, {:#x}) overlaps shmid {aid:#x} attached at [{ava:#x}, {aend:#x})", va + len)
-                }));
+                let why =
+                    format!("[{va:#x}, {:#x}) overlaps shmid {aid:#x} attached at [{ava:#x}, {aend:#x})", va + len);
+                return Err(shms.unmappable(caller.pid, va, h, shmid, rdonly, now, why, ctx));
             }
             va
         } else {
             let Some(va) = Shms::lowest_free(map, SHM_VA_BASE, len) else {
-                return Err(deny(ctx, Errno::ENOMEM, || format!("no free range of {len} bytes in the address space")));
+                let why = format!("no free range of {len} bytes in the address space");
+                return Err(shms.unmappable(caller.pid, SHM_VA_BASE, h, shmid, rdonly, now, why, ctx));
             };
             va
         };
-        let a = Attach { va, len, shmid, seg: h, rdonly };
-        shms.maps.entry(caller.pid).or_default().insert(0, a);
-        shms.svc.hold(h, ctx);
+        shms.attach(caller.pid, Attach { va, len, shmid, seg: h, rdonly }, ctx);
         let o = shms.svc.object_mut(h).ok_or(Errno::EINVAL)?;
-        o.body.nattch += 1;
-        o.body.lpid = caller.pid;
         o.body.atime = now;
-        ctx.sys(ShmStep::Attach { shmid, pid: caller.pid, va, nattch: o.body.nattch });
         Ok(va)
     }
 
@@ -809,11 +887,14 @@ impl<F: ShmHost> Kernel<F> {
             |k, caller, ctx| {
                 let now = k.clock;
                 let shms = k.fac.shm_mut();
-                let Some(i) = shms.map_of(caller.pid).iter().position(|a| a.va == shmaddr) else {
+                if !shms.map_of(caller.pid).iter().any(|a| a.va == shmaddr) {
                     return Err(deny(ctx, Errno::EINVAL, || {
                         format!("pid {} has no segment attached at {shmaddr:#x}", caller.pid)
                     }));
-                };
+                }
+                // The map becomes the caller's own first (the entry found again in the copy).
+                shms.getprivate(caller.pid);
+                let i = shms.map_of(caller.pid).iter().position(|a| a.va == shmaddr).ok_or(Errno::EINVAL)?;
                 shms.delete_mapping(caller.pid, i, now, ctx);
                 Ok(())
             },
@@ -905,7 +986,8 @@ impl<F: ShmHost> Kernel<F> {
                     return Err(deny(ctx, Errno::EPERM, || format!("{name} needs privilege (KAUTH_GENERIC_ISSUSER)")));
                 }
                 let lock = cmd == SHM_LOCK;
-                // shm_memlock walks the caller's map only.
+                // shm_memlock makes the caller's map its own, then walks it only.
+                shms.getprivate(caller.pid);
                 if shms.map_of(caller.pid).iter().any(|a| a.seg == h)
                     && let Some(o) = shms.svc.object_mut(h)
                     && o.body.wired != lock
@@ -1079,6 +1161,16 @@ impl Shms {
 pub(crate) fn fork<F: ShmHost>(k: &mut Kernel<F>, parent: Pid, child: Pid, ctx: &mut Ctx<F>) {
     let shms = k.fac.shm_mut();
     let Some(map) = shms.maps.get(&parent).cloned() else { return };
+    // The child shares the parent's map (one more reference), not a copy.
+    let id = match shms.shared.get(&parent) {
+        Some(&id) => id,
+        None => {
+            shms.next_shared += 1;
+            shms.shared.insert(parent, shms.next_shared);
+            shms.next_shared
+        }
+    };
+    shms.shared.insert(child, id);
     for a in &map {
         shms.svc.hold(a.seg, ctx);
         if let Some(o) = shms.svc.object_mut(a.seg) {
@@ -1089,10 +1181,29 @@ pub(crate) fn fork<F: ShmHost>(k: &mut Kernel<F>, parent: Pid, child: Pid, ctx: 
     shms.maps.insert(child, map);
 }
 
-/// `shmexit` (exit and exec): every attachment goes, head first.
+/// `shmexit` (exit and exec).  A map still shared since a fork only
+/// drops this process's reference: each segment's `nattch` goes down and
+/// nothing else (no `shm_dtime`: `shm_delete_mapping` is not reached).  A
+/// map of its own loses every attachment, head first, through
+/// `shm_delete_mapping` (dtime set, a removed segment freed at its last).
 pub(crate) fn detach_all<F: ShmHost>(k: &mut Kernel<F>, pid: Pid, ctx: &mut Ctx<F>) {
     let now = k.clock;
     let shms = k.fac.shm_mut();
+    if shms.sharers(pid) > 1 {
+        shms.getprivate(pid);
+        let map = shms.maps.remove(&pid).unwrap_or_default();
+        for a in map {
+            let mut nattch = 0;
+            if let Some(o) = shms.svc.object_mut(a.seg) {
+                o.body.nattch = o.body.nattch.saturating_sub(1);
+                nattch = o.body.nattch;
+            }
+            ctx.sys(ShmStep::Detach { shmid: a.shmid, pid, va: a.va, nattch });
+            shms.rele(a.seg, ctx);
+        }
+        return;
+    }
+    shms.shared.remove(&pid);
     while !shms.map_of(pid).is_empty() {
         shms.delete_mapping(pid, 0, now, ctx);
     }
@@ -1114,7 +1225,7 @@ pub(crate) fn set_ids_limit<F: ShmHost>(k: &mut Kernel<F>, scope: RctlScope, max
     k.fac.shm_mut().svc.set_limit(scope, max_ids);
 }
 
-/// Invariants 1–5 of the module documentation.
+/// Invariants 1–6 of the module documentation.
 pub(crate) fn check<F: ShmHost>(k: &Kernel<F>) -> Result<(), String> {
     let shms = k.fac.shm();
     shms.svc.check()?;
@@ -1138,6 +1249,14 @@ pub(crate) fn check<F: ShmHost>(k: &Kernel<F>) -> Result<(), String> {
         spans.sort_unstable();
         if spans.windows(2).any(|w| w[0].1 > w[1].0) {
             return Err(format!("shm: attachments of pid {pid} overlap"));
+        }
+    }
+    // 6. Processes sharing a map since a fork hold equal copies of it, and
+    //    a shared map has at least two sharers.
+    for (pid, id) in &shms.shared {
+        let sharers: Vec<Pid> = shms.shared.iter().filter(|&(_, x)| x == id).map(|(&p, _)| p).collect();
+        if sharers.len() < 2 || sharers.iter().any(|&p| shms.map_of(p) != shms.map_of(*pid)) {
+            return Err(format!("shm: pid {pid} shares map {id} with {sharers:?}, and their copies differ"));
         }
     }
     let (mut nused, mut committed) = (0u32, 0u64);
