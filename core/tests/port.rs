@@ -560,3 +560,67 @@ fn next_deadline_names_the_earliest_timer_or_timeout() {
     assert_eq!(k.next_deadline(), None, "a one-shot timer that fired is disarmed");
     assert_eq!(k.check(), Ok(()));
 }
+
+/// illumos `port_dissociate_fd`: ENOENT means the port has no fd cache
+/// (`pc_hash`), which the first `port_associate` of an open fd makes and
+/// only the port's last close frees; the fd is checked (EBADFD) after it.
+#[test]
+fn port_dissociate_of_a_closed_fd_is_ebadfd_once_the_port_has_an_fd_cache() {
+    let mut k = kernel();
+    let t = user(&mut k, 100, 10);
+    let port = k.port_create(t).unwrap();
+    let (r, w) = k.pipe(t).unwrap();
+    let fd_src = ipc_core::port::PORT_SOURCE_FD;
+    // No fd ever associated: no cache, ENOENT even for a closed fd.
+    assert_eq!(k.port_dissociate(t, port, fd_src, 999), Err(Errno::ENOENT));
+    k.port_associate(t, port, fd_src, r as u64, POLLIN as u16, 7).unwrap();
+    k.port_dissociate(t, port, fd_src, r as u64).unwrap();
+    // No association is left, but the cache is: a closed fd is EBADFD…
+    k.close(t, w).unwrap();
+    assert_eq!(k.port_dissociate(t, port, fd_src, w as u64), Err(Errno::EBADFD));
+    assert_eq!(k.port_dissociate(t, port, fd_src, 999), Err(Errno::EBADFD));
+    // …and an open fd without an association is ENOENT.
+    assert_eq!(k.port_dissociate(t, port, fd_src, r as u64), Err(Errno::ENOENT));
+    // A refused associate of a closed fd makes no cache.
+    let other = k.port_create(t).unwrap();
+    assert_eq!(k.port_associate(t, other, fd_src, 999, POLLIN as u16, 0), Err(Errno::EBADFD));
+    assert_eq!(k.port_dissociate(t, other, fd_src, 999), Err(Errno::ENOENT));
+    k.check().unwrap();
+}
+
+/// illumos `port_getn`: with enough events queued but none the caller may
+/// see (another process's timer or fd event), the retrieval counts the
+/// queue as checked and, with time left, loops and waits (`pgt_loop`):
+/// for a new event it can see, or the timeout (ETIME).
+#[test]
+fn a_getter_that_can_see_none_of_the_queued_events_waits() {
+    let mut k = kernel();
+    let (p, t) = k.spawn(Credentials::user(100, 10), 0, 1).unwrap();
+    let port = k.port_create(t).unwrap();
+    let tm = k.timer_create(t, port, 0x11).unwrap();
+    let (_, ct) = k.fork(p).unwrap();
+    k.timer_settime(t, tm, 10, 0).unwrap();
+    k.advance(10);
+    // The parent's timer event is queued; the child may not retrieve it.
+    assert!(k.port_getn(ct, port, 4, 1, None).is_blocked(), "no timeout: it waits");
+    // A user event (shareable) arrives: the child takes it; the timer's stays.
+    k.port_send(t, port, 5, 0x55).unwrap();
+    assert_eq!(taken(&mut k, ct), Ok(vec![user_ev(5, 0x55)]));
+    // With a timeout: it waits, then ETIME with nothing.
+    assert!(k.port_getn(ct, port, 4, 1, Some(Timespec { sec: 0, nsec: 100 })).is_blocked());
+    k.advance(100);
+    let done = k.take_result(ct).unwrap();
+    assert!(
+        matches!(done.result, Ok(Reply::Port(PortReply::Events { ref events, etime: true })) if events.is_empty()),
+        "{done:?}"
+    );
+    // port_get too; a zero timeout still polls and returns at once.
+    assert!(k.port_get(ct, port, None).is_blocked());
+    k.interrupt(ct).unwrap();
+    let _ = k.take_result(ct);
+    assert_eq!(k.port_get(ct, port, Some(Timespec { sec: 0, nsec: 0 })), Outcome::Done(Ok(None)));
+    assert!(got(&mut k, ct, port, 4, 1).is_empty());
+    // The owner still gets its timer event.
+    assert_eq!(got(&mut k, t, port, 4, 1).len(), 1);
+    k.check().unwrap();
+}

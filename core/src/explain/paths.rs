@@ -1277,9 +1277,9 @@ static PORT_DISSOCIATE: &[Line] = &[
     PORT_FD_NUMBER,
     check(
         1,
-        "the port has an fd association, else ENOENT",
-        "the port has associations",
-        &[(ENOENT, "no fd associated")],
+        "pcp->pc_hash: the fd cache exists (made by the first port_associate, freed at the last close), else ENOENT",
+        "the port has an fd cache",
+        &[(ENOENT, "no fd cache")],
     ),
     PORT_FD_OPEN,
     check(

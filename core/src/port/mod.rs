@@ -48,8 +48,10 @@
 //!   armed with the wanted events and the fd is polled at once: if ready,
 //!   one event fires.
 //! * **port_dissociate(PORT_SOURCE_FD, fd)**: another source → EINVAL;
-//!   `fd > INT_MAX` → EBADFD; no association ever on this port → ENOENT;
-//!   fd not open → EBADFD; no association for it → ENOENT; not the owner →
+//!   `fd > INT_MAX` → EBADFD; the port has no fd cache (`pc_hash`: made by
+//!   the first `port_associate` of an open fd, kept until the port's last
+//!   close, so it outlives every association) → ENOENT; fd not open →
+//!   EBADFD; no association for it → ENOENT; not the owner →
 //!   EACCES; else it goes (its queued event discarded, its slot freed) —
 //!   and the call still answers ENOENT if it had fired and been retrieved
 //!   already (the 2022 `port_fd.c`).
@@ -57,7 +59,10 @@
 //!   EINVAL; `max == 0` → the number of queued events, nothing consumed;
 //!   `nget == 0` → no events; alert mode → the alert event (nget 1,
 //!   nothing consumed).  If at least `nget` events are queued they are
-//!   retrieved now; else the timeout: none waits, `{0, 0}` retrieves what
+//!   retrieved now — unless the caller may see none of them (another
+//!   process's fd events and timers): then, as the seed's `pgt_loop`, the
+//!   queue counts as checked and the call goes on as if it were short.
+//!   Else the timeout: none waits, `{0, 0}` retrieves what
 //!   is there (maybe nothing) and succeeds, an invalid timespec → EINVAL,
 //!   else the thread parks until at least `nget` are queued, the timeout
 //!   passes — **ETIME, with the events queued by then delivered** — the
@@ -258,6 +263,11 @@ pub struct Port {
     pub getters: Vec<Getter>,
     pub assocs: Vec<Assoc>,
     pub timers: Vec<Timer>,
+    /// PORT_SOURCE_FD's cache exists (`portq_pcp->pc_hash`): made by the
+    /// first `port_associate` of an open fd, freed only at the port's last
+    /// close — so it outlives every association.
+    #[serde(default)]
+    pub fd_cache: bool,
 }
 
 /// The facility's state.
@@ -584,6 +594,7 @@ impl<F: PortHost> Kernel<F> {
                         alert: None,
                         getters: Vec::new(),
                         assocs: Vec::new(),
+                        fd_cache: false,
                         timers: Vec::new(),
                     },
                 );
@@ -716,6 +727,8 @@ impl<F: PortHost> Kernel<F> {
                     }));
                 };
                 let Some(pt) = k.fac.ports_mut().ports.get_mut(&p) else { return Err(Errno::EBADFD) };
+                // The first association of an open fd makes the fd cache.
+                pt.fd_cache = true;
                 match pt.assocs.iter().position(|a| a.fd == fd && a.file == file) {
                     Some(i) => {
                         // Re-association: a queued event of it is discarded.
@@ -779,9 +792,11 @@ impl<F: PortHost> Kernel<F> {
                 let Some(fd) = i32::try_from(object).ok() else {
                     return Err(deny(ctx, Errno::EBADFD, || format!("object {object} is above INT_MAX")));
                 };
-                let never = k.fac.ports().ports.get(&p).is_none_or(|pt| pt.assocs.is_empty());
+                let never = k.fac.ports().ports.get(&p).is_none_or(|pt| !pt.fd_cache);
                 if never {
-                    return Err(deny(ctx, Errno::ENOENT, || format!("port {p} has no fd associated")));
+                    return Err(deny(ctx, Errno::ENOENT, || {
+                        format!("port {p} has no fd cache: no fd was ever associated with it")
+                    }));
                 }
                 let Some(file) = k.fac.fds().lookup(caller.pid, fd) else {
                     return Err(deny(ctx, Errno::EBADFD, || {
@@ -873,7 +888,14 @@ impl<F: PortHost> Kernel<F> {
         }
         if pt.queue.len() >= a.nget as usize {
             let events = self.port_retrieve(p, caller.pid, caller.tid, a.max, ctx);
-            return Progress::Done(Ok(Got::events(events)));
+            if !events.is_empty() {
+                return Progress::Done(Ok(Got::events(events)));
+            }
+            // None of them is the caller's to see (another process's fd
+            // event or timer): as `port_getn`'s `pgt_loop`, the queue counts
+            // as checked and the call goes on as if it were short — the
+            // timeout decides (0: return with nothing; else wait for a new
+            // event, ETIME when it passes).
         }
         let timeout = match a.timeout {
             None => None,
