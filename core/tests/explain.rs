@@ -891,7 +891,7 @@ fn port_associate_dissociate_timer_and_close_paths() {
     let _ = k.port_associate(t, port, PORT_SOURCE_FD, 77, POLLIN, 0);
     assert_refused(&k, Errno::EBADFD, "getf(object)");
     let _ = k.port_dissociate(t, port, PORT_SOURCE_FD, fd(r));
-    assert_refused(&k, Errno::ENOENT, "has an fd association");
+    assert_refused(&k, Errno::ENOENT, "the fd cache exists");
     // Armed on an empty pipe; a write fires it and wakes a parked getter.
     k.port_associate(t, port, PORT_SOURCE_FD, fd(r), POLLIN, 0xa).unwrap();
     assert_mark(&k, Mark::Skipped, "arm it");
