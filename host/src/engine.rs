@@ -107,10 +107,10 @@ pub fn load_guest(path: &Path) -> Result<Component, String> {
 
 fn load_on(engine: &Engine, path: &Path) -> Result<Component, String> {
     if !path.exists() {
-        return Err(format!(
-            "{} does not exist (`cargo xtask test` builds the kernel component and the example guests)",
-            path.display()
-        ));
+        // Only what the project builds gets the hint to build it.
+        let built = path.starts_with(target_dir()) || path.starts_with("target");
+        let hint = if built { " (`cargo xtask test` builds the kernel component and the example guests)" } else { "" };
+        return Err(format!("{} does not exist{hint}", path.display()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let cached = cache_entry(engine, path, &bytes);

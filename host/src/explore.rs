@@ -317,7 +317,9 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
         // Named as the user would type it: relative to where they are.
         let cwd = std::env::current_dir().unwrap_or_default();
         let shown = file.strip_prefix(&cwd).unwrap_or(&file);
-        println!("     replay:   ipclab run {} --schedule replay {}", path.display(), shown.display());
+        // The program as the user invoked it, so the line can be pasted.
+        let me = std::env::args().next().unwrap_or_else(|| "ipclab".to_string());
+        println!("     replay:   {me} run {} --schedule replay {}", path.display(), shown.display());
         // The failing run as a playground session, beside its schedule.
         let session = opts.out.join(format!("{stem}-{}.session.json", n + 1));
         let record = RunOptions { lenient: true, record: true, ..quiet(Policy::Replay { picks: f.picks.clone() }, 0) };

@@ -87,12 +87,12 @@ enum Command {
         /// The schedule file to replay (with --schedule replay).
         #[arg(value_name = "FILE")]
         replay_file: Option<PathBuf>,
-        /// The seed of random and pct.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// PCT's depth: the number of priority changes plus one.
-        #[arg(long, default_value_t = 3)]
-        depth: u32,
+        /// The seed of random and pct (default 0).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// PCT's depth: the number of priority changes plus one (default 3).
+        #[arg(long)]
+        depth: Option<u32>,
         /// Print the ipcs view at the end.
         #[arg(long)]
         ipcs: bool,
@@ -121,9 +121,9 @@ enum Command {
         /// The first seed; schedule i runs with seed + i.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// PCT's depth.
-        #[arg(long, default_value_t = 3)]
-        depth: u32,
+        /// PCT's depth (with --policy pct; default 3).
+        #[arg(long)]
+        depth: Option<u32>,
         /// Worker threads, each running its own simulations.
         #[arg(long, default_value_t = 1)]
         jobs: usize,
@@ -161,11 +161,15 @@ fn main() -> ExitCode {
             run_manifest(&manifest, schedule, replay_file, seed, depth, ipcs, files, opts)
         }
         Command::Explore { manifest, schedules, policy, seed, depth, jobs, out, kernel } => {
+            let pct = matches!(policy, ExplorePolicy::Pct);
+            if depth.is_some() && !pct {
+                return ExitCode::from(bad_input("--depth applies to --policy pct only") as u8);
+            }
             let opts = ExploreOptions {
                 schedules,
-                pct: matches!(policy, ExplorePolicy::Pct),
+                pct,
                 seed,
-                depth,
+                depth: depth.unwrap_or(3),
                 jobs: jobs.max(1),
                 out: out.unwrap_or_else(|| ipclab_host::engine::target_dir().join("ipclab-explore")),
                 progress: true,
@@ -199,8 +203,8 @@ fn run_manifest(
     path: &Path,
     schedule: ScheduleKind,
     replay_file: Option<PathBuf>,
-    seed: u64,
-    depth: u32,
+    seed: Option<u64>,
+    depth: Option<u32>,
     ipcs: bool,
     files: Files,
     opts: RunOptions,
@@ -209,6 +213,25 @@ fn run_manifest(
         Ok(m) => m,
         Err(e) => return bad_input(&e),
     };
+    // A flag the chosen schedule does not read is a mistake, not a no-op.
+    if seed.is_some() && !matches!(schedule, ScheduleKind::Random | ScheduleKind::Pct) {
+        return bad_input("--seed applies to --schedule random or pct");
+    }
+    if depth.is_some() && !matches!(schedule, ScheduleKind::Pct) {
+        return bad_input("--depth applies to --schedule pct only");
+    }
+    // The files the run writes are checked before it runs (nothing half-run).
+    for file in [&files.record, &files.save_schedule].into_iter().flatten() {
+        if file.is_dir() {
+            return bad_input(&format!("{} is a directory, not a file to write", file.display()));
+        }
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            return bad_input(&format!("cannot make {}: {e}", dir.display()));
+        }
+    }
+    let (seed, depth) = (seed.unwrap_or(0), depth.unwrap_or(3));
     let policy = match (schedule, replay_file) {
         (ScheduleKind::Replay, Some(file)) => {
             let picks = std::fs::read_to_string(&file)
@@ -262,11 +285,7 @@ fn run_manifest(
                 print!("{}", report.ipcs);
             }
             if let (Some(file), Some(session)) = (&files.record, &report.session) {
-                let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
-                let written = dir
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(file, session.to_json_lines()));
-                if let Err(e) = written {
+                if let Err(e) = std::fs::write(file, session.to_json_lines()) {
                     return fail(&format!("cannot write {}: {e}", file.display()));
                 }
                 eprintln!(

@@ -197,10 +197,12 @@ impl Manifest {
     }
 }
 
-/// Where a guest's wasm is: relative to the manifest, else a built example.
+/// Where a guest's wasm is: a path (it names a directory, or is absolute)
+/// is relative to the manifest; a bare name is a file beside the
+/// manifest, else a built example (`target/guests/NAME.wasm`).
 fn resolve(base: &Path, wasm: &str) -> PathBuf {
     let direct = base.join(wasm);
-    if direct.exists() {
+    if direct.exists() || wasm.contains('/') || Path::new(wasm).is_absolute() {
         return direct;
     }
     target_dir().join("guests").join(format!("{}.wasm", wasm.trim_end_matches(".wasm")))

@@ -104,6 +104,17 @@ fn bad_input_is_refused_with_usage_and_nothing_runs() {
     let (s, out, err) = ipclab(&["run", "--ipcs", "host/examples/ping-pong.toml"]);
     assert_eq!(s, 0, "{err}");
     assert!(out.contains("IPC status"), "{out}");
+    // A flag the schedule does not read is a mistake; so is a file to write that is a directory.
+    for (args, why) in [
+        (&["run", "host/examples/ping-pong.toml", "--seed", "4"][..], "--seed applies to --schedule random or pct"),
+        (&["run", "host/examples/ping-pong.toml", "--schedule", "random", "--depth", "4"][..], "--depth applies"),
+        (&["explore", "host/examples/ping-pong.toml", "--depth", "4"][..], "--depth applies to --policy pct"),
+        (&["run", "host/examples/ping-pong.toml", "--record", "host"][..], "host is a directory"),
+    ] {
+        let (s, out, err) = ipclab(args);
+        assert_eq!(s, 2, "{args:?}: {err}");
+        assert!(err.contains(why) && out.is_empty(), "{args:?}: {err}");
+    }
 
     let dir = std::env::temp_dir().join(format!("ipclab-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -252,8 +263,11 @@ fn explore_on_the_command_line_writes_each_failures_schedule_and_session() {
         ipclab(&["explore", "host/examples/philosophers-onefork.toml", "--schedules", "50", "--out", dir]);
     assert_eq!(s, 1, "a failure was found: {stdout}{err}");
     assert!(stdout.contains("deadlock: phil0, phil1, phil2, phil3, phil4 wait forever"), "{stdout}");
-    let replay = stdout.lines().find_map(|l| l.trim().strip_prefix("replay:   ipclab ")).expect("a replay command");
-    let args: Vec<&str> = replay.split(' ').collect();
+    let replay = stdout.lines().find_map(|l| l.trim().strip_prefix("replay:   ")).expect("a replay command");
+    // The program as it was invoked, then its arguments.
+    let mut words = replay.split(' ');
+    assert_eq!(words.next(), Some(env!("CARGO_BIN_EXE_ipclab")), "{replay}");
+    let args: Vec<&str> = words.collect();
     let (s, _, err) = ipclab(&args);
     assert_eq!(s, 3, "the replay deadlocks again: {err}");
     let session = stdout.lines().find_map(|l| l.trim().strip_prefix("session:  ")).expect("a session line");

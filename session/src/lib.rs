@@ -453,7 +453,8 @@ impl Session {
         }
         let n = self.log.len() as u64;
         if self.base > n || self.step.is_some_and(|s| s < self.base || s > n) {
-            return Err(format!("steps out of the log: base {}, step {:?}, log of {n}", self.base, self.step));
+            let step = self.step.map_or("absent".to_string(), |s| s.to_string());
+            return Err(format!("steps out of the log: base {}, step {step}, a log of {n} operation(s)", self.base));
         }
         Ok(())
     }
