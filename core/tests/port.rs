@@ -573,7 +573,7 @@ fn port_dissociate_of_a_closed_fd_is_ebadfd_once_the_port_has_an_fd_cache() {
     let fd_src = ipc_core::port::PORT_SOURCE_FD;
     // No fd ever associated: no cache, ENOENT even for a closed fd.
     assert_eq!(k.port_dissociate(t, port, fd_src, 999), Err(Errno::ENOENT));
-    k.port_associate(t, port, fd_src, r as u64, POLLIN as u16, 7).unwrap();
+    k.port_associate(t, port, fd_src, r as u64, POLLIN, 7).unwrap();
     k.port_dissociate(t, port, fd_src, r as u64).unwrap();
     // No association is left, but the cache is: a closed fd is EBADFD…
     k.close(t, w).unwrap();
@@ -583,7 +583,7 @@ fn port_dissociate_of_a_closed_fd_is_ebadfd_once_the_port_has_an_fd_cache() {
     assert_eq!(k.port_dissociate(t, port, fd_src, r as u64), Err(Errno::ENOENT));
     // A refused associate of a closed fd makes no cache.
     let other = k.port_create(t).unwrap();
-    assert_eq!(k.port_associate(t, other, fd_src, 999, POLLIN as u16, 0), Err(Errno::EBADFD));
+    assert_eq!(k.port_associate(t, other, fd_src, 999, POLLIN, 0), Err(Errno::EBADFD));
     assert_eq!(k.port_dissociate(t, other, fd_src, 999), Err(Errno::ENOENT));
     k.check().unwrap();
 }

@@ -182,7 +182,6 @@ fn shmat_fixed(e: &Event) -> bool {
     matches!(sys_call(e), Some(SysCall::Shm(ShmCall::Shmat { shmaddr, .. })) if *shmaddr != 0)
 }
 
-
 /// sem_open found the name (refused by O_EXCL or ksem_perm, or referenced it).
 fn psem_found(e: &Event) -> bool {
     failed_with(e, EEXIST) || failed_with(e, EPERM) || (succeeded(e) && !shows(e, psem_create))
