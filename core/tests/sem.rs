@@ -319,6 +319,13 @@ fn semctl_commands_and_their_errnos() {
     assert_eq!(k.semctl(owner, id, 0, IPC_SET, SemArg::None), Err(Errno::EFAULT), "IPC_SET needs a buffer");
     assert_eq!(k.semctl(owner, id + 64, 0, IPC_SET, SemArg::None), Err(Errno::EFAULT), "checked before the lookup");
     assert_eq!(k.semctl(owner, id, 0, SETALL, SemArg::None), Err(Errno::EFAULT));
+    // SETVAL without a value is EINVAL (never a silent 0), before the lookup.
+    let before = k.semctl(owner, id, 0, GETALL, SemArg::None);
+    for arg in [SemArg::None, SemArg::Array(vec![5])] {
+        assert_eq!(k.semctl(owner, id, 0, SETVAL, arg.clone()), Err(Errno::EINVAL), "{arg:?}");
+        assert_eq!(k.semctl(owner, id + 64, 0, SETVAL, arg), Err(Errno::EINVAL), "checked before the lookup");
+    }
+    assert_eq!(k.semctl(owner, id, 0, GETALL, SemArg::None), before, "nothing was set");
     assert_eq!(k.semctl(owner, id + 64, 0, SETALL, SemArg::None), Err(Errno::EINVAL), "SETALL looks up first");
     assert_eq!(k.semctl(owner, id, 0, SETALL, SemArg::Array(vec![1])), Err(Errno::EINVAL), "wrong length");
     assert_eq!(k.semctl(other, id, 0, SETALL, SemArg::Array(vec![1, 2])), Err(Errno::EACCES));

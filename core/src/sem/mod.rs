@@ -1081,8 +1081,11 @@ impl<F: SemHost> Kernel<F> {
                 Ok(SemctlReply::Value(what.of(sem_at(self.fac.sem(), h, semnum, ctx)?)))
             }
             (SETVAL, SemArg::Val(v)) => self.sem_setval(caller, semid, semnum, v, ctx).map(|()| SemctlReply::Done),
-            // SETVAL without a value: the `int` argument is 0.
-            (SETVAL, _) => self.sem_setval(caller, semid, semnum, 0, ctx).map(|()| SemctlReply::Done),
+            // SETVAL with no value (or an array, a buffer): a malformed call.
+            // In C the value travels by value, so there is no unreadable
+            // address to fault on (EFAULT is for IPC_SET's and SETALL's
+            // buffers): EINVAL, before anything is looked up.
+            (SETVAL, _) => Err(deny(ctx, Errno::EINVAL, || "SETVAL needs a value (semun.val)".to_string())),
             (other, _) => {
                 self.fac.sem().svc.lookup_or_deny(caller, semid, ctx)?;
                 Err(deny(ctx, Errno::EINVAL, || format!("unknown semctl command {other}")))
