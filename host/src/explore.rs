@@ -275,10 +275,10 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
     let stem = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let policy = if opts.pct { format!("pct --depth {}", opts.depth) } else { "random".into() };
     println!(
-        "explored {} schedules of {name} under {policy} (seeds {}..{}) in {secs:.1} s ({:.0} schedules/s, {} job(s))",
+        "explored {} schedules of {name} under {policy} (seeds {} to {}) in {secs:.1} s ({:.0} schedules/s, {} job(s))",
         explored.runs,
         opts.seed,
-        opts.seed.wrapping_add(explored.runs),
+        opts.seed.wrapping_add(explored.runs.saturating_sub(1)),
         explored.runs as f64 / secs.max(1e-9),
         opts.jobs
     );

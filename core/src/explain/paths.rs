@@ -617,6 +617,12 @@ static SEMCTL_GETALL: &[Line] = &[
 
 static SEMCTL_SETVAL: &[Line] = &[
     run(0, "semctl(semid, semnum, SETVAL, val)", "semctl SETVAL"),
+    check(
+        1,
+        "arg is a value (semun.val), else EINVAL — this kernel's raw call; C passes the int itself",
+        "a value was given",
+        &[(EINVAL, "SETVAL needs a value")],
+    ),
     lookup_perm!("semaphore set", "SEM_A", "alter")[0],
     lookup_perm!("semaphore set", "SEM_A", "alter")[1],
     SEMNUM,
