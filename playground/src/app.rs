@@ -1170,7 +1170,9 @@ impl Component for App {
             presets: Ok(vec![]),
             scenario: None,
             goal: None,
-            predict: Predict::default(),
+            // `?predict` in the address opens the page in predict mode (a
+            // teacher's link for an exercise).
+            predict: Predict { on: predict_link(), ..Predict::default() },
         }
     }
 
@@ -1668,6 +1670,7 @@ impl Component for App {
                 </header>
                 if ready {
                     <TimelineBar timeline={self.state.timeline.clone()} link={self.link.clone().map(AttrValue::from)}
+                        hide_ahead={self.predict.on}
                         on_jump={link.callback(Msg::Jump)} on_copy={link.callback(|()| Msg::CopyLink)}
                         on_export={link.callback(|()| Msg::ExportSession)} on_import={link.callback(Msg::Import)}
                         playing={self.playing} speed={self.speed} on_play={link.callback(|()| Msg::Play)}
@@ -1790,4 +1793,11 @@ fn start_processes() {
 fn capitalized(text: &str) -> String {
     let mut c = text.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// Whether the page's address asks for predict mode (`?predict`).
+fn predict_link() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|p| p == "predict" || p.starts_with("predict=")))
 }

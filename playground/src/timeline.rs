@@ -144,6 +144,11 @@ pub struct TimelineProps {
     /// Bring back, or forget, the steps a fork set aside.
     pub on_switch_branch: Callback<()>,
     pub on_discard_branch: Callback<()>,
+    /// Predict mode: the steps after the one shown keep their kinds to
+    /// themselves (in the picture and in their accessible names), or the
+    /// timeline would answer the question before it is asked.
+    #[prop_or_default]
+    pub hide_ahead: bool,
 }
 
 /// The timeline strip under the header.
@@ -175,11 +180,23 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
     };
     let marker = |n: u32| {
         let i = (n - 1) as usize;
+        let rel = n - base;
+        let here = n == step;
+        if props.hide_ahead && n > step {
+            let words = format!("step {rel}: not revealed yet (predict mode)");
+            return html! {
+                <li>
+                    <button type="button" class={classes!("tl-step", "hidden", "ahead")}
+                        data-testid={format!("tl-step-{rel}")} data-kind="hidden"
+                        aria-label={words.clone()} title={words} onclick={jump(n)}>
+                        { "?" }
+                    </button>
+                </li>
+            };
+        }
         let kind = t.kind(i);
         let (letter, words) = kind_words(kind);
         let label = t.label(i);
-        let rel = n - base;
-        let here = n == step;
         html! {
             <li>
                 <button type="button" class={classes!("tl-step", kind.to_string(), here.then_some("now"), (n > step).then_some("ahead"))}

@@ -1283,6 +1283,13 @@ async function main() {
       await waitText(page, tid('predict-score'), /0 of 0 right/, 'score at the start');
       await page.locator(tid(`tl-step-${parkAt - 1}`)).click();
       await atStep(page, parkAt - 1, total);
+      // The steps ahead keep their kinds to themselves: the picture and the
+      // accessible name would otherwise answer the question.
+      const ahead = page.locator(tid(`tl-step-${parkAt}`));
+      assert((await ahead.getAttribute('data-kind')) === 'hidden', 'a step ahead shows no kind in predict mode');
+      const name = await ahead.getAttribute('aria-label');
+      assert(!/park/.test(name) && /not revealed yet/.test(name), `its accessible name tells nothing: ${name}`);
+      assert((await ahead.textContent()).trim() === '?', 'its marker is a question mark');
       // Forward asks instead of moving; the choices are the same for every step.
       await page.locator(tid('tl-forward')).click();
       await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt}: .* what will it do\\?`), 'the question');
@@ -1296,6 +1303,7 @@ async function main() {
       await page.locator(tid('predict-park')).click();
       await atStep(page, parkAt, total);
       await waitText(page, tid('predict-verdict'), /✔ Right: it parks/, 'a right prediction');
+      assert((await page.locator(tid(`tl-step-${parkAt}`)).getAttribute('data-kind')) === 'park', 'revealed, the step shows its kind');
       await waitText(page, tid('predict-score'), /1 of 1 right/, 'score after one');
       await readmePanel(page, 'predict', 'predict');
       await waitText(page, tid('narration'), /The caller parks until/, 'the explanation of the revealed step');
@@ -1313,6 +1321,16 @@ async function main() {
       await waitText(page, tid('predict-ask'), new RegExp(`Step ${parkAt + 2}:`), 'play asks first');
       await page.locator(tid('predict-mode')).uncheck();
       assert((await page.locator(tid('predict-ask')).count()) === 0, 'the question goes with the mode');
+      assert((await page.locator('[data-kind="hidden"]').count()) === 0, 'without the mode every step shows its kind');
+      // A link can turn the mode on: `?predict`.
+      const withPredict = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      try {
+        await withPredict.goto(`${page.url().split('#')[0].split('?')[0]}?predict`, { waitUntil: 'load' });
+        await withPredict.waitForSelector('[data-testid="app"][data-ready="true"]');
+        assert(await withPredict.locator(tid('predict-mode')).isChecked(), '?predict opens the page in predict mode');
+      } finally {
+        await withPredict.close();
+      }
       await page.locator(tid('tl-forward')).click();
       await atStep(page, parkAt + 2, total);
       await toEnd('last');
