@@ -19,6 +19,7 @@ use crate::timeline::{
     DEFAULT_SPEED, Focus, SPEEDS, Shortcut, TimelineBar, UNTIL, last_step, next_of_kind, shortcut, speed_words, step_ms,
 };
 use crate::views::{EVENTS_SHOWN, EventLog, IdList, KeyTree, List, OVERVIEW_LEVELS, PAGE, PageTo, Queues, SlotTable};
+use ipc_core::inspect::log::OutcomeView;
 use ipc_core::inspect::log::StepKind;
 use ipc_core::inspect::scene::{Chosen, Page, Window};
 use ipc_core::port::PortEvent;
@@ -923,10 +924,19 @@ impl App {
                     Some(label) if shown > 0 => format!(": after {label}"),
                     _ => ": the start".into(),
                 };
+                // The verdict is the shown step's outcome, not the move's:
+                // a parked or refused step says so (the event says how).
+                let (verdict, outcome) = match (shown > 0, self.state.last_event().map(|e| &e.outcome)) {
+                    (true, Some(OutcomeView::Blocked(why))) => (Verdict::Blocked, format!(" — it parked: {why}")),
+                    (true, Some(OutcomeView::Failed(e))) => {
+                        (Verdict::Failed, format!(" — it was refused: {}", e.name()))
+                    }
+                    _ => (Verdict::Ok, String::new()),
+                };
                 self.report = Some(Report {
                     title: title.into(),
-                    verdict: Verdict::Ok,
-                    text: format!("{lead}showing step {shown} of {total}{what}"),
+                    verdict,
+                    text: format!("{lead}showing step {shown} of {total}{what}{outcome}"),
                     detail: vec![],
                 });
                 true

@@ -1197,7 +1197,7 @@ async function main() {
         window.tlObserver.observe(document.querySelector('[data-testid="timeline"]'), { subtree: true, childList: true, characterData: true, attributes: true });
       });
       await page.locator(tid('tl-play')).click();
-      await waitText(page, tid('result-text'), new RegExp(`^✔ ok: played to the last step — showing step ${total} of ${total}: after `), 'play reaches the last step');
+      await waitText(page, tid('result-text'), new RegExp(`^(✔ ok|‖ parked|✖ error): played to the last step — showing step ${total} of ${total}: after `), 'play reaches the last step');
       await waitText(page, tid('tl-play'), /^▶ Play$/, 'and stops: the button says Play again');
       const seen = await page.evaluate(() => {
         window.tlObserver.disconnect();
@@ -1260,7 +1260,9 @@ async function main() {
           assert(want > 0, `the timeline has a ${i + 1}. ${kind} after step ${from}: ${kinds.join(' ')}`);
           await page.locator(tid(`tl-until-${kind}`)).click();
           await atStep(page, want, total);
-          await waitText(page, tid('result-text'), new RegExp(`^✔ ok: the next ${words[kind]}: showing step ${want} of ${total}: after `), `until the next ${kind}`);
+          // The Result says the shown step's outcome, not the move's: an error step is an error.
+          const verdict = kind === 'error' ? '✖ error' : '✔ ok';
+          await waitText(page, tid('result-text'), new RegExp(`^${verdict}: the next ${words[kind]}: showing step ${want} of ${total}: after .*${kind === 'error' ? ' — it was refused: E[A-Z0-9]+$' : ''}`), `until the next ${kind}`);
           const marker = page.locator(tid(`tl-step-${want}`));
           assert((await marker.getAttribute('aria-current')) === 'step', `step ${want} is the one shown`);
           assert((await marker.getAttribute('data-kind')) === kind, `step ${want} is a ${kind}`);
@@ -1272,6 +1274,13 @@ async function main() {
       await page.locator(tid('tl-until-error')).click();
       await waitText(page, tid('result-text'), new RegExp(`there is no error after step ${total} \\(the timeline has ${total} step\\(s\\)\\): the step shown stays`), 'no next error');
       await atStep(page, total, total);
+      // A parked step, jumped to, reports that it parked — not "ok".
+      const parked = kinds.indexOf('park');
+      assert(parked > 0, `a parked step: ${kinds.join(' ')}`);
+      await page.locator(tid(`tl-step-${parked}`)).click();
+      await atStep(page, parked, total);
+      await waitText(page, tid('result-text'), new RegExp(`^‖ parked: .*showing step ${parked} of ${total}: after .* — it parked: `), 'a parked step says so');
+      await toEnd('last');
     });
 
     await group('predict, then reveal: stepping forward asks first; the verdict, the score and the explanation follow', async () => {
