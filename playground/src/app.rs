@@ -1757,7 +1757,8 @@ impl App {
                         <h2 id="result-h">{ "Result" }</h2>
                         { result }
                     </section>
-                    <ExplainPanel explanation={self.state.explanation.clone()} />
+                    <ExplainPanel explanation={self.state.explanation.clone()}
+                        step={self.state.timeline.step.saturating_sub(self.state.timeline.base)} />
                     <div class="ns-pick" role="group" aria-label="namespace shown" data-testid="ns-pick">
                         <span class="muted">{ "Namespace shown: " }</span>
                         { for ["msg", "sem", "shm"].into_iter().map(|f| html! {

@@ -14,6 +14,10 @@ use yew::prelude::*;
 pub struct ExplainProps {
     /// The shown step explained (none before the first operation).
     pub explanation: Option<Explanation>,
+    /// The shown step as the timeline counts it (0: its start, after the
+    /// start-up operations it does not count).
+    #[prop_or_default]
+    pub step: u32,
 }
 
 /// The symbol and the word of a mark.
@@ -57,7 +61,7 @@ pub fn explain_panel(props: &ExplainProps) -> Html {
     });
     html! {
         <section class="panel explain" data-testid="explain" aria-labelledby="explain-h">
-            <h2 id="explain-h">{ format!("What happened — event #{}", x.seq) }</h2>
+            <h2 id="explain-h" data-testid="explain-title">{ explain_title(props.step, x.seq) }</h2>
             <ol class="narration" data-testid="narration" aria-live="polite">
                 { for x.narration.iter().map(|s| html! { <li>{ s }</li> }) }
             </ol>
@@ -69,5 +73,16 @@ pub fn explain_panel(props: &ExplainProps) -> Html {
                 <p class="path-legend muted">{ for legend }</p>
             }
         </section>
+    }
+}
+
+/// The panel's title: the step as the timeline counts it, and the kernel
+/// log's own number for its event (the log also counts the start-up
+/// operations, so the two differ by the start-up's length).
+fn explain_title(step: u32, seq: u64) -> String {
+    if step == 0 {
+        format!("What happened — the start (the kernel's event #{seq}: start-up, before the timeline's step 1)")
+    } else {
+        format!("What happened — step {step} (the kernel's event #{seq})")
     }
 }

@@ -1280,6 +1280,10 @@ async function main() {
       await page.locator(tid(`tl-step-${parked}`)).click();
       await atStep(page, parked, total);
       await waitText(page, tid('result-text'), new RegExp(`^‖ parked: .*showing step ${parked} of ${total}: after .* — it parked: `), 'a parked step says so');
+      // "What happened" counts as the timeline does; the kernel's event number is named as such.
+      await waitText(page, tid('explain-title'), new RegExp(`^What happened — step ${parked} \\(the kernel's event #\\d+\\)$`), 'the step as the timeline counts it');
+      await toEnd('first');
+      await waitText(page, tid('explain-title'), /^What happened — the start \(the kernel's event #\d+: start-up, before the timeline's step 1\)$/, 'step 0 is the start');
       await toEnd('last');
     });
 
