@@ -549,7 +549,41 @@ pub fn ipcs_of_file(json: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ipc_core::Credentials;
+    use ipc_core::{Credentials, EventOutcome};
+
+    /// A preset is a lesson: a step the kernel refuses must be one the
+    /// lesson explains — its errno named in the preset's explanation.
+    #[test]
+    fn every_refused_step_of_every_preset_is_explained() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/presets");
+        let mut refused = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.ends_with("index.json") {
+                continue;
+            }
+            let s = Session::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let explain = s.rest.get("explain").and_then(|e| e.as_str()).unwrap_or_default().to_string();
+            let mut k = Kernel::new(config(s.config)).unwrap();
+            for (i, e) in s.log.iter().enumerate() {
+                if let Some(call) = Op::from_entry(e) {
+                    apply(&mut k, &call).unwrap();
+                }
+                if let Some(EventOutcome::Err(errno)) = k.last_event().map(|ev| ev.outcome.clone()) {
+                    refused += 1;
+                    assert!(
+                        explain.contains(errno.name()),
+                        "{}: step {} ({}) is refused with {} and the explanation does not say why",
+                        path.display(),
+                        i + 1 - s.base as usize,
+                        e.op,
+                        errno.name()
+                    );
+                }
+            }
+        }
+        assert!(refused >= 5, "{refused} refused steps in the presets");
+    }
 
     fn snapshot() -> String {
         let mut k = Kernel::new(ipc_core::Config::default()).expect("kernel");
