@@ -1734,11 +1734,15 @@ impl App {
         let bar = self.report.as_ref().map(|r| {
             let (class, symbol, _) = r.verdict.marks();
             let history = self.state.history;
+            let t = &self.state.timeline;
+            let (step, last) = (t.step, t.length);
             html! {
                 <aside class={classes!("result-bar", class)} data-testid="result-bar" aria-label="latest result">
                     <span class="verdict"><strong>{ symbol }</strong>{ " " }{ &r.text }</span>
                     <button type="button" data-testid="result-bar-back" disabled={history == 0}
                         onclick={link.callback(|_| Msg::StepBack)}>{ "⟲ Step back" }</button>
+                    <button type="button" data-testid="result-bar-forward" disabled={step >= last}
+                        onclick={link.callback(move |_| Msg::Jump(step + 1))}>{ "Forward ▶" }</button>
                 </aside>
             }
         });

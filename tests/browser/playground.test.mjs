@@ -1543,12 +1543,18 @@ async function main() {
         await page.locator(tid('msgget')).click();
         await atStep(page, total + 1, total + 1);
         const bar = page.locator(tid('result-bar'));
-        await waitText(page, tid('result-bar'), /^✔ msqid 0x[0-9a-f]+ \(\d+\)⟲ Step back$/, 'the bar says what the call returned');
+        await waitText(page, tid('result-bar'), /^✔ msqid 0x[0-9a-f]+ \(\d+\)⟲ Step backForward ▶$/, 'the bar says what the call returned');
+        assert(await page.locator(tid('result-bar-forward')).isDisabled(), 'at the last step there is nothing forward');
         const box = await bar.boundingBox();
         const inView = box && box.y >= 0 && box.y + box.height <= 700 && box.height >= 24;
         assert(inView, `the bar is not inside the 700 px window: ${JSON.stringify(box)}`);
         const button = await page.locator(tid('msgget')).boundingBox();
         assert(button, 'the msgget button is drawn');
+        await page.locator(tid('result-bar-back')).click();
+        await atStep(page, total, total + 1);
+        // Forward is at hand too: a narrow window steps both ways without scrolling.
+        await page.locator(tid('result-bar-forward')).click();
+        await atStep(page, total + 1, total + 1);
         await page.locator(tid('result-bar-back')).click();
         await atStep(page, total, total + 1);
         await page.screenshot({ path: `${SHOTS}playground-narrow.png` });
