@@ -191,7 +191,11 @@ fn focus_of(target: Option<web_sys::EventTarget>) -> Focus {
     let Some(el) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
         return Focus::Page;
     };
+    let kind = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
     match el.tag_name().to_ascii_lowercase().as_str() {
+        // A checkbox or radio takes Space (and a radio ↑/↓) for itself; the
+        // timeline's ←/→ and the other keys still step.
+        "input" if kind == "checkbox" || kind == "radio" => Focus::Button,
         "input" | "select" | "textarea" => Focus::Field,
         "button" | "a" | "summary" => Focus::Button,
         _ if el.dyn_ref::<web_sys::HtmlElement>().is_some_and(|h| h.is_content_editable()) => Focus::Field,

@@ -76,7 +76,8 @@ pub enum Focus {
     /// A form control (any input, a select, a textarea, editable text):
     /// keys there belong to it, so no shortcut applies.
     Field,
-    /// A button, link or summary: Space and Enter press it, as always.
+    /// A button, link, summary, checkbox or radio: Space (and Enter)
+    /// press it, as always; the other shortcuts apply.
     Button,
     /// Anywhere else (the page itself).
     Page,

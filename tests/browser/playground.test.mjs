@@ -1423,6 +1423,30 @@ async function main() {
       assert((await page.locator(tid('tl-play')).getAttribute('aria-pressed')) === 'false', 'typing a space in a field played');
       assert((await page.locator(tid('shortcuts')).count()) === 0, 'typing ? in a field opened the list');
       assert((await speed()) === '8 steps/s', `typing + and - in a field changed the speed: ${await speed()}`);
+      // A checkbox or a radio keeps Space for itself, but ← and → step the timeline.
+      await page.keyboard.press('Home');
+      await blur();
+      await page.keyboard.press('Home');
+      await page.locator(tid('predict-mode')).focus();
+      await page.keyboard.press('ArrowRight');
+      await atStep(page, 1, total);
+      assert(!(await page.locator(tid('predict-mode')).isChecked()), 'the checkbox did not change');
+      const radio = page.locator('[data-testid^="actor-"]:checked').first();
+      const actor = await radio.getAttribute('data-testid');
+      await radio.focus();
+      await page.keyboard.press('ArrowRight');
+      await atStep(page, 2, total);
+      await page.keyboard.press('ArrowLeft');
+      await atStep(page, 1, total);
+      assert((await page.locator(tid(actor)).isChecked()), `the acting thread stays ${actor}`);
+      await blur();
+      await page.keyboard.press('End');
+      await atStep(page, total, total);
+      await page.locator(tid('tl-slider')).focus();
+      await page.keyboard.press('Home');
+      await atStep(page, 0, total);
+      for (let i = 0; i < at; i += 1) await page.keyboard.press('ArrowRight');
+      await atStep(page, at, total);
       // The slider's own arrow keys move it one step (not two: the shortcut stays out of its way).
       await page.locator(tid('tl-slider')).focus();
       await page.keyboard.press('ArrowRight');
