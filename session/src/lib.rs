@@ -502,17 +502,30 @@ mod tests {
     }
 
     #[test]
-    fn every_preset_is_a_version_1_session_and_round_trips() {
+    fn every_preset_is_a_version_2_session_with_its_processes_named_and_round_trips() {
         let list = presets();
         assert!(list.len() >= 10, "{}", list.len());
         for (path, text) in list {
             let s = Session::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-            assert_eq!(s.version, 1, "{path}");
+            assert_eq!(s.version, 2, "{path}");
             assert_eq!(s.config, KernelConfig::Playground);
+            let spawns = s.log.iter().filter(|e| e.op == "spawn").count();
+            assert!(s.names.len() >= spawns, "{path}: every spawned process has a name");
             assert!(s.rest.contains_key("title"), "{path}: the preset's words are kept");
             let again = Session::parse(&s.to_json()).unwrap();
             assert_eq!(again, s, "{path}");
         }
+    }
+
+    /// A version-1 file (what the playground wrote before December 2026)
+    /// reads as it is: the playground's limits, no names, no times.
+    #[test]
+    fn a_version_1_file_reads_as_it_is() {
+        let text = include_str!("../tests/fixtures/v1-stale-id.json");
+        let s = Session::parse(text).unwrap();
+        assert_eq!((s.version, s.config), (1, KernelConfig::Playground));
+        assert!(s.names.is_empty() && s.log.iter().all(|e| e.at.is_none()));
+        assert_eq!(Session::parse(&s.to_json()).unwrap(), s, "it round-trips as version 1");
     }
 
     #[test]

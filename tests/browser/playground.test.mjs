@@ -1758,7 +1758,8 @@ async function main() {
           const semid = await page.locator(tid('semid')).inputValue();
           assert(semid === '0', `the semid field follows the loaded preset: "${semid}"`);
           const rows = await page.locator(`${tid('deadlock')} li`).allTextContents();
-          assert(rows.length === 5 && rows.every((r, i) => new RegExp(`^tid ${i + 1} \\(pid ${i + 1}\\) waits in semop: semaphore ${(i + 1) % 5} of semid 0x0 needs semval ≥ 1 — held by pid ${((i + 1) % 5) + 1}$`).test(r)),
+          // The preset names its processes (phil0 … phil4): the box uses the names.
+          assert(rows.length === 5 && rows.every((r, i) => new RegExp(`^tid ${i + 1} of phil${i} \\(pid ${i + 1}\\) waits in semop: semaphore ${(i + 1) % 5} of semid 0x0 needs semval ≥ 1 — held by phil${(i + 1) % 5} \\(pid ${((i + 1) % 5) + 1}\\)$`).test(r)),
             `the wait-for graph: each waits for the fork its neighbour holds:\n${rows.join('\n')}`);
           // Drawn too: five processes, and an arrow from each to the neighbour holding its fork (a cycle).
           const nodes = await page.locator(`${tid('deadlock-graph')} g.node`).count();
@@ -1766,7 +1767,7 @@ async function main() {
           assert(nodes === 5, `the drawing has ${nodes} processes`);
           assert(edges.length === 5 && [1, 2, 3, 4, 5].every((p) => edges.includes(`${p}>${(p % 5) + 1}`)), `the drawn arrows: ${edges.join(' ')}`);
           const label = await page.locator(tid('deadlock-graph')).getAttribute('aria-label');
-          assert(/^wait-for graph: pid 1 waits for pid 2; /.test(label), `the drawing's words: ${label}`);
+          assert(/^wait-for graph: phil0 \(pid 1\) waits for phil1 \(pid 2\); /.test(label), `the drawing's words: ${label}`);
           await readmePanel(page, 'deadlock', 'deadlock');
           mkdirSync(SHOTS, { recursive: true });
           await page.evaluate(() => window.scrollTo(0, 0));
