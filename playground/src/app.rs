@@ -1637,6 +1637,12 @@ impl Component for App {
         let history = self.state.history;
         html! {
             <main data-testid="app" data-ready={ready.to_string()}>
+                // Skip links: the first tab stops, shown when focused, past the
+                // header's controls to the timeline or the panels.
+                <nav class="skip-links" aria-label="skip links">
+                    <a class="skip-link" href="#timeline" data-testid="skip-timeline">{ "Skip to the timeline" }</a>
+                    <a class="skip-link" href="#panels" data-testid="skip-panels">{ "Skip to the panels" }</a>
+                </nav>
                 <header class="top">
                     <h1>{ "ipclab · System V message queues, semaphores and shared memory · POSIX semaphores · event ports" }</h1>
                     <button type="button" data-testid="step-back" disabled={!ready || history == 0}
@@ -1753,7 +1759,7 @@ impl App {
         html! {
             <>
             { for bar }
-            <div class="grid">
+            <div class="grid" id="panels" tabindex="-1">
                 <div class="col col-a">
                     <ProcessesPanel state={self.state.clone()} actor={self.actor}
                         on_actor={link.callback(Msg::Actor)} on_call={on_call.clone()} on_error={on_error.clone()} />

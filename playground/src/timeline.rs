@@ -253,7 +253,7 @@ pub fn TimelineBar(props: &TimelineProps) -> Html {
         ("▶ Play", "Step forward through the timeline at the speed chosen, stopping at the last step (Space)")
     };
     html! {
-        <section class="timeline" data-testid="timeline" aria-label="Timeline">
+        <section class="timeline" id="timeline" tabindex="-1" data-testid="timeline" aria-label="Timeline">
             <div class="tl-controls">
                 <button type="button" data-testid="tl-first" disabled={step <= base} onclick={jump(base)}
                     title="Show the start of the timeline">{ "« First" }</button>

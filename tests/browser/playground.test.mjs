@@ -1471,6 +1471,19 @@ async function main() {
         assert(reached.has(id), `Tab does not reach ${id}: ${[...reached].join(' ')}`);
         assert(rings[id] && rings[id] !== 'none', `${id} has no focus ring: outline ${rings[id]}`);
       }
+      // The first tab stops are skip links, shown when focused; one leads past
+      // the header's controls to the panels.
+      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator(tid('skip-timeline')).focus();
+      assert(await page.locator(tid('skip-timeline')).isVisible(), 'a focused skip link shows');
+      await page.keyboard.press('Tab');
+      assert((await page.evaluate(() => document.activeElement.dataset.testid)) === 'skip-panels', 'then the second skip link');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'panels');
+      await page.keyboard.press('Tab');
+      const first = await page.evaluate(() => document.activeElement.closest('#panels') !== null);
+      assert(first, 'the next tab stop after skipping is inside the panels');
       await blur();
       assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
     });
