@@ -1471,6 +1471,9 @@ async function main() {
         assert(reached.has(id), `Tab does not reach ${id}: ${[...reached].join(' ')}`);
         assert(rings[id] && rings[id] !== 'none', `${id} has no focus ring: outline ${rings[id]}`);
       }
+      // The tab's title names every facility, not only message queues.
+      const title = await page.title();
+      assert(/message queues, semaphores, shared memory, POSIX semaphores, event ports/.test(title), `the tab title: ${title}`);
       // The first tab stops are skip links, shown when focused; one leads past
       // the header's controls to the panels.
       await page.evaluate(() => document.activeElement && document.activeElement.blur());
