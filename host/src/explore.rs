@@ -290,6 +290,8 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
         return bad(format!("cannot create {}: {e}", opts.out.display()));
     }
     println!("{} distinct failure(s):", explored.found.len());
+    // The program as the user invoked it, so the replay lines can be pasted.
+    let me = std::env::args().next().unwrap_or_else(|| "ipclab".to_string());
     for (n, f) in explored.found.iter_mut().enumerate() {
         shrink(&manifest, &prepared, f, 400);
         let file = opts.out.join(format!("{stem}-{}.json", n + 1));
@@ -317,8 +319,6 @@ pub fn main(path: &Path, opts: &ExploreOptions) -> i32 {
         // Named as the user would type it: relative to where they are.
         let cwd = std::env::current_dir().unwrap_or_default();
         let shown = file.strip_prefix(&cwd).unwrap_or(&file);
-        // The program as the user invoked it, so the line can be pasted.
-        let me = std::env::args().next().unwrap_or_else(|| "ipclab".to_string());
         println!("     replay:   {me} run {} --schedule replay {}", path.display(), shown.display());
         // The failing run as a playground session, beside its schedule.
         let session = opts.out.join(format!("{stem}-{}.session.json", n + 1));

@@ -170,11 +170,12 @@ pub fn render(k: &Kernel) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ipc_core::Credentials;
 
-    fn snapshot() -> String {
+    /// A kernel holding one queue (key 0x42), as its snapshot.
+    pub(crate) fn snapshot() -> String {
         let mut k = Kernel::new(ipc_core::Config::default()).expect("kernel");
         let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
         k.msgget(t, 0x42, 0o1600).expect("msgget");

@@ -366,8 +366,17 @@ impl Backend for Recorder {
 /// is made as the playground's bridge makes it; a refused one is part of
 /// the log (its errno is the kernel's answer, not an error of the replay).
 pub fn replay(s: &Session) -> Result<Kernel, String> {
+    let upto = s.step.map_or(s.log.len(), |n| n as usize);
+    replay_with(s, upto, |_, _| {})
+}
+
+/// [`replay`] up to `upto` operations (the log's length at most), showing
+/// `seen` the kernel at every step on the way: `seen(n, &kernel)` after
+/// the first `n` operations, from 0 (the fresh kernel) to `upto`.
+pub fn replay_with(s: &Session, upto: usize, mut seen: impl FnMut(usize, &Kernel)) -> Result<Kernel, String> {
     let mut k = Kernel::new(config(s.config)).map_err(|e| format!("create the kernel: {e}"))?;
-    let upto = s.step.map_or(s.log.len(), |n| n as usize).min(s.log.len());
+    let upto = upto.min(s.log.len());
+    seen(0, &k);
     for (i, e) in s.log[..upto].iter().enumerate() {
         if let Some(at) = e.at
             && at > k.now()
@@ -381,10 +390,11 @@ pub fn replay(s: &Session) -> Result<Kernel, String> {
                 serde_json::from_str(snap).map_err(|e| step(format!("not a kernel snapshot: {e}")))?;
             restored.check().map_err(|e| step(format!("the snapshot fails the kernel's check: {e}")))?;
             k = restored;
-            continue;
+        } else {
+            let call = Op::from_entry(e).ok_or_else(|| step("arguments it does not take".into()))?;
+            apply(&mut k, &call).map_err(step)?;
         }
-        let call = Op::from_entry(e).ok_or_else(|| step("arguments it does not take".into()))?;
-        apply(&mut k, &call).map_err(step)?;
+        seen(i + 1, &k);
     }
     Ok(k)
 }
@@ -527,15 +537,26 @@ pub fn ipcs_of_file(json: &str) -> Result<String, String> {
         b => format!(" (after {b} start-up operation(s))"),
     };
     let title = s.rest.get("title").and_then(|t| t.as_str()).map_or(String::new(), |t| format!(" “{t}”"));
+    // A session shown before its end (a preset opens at its first step) is
+    // printed at that step and at the end of its log: one replay gives both.
+    let len = s.log.len();
+    let shown = s.step.map_or(len, |n| (n as usize).min(len));
+    let mut at_shown = None;
+    let end = if s.snapshot.is_none() || shown < len {
+        Some(replay_with(&s, len, |n, k| {
+            if n == shown {
+                at_shown = Some(render(k));
+            }
+        })?)
+    } else {
+        None
+    };
     let mut state = match &s.snapshot {
         Some(snapshot) => crate::ipcs::from_snapshot(snapshot)?,
-        None => render(&replay(&s)?),
+        None => at_shown.unwrap_or_default(),
     };
-    // A session shown before its end (a preset opens at its first step):
-    // the state its log ends in, too.
-    if s.step.is_some_and(|n| n < s.log.len() as u64) {
-        let end = ipclab_session::Session { step: None, ..s.clone() };
-        let _ = write!(state, "\nAt the end of its log (step {ops}):\n{}", render(&replay(&end)?));
+    if let (true, Some(end)) = (shown < len, &end) {
+        let _ = write!(state, "\nAt the end of its log (step {ops}):\n{}", render(end));
     }
     let names = if s.names.is_empty() {
         String::new()
@@ -549,7 +570,7 @@ pub fn ipcs_of_file(json: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ipc_core::{Credentials, EventOutcome};
+    use ipc_core::EventOutcome;
 
     /// A preset is a lesson: a step the kernel refuses must be one the
     /// lesson explains — its errno named in the preset's explanation.
@@ -564,33 +585,27 @@ mod tests {
             }
             let s = Session::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
             let explain = s.rest.get("explain").and_then(|e| e.as_str()).unwrap_or_default().to_string();
-            let mut k = Kernel::new(config(s.config)).unwrap();
-            for (i, e) in s.log.iter().enumerate() {
-                if let Some(call) = Op::from_entry(e) {
-                    apply(&mut k, &call).unwrap();
-                }
-                if let Some(EventOutcome::Err(errno)) = k.last_event().map(|ev| ev.outcome.clone()) {
+            replay_with(&s, s.log.len(), |n, k| {
+                if let (Some(EventOutcome::Err(errno)), Some(e)) =
+                    (k.last_event().map(|ev| ev.outcome.clone()), n.checked_sub(1).map(|i| &s.log[i]))
+                {
                     refused += 1;
                     assert!(
                         explain.contains(errno.name()),
                         "{}: step {} ({}) is refused with {} and the explanation does not say why",
                         path.display(),
-                        i + 1 - s.base as usize,
+                        n as i64 - s.base as i64,
                         e.op,
                         errno.name()
                     );
                 }
-            }
+            })
+            .unwrap();
         }
         assert!(refused >= 5, "{refused} refused steps in the presets");
     }
 
-    fn snapshot() -> String {
-        let mut k = Kernel::new(ipc_core::Config::default()).expect("kernel");
-        let (_, t) = k.spawn(Credentials::user(100, 10), 0, 1).expect("spawn");
-        k.msgget(t, 0x42, 0o1600).expect("msgget");
-        serde_json::to_string(&k).expect("snapshot")
-    }
+    use crate::ipcs::tests::snapshot;
 
     #[test]
     fn ipcs_reads_a_snapshot_a_session_with_or_without_its_snapshot_and_the_preset_list() {

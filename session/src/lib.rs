@@ -204,10 +204,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry of operation `op` (which must be in [`OPS`]).
-    pub fn new(op: &str, args: Vec<Value>, kind: Kind) -> Entry {
-        let op = op_named(op).map_or("advance", |o| o.name);
-        Entry { op, args, kind: Some(kind), at: None }
+    /// An entry of operation `op`; `None` if `op` is not one of [`OPS`]
+    /// (never another operation in its place).
+    pub fn new(op: &str, args: Vec<Value>, kind: Kind) -> Option<Entry> {
+        Some(Entry { op: op_named(op)?.name, args, kind: Some(kind), at: None })
     }
 
     /// The entry made at kernel time `at`.
@@ -530,15 +530,18 @@ mod tests {
 
     #[test]
     fn a_version_2_session_round_trips_with_names_times_and_bytes() {
+        assert!(Entry::new("fly", Vec::new(), Kind::Call).is_none(), "no other operation stands in for an unknown one");
         let mut s = Session::new(KernelConfig::Default, "ipclab run");
         s.names.insert(1, "ping".into());
-        s.log.push(Entry::new("spawn", vec![100.into(), 10.into(), "".into(), false.into()], Kind::Call).at(0));
+        s.log
+            .push(Entry::new("spawn", vec![100.into(), 10.into(), "".into(), false.into()], Kind::Call).unwrap().at(0));
         s.log.push(
             Entry::new(
                 "msgsnd",
                 vec![1.into(), 0.into(), "1".into(), Entry::data_arg(&[0xff, 0]), 0.into(), (-1).into()],
                 Kind::Park,
             )
+            .unwrap()
             .at(1500),
         );
         for text in [s.to_json(), s.to_json_lines()] {

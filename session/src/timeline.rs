@@ -516,7 +516,7 @@ mod tests {
     }
 
     fn op(n: u64) -> Entry {
-        Entry::new("advance", vec![json!(n)], if n.is_multiple_of(5) { Kind::Park } else { Kind::Call })
+        Entry::new("advance", vec![json!(n)], if n.is_multiple_of(5) { Kind::Park } else { Kind::Call }).unwrap()
     }
 
     /// The machine shows exactly the log's prefix, and the checkpoints
